@@ -1,0 +1,154 @@
+/**
+ * HTTP server telemetry middleware: one SERVER span per request following
+ * the HTTP semantic conventions, continuing an incoming `traceparent`, and
+ * the request metrics. Probe paths get neither.
+ *
+ * @module
+ */
+import {
+  type Attributes,
+  context,
+  propagation,
+  ROOT_CONTEXT,
+  type Span,
+  SpanKind,
+  SpanStatusCode,
+  type TextMapGetter,
+  trace,
+  type Tracer,
+} from "@opentelemetry/api";
+import type { Context, MiddlewareHandler } from "hono";
+import { routePath } from "hono/route";
+import type { ServerInstruments } from "./metrics.ts";
+
+/** Hono environment shared by the routes and this middleware. */
+export type HttpEnv = {
+  Bindings: { remoteAddr?: { hostname?: string } };
+  Variables: { errorType?: string };
+};
+
+/** Route label for requests no route matched (keeps label cardinality bounded). */
+export const UNMATCHED_ROUTE = "unmatched";
+
+const KNOWN_METHODS = new Set([
+  "GET",
+  "HEAD",
+  "POST",
+  "PUT",
+  "DELETE",
+  "CONNECT",
+  "OPTIONS",
+  "TRACE",
+  "PATCH",
+]);
+
+const headerGetter: TextMapGetter<Headers> = {
+  get: (headers, key) => headers.get(key) ?? undefined,
+  keys: (headers) => [...headers.keys()],
+};
+
+/** What the middleware needs. */
+export interface HttpTelemetryOptions {
+  readonly tracer: Tracer;
+  readonly instruments: ServerInstruments;
+  /** Paths that get no span and no metrics (health probes). */
+  readonly skipPaths: ReadonlySet<string>;
+}
+
+function splitHost(
+  host: string | undefined,
+): [string | undefined, number | undefined] {
+  if (!host) return [undefined, undefined];
+  const match = /^(\[[^\]]+\]|[^:]+)(?::(\d+))?$/.exec(host);
+  if (!match) return [host, undefined];
+  return [match[1], match[2] ? Number(match[2]) : undefined];
+}
+
+/** The route template that answered, or undefined when none matched. */
+function matchedRoute(c: Context<HttpEnv>): string | undefined {
+  const path = routePath(c);
+  return path === "*" || path === "/*" || path === "" ? undefined : path;
+}
+
+/** Builds the telemetry middleware. */
+export function httpTelemetry(
+  options: HttpTelemetryOptions,
+): MiddlewareHandler<HttpEnv> {
+  const { tracer, instruments, skipPaths } = options;
+  return async (c, next) => {
+    if (skipPaths.has(c.req.path)) return next();
+    const started = performance.now();
+    const rawMethod = c.req.method;
+    const method = KNOWN_METHODS.has(rawMethod) ? rawMethod : "_OTHER";
+    const scheme = c.req.url.startsWith("https:") ? "https" : "http";
+    const [serverAddress, serverPort] = splitHost(c.req.header("host"));
+    const activeAttributes = {
+      "http.request.method": method,
+      "url.scheme": scheme,
+    };
+    const spanAttributes: Attributes = {
+      "http.request.method": method,
+      "url.path": c.req.path,
+      "url.scheme": scheme,
+    };
+    if (method === "_OTHER") {
+      spanAttributes["http.request.method_original"] = rawMethod;
+    }
+    if (serverAddress) spanAttributes["server.address"] = serverAddress;
+    if (serverPort) spanAttributes["server.port"] = serverPort;
+    const clientAddress = c.env?.remoteAddr?.hostname;
+    if (clientAddress) spanAttributes["client.address"] = clientAddress;
+    const userAgent = c.req.header("user-agent");
+    if (userAgent) spanAttributes["user_agent.original"] = userAgent;
+
+    const parent = propagation.extract(
+      ROOT_CONTEXT,
+      c.req.raw.headers,
+      headerGetter,
+    );
+    const span: Span = tracer.startSpan(
+      method === "_OTHER" ? "HTTP" : method,
+      { kind: SpanKind.SERVER, attributes: spanAttributes },
+      parent,
+    );
+    instruments.active.add(1, activeAttributes);
+    let thrown: unknown;
+    try {
+      await context.with(trace.setSpan(parent, span), next);
+    } catch (error) {
+      thrown = error;
+      throw error;
+    } finally {
+      const status = thrown === undefined ? c.res.status : 500;
+      const route = matchedRoute(c);
+      if (route) {
+        span.updateName(`${method === "_OTHER" ? "HTTP" : method} ${route}`);
+        span.setAttribute("http.route", route);
+      }
+      span.setAttribute("http.response.status_code", status);
+      const metricAttributes: Attributes = {
+        "http.request.method": method,
+        "http.response.status_code": status,
+        "url.scheme": scheme,
+      };
+      if (route) metricAttributes["http.route"] = route;
+      if (status >= 500) {
+        const errorType = (thrown instanceof Error ? thrown.name : undefined) ??
+          c.get("errorType") ?? String(status);
+        span.setAttribute("error.type", errorType);
+        span.setStatus({ code: SpanStatusCode.ERROR });
+        metricAttributes["error.type"] = errorType;
+      }
+      if (thrown !== undefined) span.recordException(thrown as Error);
+      span.end();
+
+      const elapsedMs = performance.now() - started;
+      const routeLabel = { route: route ?? UNMATCHED_ROUTE };
+      instruments.active.add(-1, activeAttributes);
+      instruments.requests.add(1, routeLabel);
+      if (status >= 500) instruments.errors.add(1, routeLabel);
+      instruments.durationMs.record(elapsedMs, routeLabel);
+      instruments.duration.record(elapsedMs / 1000, metricAttributes);
+    }
+  };
+}

@@ -1,0 +1,272 @@
+/**
+ * Every metric instrument the services record: name, kind, unit and
+ * attributes, in one place that both the service and `gen/` import.
+ *
+ * This module must stay free of SDK imports so the deploy generator can
+ * use it without pulling OpenTelemetry into its module graph.
+ *
+ * @module
+ */
+
+/** The instrument kinds we use, as the OpenTelemetry API names them. */
+export type InstrumentKind = "counter" | "histogram" | "updowncounter";
+
+/** A metric instrument as declared to the meter. */
+export interface InstrumentSpec {
+  /** OpenTelemetry instrument name (dots allowed). */
+  readonly name: string;
+  readonly kind: InstrumentKind;
+  /** UCUM unit, or "" for a dimensionless count. */
+  readonly unit: string;
+  readonly description: string;
+  /** Attribute keys recorded on every measurement. */
+  readonly attributes: readonly string[];
+  /** Explicit histogram bucket boundaries, in the instrument's unit. */
+  readonly buckets?: readonly number[];
+}
+
+/** Latency buckets in milliseconds for the seed's duration histogram. */
+export const MILLISECOND_BUCKETS: readonly number[] = [
+  5,
+  10,
+  25,
+  50,
+  75,
+  100,
+  250,
+  500,
+  750,
+  1000,
+  2500,
+  5000,
+  7500,
+  10000,
+];
+
+/** The HTTP semantic conventions' recommended buckets, in seconds. */
+export const SECOND_BUCKETS: readonly number[] = [
+  0.005,
+  0.01,
+  0.025,
+  0.05,
+  0.075,
+  0.1,
+  0.25,
+  0.5,
+  0.75,
+  1,
+  2.5,
+  5,
+  7.5,
+  10,
+];
+
+/** Seed metric: requests served, by route. */
+export const APP_REQUESTS: InstrumentSpec = {
+  name: "app_requests_total",
+  kind: "counter",
+  unit: "",
+  description: "Requests served, by route.",
+  attributes: ["route"],
+};
+
+/** Seed metric: requests that ended in a server error, by route. */
+export const APP_REQUEST_ERRORS: InstrumentSpec = {
+  name: "app_request_errors_total",
+  kind: "counter",
+  unit: "",
+  description: "Requests answered with a 5xx status, by route.",
+  attributes: ["route"],
+};
+
+/** Seed metric: request duration in milliseconds, by route. */
+export const APP_REQUEST_DURATION: InstrumentSpec = {
+  name: "app_request_duration_ms",
+  kind: "histogram",
+  unit: "ms",
+  description: "Request duration in milliseconds, by route.",
+  attributes: ["route"],
+  buckets: MILLISECOND_BUCKETS,
+};
+
+const HTTP_SERVER_ATTRIBUTES = [
+  "http.request.method",
+  "http.route",
+  "http.response.status_code",
+  "url.scheme",
+  "error.type",
+] as const;
+
+/** Semantic-convention server duration histogram. */
+export const HTTP_SERVER_DURATION: InstrumentSpec = {
+  name: "http.server.request.duration",
+  kind: "histogram",
+  unit: "s",
+  description: "Duration of HTTP server requests.",
+  attributes: HTTP_SERVER_ATTRIBUTES,
+  buckets: SECOND_BUCKETS,
+};
+
+/** Semantic-convention in-flight request gauge. */
+export const HTTP_SERVER_ACTIVE: InstrumentSpec = {
+  name: "http.server.active_requests",
+  kind: "updowncounter",
+  unit: "{request}",
+  description: "Number of active HTTP server requests.",
+  attributes: ["http.request.method", "url.scheme"],
+};
+
+/** Telemetry items (spans, log records, metric exports) that never left the process. */
+export const TELEMETRY_DROPPED: InstrumentSpec = {
+  name: "app.telemetry.dropped",
+  kind: "counter",
+  unit: "{item}",
+  description:
+    "Telemetry dropped before export (queue full or export failed), by signal.",
+  attributes: ["signal", "reason"],
+};
+
+/** Semantic-convention client duration histogram, recorded by loadgen. */
+export const HTTP_CLIENT_DURATION: InstrumentSpec = {
+  name: "http.client.request.duration",
+  kind: "histogram",
+  unit: "s",
+  description: "Duration of HTTP client requests.",
+  attributes: [
+    "http.request.method",
+    "http.response.status_code",
+    "server.address",
+    "server.port",
+    "url.template",
+    "error.type",
+  ],
+  buckets: SECOND_BUCKETS,
+};
+
+/** Requests loadgen attempted, by route. */
+export const LOADGEN_REQUESTS: InstrumentSpec = {
+  name: "loadgen.requests",
+  kind: "counter",
+  unit: "{request}",
+  description: "Requests sent by the load generator, by route and outcome.",
+  attributes: ["route", "outcome"],
+};
+
+/** Instruments recorded by the space-app service. */
+export const SERVICE_INSTRUMENTS: readonly InstrumentSpec[] = [
+  APP_REQUESTS,
+  APP_REQUEST_ERRORS,
+  APP_REQUEST_DURATION,
+  HTTP_SERVER_DURATION,
+  HTTP_SERVER_ACTIVE,
+  TELEMETRY_DROPPED,
+];
+
+/** Instruments recorded by the load generator. */
+export const LOADGEN_INSTRUMENTS: readonly InstrumentSpec[] = [
+  HTTP_CLIENT_DURATION,
+  LOADGEN_REQUESTS,
+  TELEMETRY_DROPPED,
+];
+
+const UNIT_WORDS: Readonly<Record<string, string>> = {
+  // time
+  d: "days",
+  h: "hours",
+  min: "minutes",
+  s: "seconds",
+  ms: "milliseconds",
+  us: "microseconds",
+  ns: "nanoseconds",
+  // bytes
+  By: "bytes",
+  KiBy: "kibibytes",
+  MiBy: "mebibytes",
+  GiBy: "gibibytes",
+  KBy: "kilobytes",
+  MBy: "megabytes",
+  GBy: "gigabytes",
+  // other SI
+  m: "meters",
+  V: "volts",
+  A: "amperes",
+  J: "joules",
+  W: "watts",
+  g: "grams",
+  Cel: "celsius",
+  Hz: "hertz",
+  "%": "percent",
+};
+
+const PER_UNIT_WORDS: Readonly<Record<string, string>> = {
+  s: "second",
+  m: "minute",
+  h: "hour",
+  d: "day",
+  w: "week",
+  mo: "month",
+  y: "year",
+};
+
+/** Split on every character outside [A-Za-z0-9:], dropping empty tokens. */
+function tokens(text: string): string[] {
+  return text.split(/[^A-Za-z0-9:]+/).filter((t) => t.length > 0);
+}
+
+/** The main unit word and the `per_x` word of a unit: `ms` -> ["milliseconds", ""]. */
+function unitWords(unit: string): [string, string] {
+  // Annotations in braces ({request}) carry no unit.
+  const stripped = unit.replace(/\{[^}]*\}/g, "").trim();
+  if (stripped === "" || stripped === "1") return ["", ""];
+  const [main, per] = stripped.split("/", 2);
+  const mainWord = main && main !== "1"
+    ? tokens(UNIT_WORDS[main] ?? main).join("_")
+    : "";
+  const perWord = per
+    ? tokens(PER_UNIT_WORDS[per] ?? UNIT_WORDS[per] ?? per).join("_")
+    : "";
+  return [mainWord, perWord];
+}
+
+/**
+ * The metric family name the collector's `prometheus` exporter exposes for
+ * an instrument, with its default `UnderscoreEscapingWithSuffixes` strategy
+ * (prometheus/otlptranslator): characters outside [A-Za-z0-9:] become `_`,
+ * the unit word is appended unless that token is already in the name,
+ * monotonic counters end in `_total` (never doubled), dimensionless gauges
+ * end in `_ratio`.
+ */
+export function prometheusName(spec: InstrumentSpec): string {
+  const parts = tokens(spec.name);
+  const [mainWord, perWord] = unitWords(spec.unit);
+  if (mainWord && !parts.includes(mainWord)) parts.push(mainWord);
+  if (perWord && !parts.join("_").includes(`per_${perWord}`)) {
+    parts.push("per", perWord);
+  }
+  if (spec.kind === "counter") {
+    if (parts[parts.length - 1] !== "total") parts.push("total");
+  } else if (spec.kind === "updowncounter" && spec.unit === "1") {
+    if (parts[parts.length - 1] !== "ratio") parts.push("ratio");
+  }
+  return parts.join("_");
+}
+
+/** Every series name an instrument produces after translation. */
+export function prometheusSeries(spec: InstrumentSpec): string[] {
+  const base = prometheusName(spec);
+  if (spec.kind === "histogram") {
+    return [`${base}_bucket`, `${base}_sum`, `${base}_count`];
+  }
+  return [base];
+}
+
+/** A Prometheus label name for an attribute key (`http.route` -> `http_route`). */
+export function prometheusLabel(attribute: string): string {
+  const label = tokens(attribute).join("_");
+  return /^[0-9]/.test(label) ? `key_${label}` : label;
+}
+
+/** The `job` label the exporter derives from the resource. */
+export function prometheusJob(serviceName: string, namespace?: string): string {
+  return namespace ? `${namespace}/${serviceName}` : serviceName;
+}

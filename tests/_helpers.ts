@@ -1,0 +1,118 @@
+/**
+ * Shared test helpers: free ports, running the real service process, and
+ * reading its JSON log lines.
+ *
+ * @module
+ */
+import { fileURLToPath } from "node:url";
+
+/** The repository root, where deno.json lives. */
+export const ROOT = fileURLToPath(new URL("../", import.meta.url));
+
+/** A TCP port that was free a moment ago. */
+export function freePort(): number {
+  const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+  const port = (listener.addr as Deno.NetAddr).port;
+  listener.close();
+  return port;
+}
+
+/** A running child process of the service, with its output collected. */
+export interface ServiceProcess {
+  readonly port: number;
+  readonly base: string;
+  readonly child: Deno.ChildProcess;
+  /** Every stdout line so far. */
+  readonly lines: string[];
+  /** stderr so far. */
+  stderr(): string;
+  /** Resolves with the exit status once the process ends (output fully read). */
+  readonly status: Promise<Deno.CommandStatus>;
+  /** Stdout lines parsed as JSON objects. */
+  records(): Record<string, unknown>[];
+}
+
+/** The permission flags the compiled binary gets: the `service` permission set. */
+export const SERVICE_FLAGS = ["-P=service"];
+
+async function collect(
+  stream: ReadableStream<Uint8Array>,
+  onLine: (line: string) => void,
+): Promise<void> {
+  const decoder = new TextDecoder();
+  let buffered = "";
+  for await (const chunk of stream) {
+    buffered += decoder.decode(chunk, { stream: true });
+    let nl: number;
+    while ((nl = buffered.indexOf("\n")) >= 0) {
+      onLine(buffered.slice(0, nl));
+      buffered = buffered.slice(nl + 1);
+    }
+  }
+  if (buffered) onLine(buffered);
+}
+
+/** Runs `deno run -P=service main.ts <args>` with `env` (no inherited OTEL_*). */
+export function spawnService(
+  args: string[],
+  env: Record<string, string>,
+  port = freePort(),
+): ServiceProcess {
+  const command = new Deno.Command(Deno.execPath(), {
+    args: ["run", "--quiet", ...SERVICE_FLAGS, "main.ts", ...args],
+    cwd: ROOT,
+    env: { PORT: String(port), NO_COLOR: "1", ...env },
+    clearEnv: true,
+    stdin: "null",
+    stdout: "piped",
+    stderr: "piped",
+  });
+  const child = command.spawn();
+  const lines: string[] = [];
+  let stderr = "";
+  const out = collect(child.stdout, (l) => lines.push(l));
+  const err = collect(child.stderr, (l) => (stderr += l + "\n"));
+  const status = Promise.all([child.status, out, err]).then(([s]) => s);
+  return {
+    port,
+    base: `http://127.0.0.1:${port}`,
+    child,
+    lines,
+    stderr: () => stderr,
+    status,
+    records: () =>
+      lines.filter((l) => l.startsWith("{")).map((l) => JSON.parse(l)),
+  };
+}
+
+/** Polls `url` until it answers (any status) or `timeoutMs` passes. */
+export async function waitForHttp(
+  url: string,
+  timeoutMs = 20_000,
+): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    try {
+      const res = await fetch(url);
+      await res.body?.cancel();
+      return;
+    } catch {
+      await new Promise((r) => setTimeout(r, 50));
+    }
+  }
+  throw new Error(`${url} did not answer within ${timeoutMs} ms`);
+}
+
+/** Fetches and parses a JSON body, returning status, headers and body. */
+export async function getJson(
+  url: string,
+  init?: RequestInit,
+): Promise<{ status: number; headers: Headers; body: unknown }> {
+  const res = await fetch(url, init);
+  const text = await res.text();
+  return {
+    status: res.status,
+    headers: res.headers,
+    body: text ? JSON.parse(text) : null,
+  };
+}
