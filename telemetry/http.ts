@@ -64,6 +64,14 @@ function splitHost(
   return [match[1], match[2] ? Number(match[2]) : undefined];
 }
 
+/** `http://host:8000/path` -> `host:8000`, without parsing the whole URL. */
+function authorityOf(url: string): string | undefined {
+  const start = url.indexOf("://");
+  if (start < 0) return undefined;
+  const end = url.indexOf("/", start + 3);
+  return url.slice(start + 3, end < 0 ? undefined : end) || undefined;
+}
+
 /** The route template that answered, or undefined when none matched. */
 function matchedRoute(c: Context<HttpEnv>): string | undefined {
   const path = routePath(c);
@@ -81,7 +89,9 @@ export function httpTelemetry(
     const rawMethod = c.req.method;
     const method = KNOWN_METHODS.has(rawMethod) ? rawMethod : "_OTHER";
     const scheme = c.req.url.startsWith("https:") ? "https" : "http";
-    const [serverAddress, serverPort] = splitHost(c.req.header("host"));
+    const [serverAddress, serverPort] = splitHost(
+      c.req.header("host") ?? authorityOf(c.req.url),
+    );
     const activeAttributes = {
       "http.request.method": method,
       "url.scheme": scheme,
