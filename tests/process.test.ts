@@ -52,14 +52,17 @@ Deno.test("a bad environment value stops start-up with exit 2 and one line", asy
     ],
   ];
   for (const [env, expected] of cases) {
-    await t.step(Object.entries(env).map(([k, v]) => `${k}=${v}`).join(" "), async () => {
-      const port = env.PORT ? 0 : freePort();
-      const p = spawnService(["serve"], env, port);
-      const status = await p.status;
-      assert.equal(status.code, 2);
-      assert.equal(p.stderr().trim(), expected);
-      assert.equal(p.lines.length, 0);
-    });
+    await t.step(
+      Object.entries(env).map(([k, v]) => `${k}=${v}`).join(" "),
+      async () => {
+        const port = env.PORT ? 0 : freePort();
+        const p = spawnService(["serve"], env, port);
+        const status = await p.status;
+        assert.equal(status.code, 2);
+        assert.equal(p.stderr().trim(), expected);
+        assert.equal(p.lines.length, 0);
+      },
+    );
   }
 });
 
