@@ -14,7 +14,9 @@ COPY . .
 RUN deno task compile && ./space-app --version
 
 # --- runtime: glibc and libgcc only, no shell, non-root ----------------------
-FROM gcr.io/distroless/cc-debian12:nonroot
+# `deno compile` targets glibc only; distroless cc has glibc and libgcc and
+# nothing else. Pinned by digest so a rebuild gets the same bytes.
+FROM gcr.io/distroless/cc-debian12:nonroot@sha256:9dac0a79194e45a7da0158a9c6da57b217585af0786db3845d1f0ec1a0dd182f
 WORKDIR /app
 COPY --from=build /src/space-app /app/space-app
 USER nonroot:nonroot

@@ -38,6 +38,8 @@ Deno.test("the service exports all three signals, correlated, to an OTLP receive
     assert.equal(continued.status, 200);
     service.child.kill("SIGTERM");
     assert.equal((await service.status).code, 0);
+    // Run under the binary's permission set (-P=service): nothing was refused.
+    assert.equal(service.stderr(), "");
   } finally {
     await receiver.close();
   }
