@@ -31,4 +31,6 @@ export interface RateResult extends LoadResult {
   /** Due requests not sent because too many were outstanding. */
   readonly skipped: number;
   readonly maxMs: number;
+  /** 99th percentile of how late requests were sent against the schedule. */
+  readonly lagP99Ms: number;
 }

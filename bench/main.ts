@@ -26,10 +26,19 @@ import {
   summarizeFile,
 } from "./profile_summary.ts";
 import { renderReport } from "./report.ts";
-import { type RunContext, type RunResult, runVariant } from "./run.ts";
+import {
+  backgroundLoadPct,
+  type RunContext,
+  type RunResult,
+  runVariant,
+} from "./run.ts";
+import { killAll } from "./service.ts";
 import { summarize } from "./summary.ts";
 import { METRIC_INTERVAL_MS, type Variant, VARIANT_LABEL } from "./variants.ts";
 import { wrkVersion } from "./wrk.ts";
+
+/** Background CPU (percent of one core) above which the report warns. */
+const BUSY_PCT = 10;
 
 /** Version of the JSON layout. */
 export const JSON_SCHEMA = "space-app-bench/1";
@@ -66,6 +75,7 @@ export async function bench(options: BenchOptions): Promise<number> {
   const wrkLabel = wrk ? await wrkVersion(wrk) : undefined;
   const load = createLoadGenerator(pinning, wrk, wrkLabel);
   const clockTicks = clockTicksPerSecond();
+  const backgroundPct = await backgroundLoadPct(2_000, clockTicks);
   const sink = await startSink();
   const workDir = await Deno.makeTempDir({ prefix: "space-app-bench-" });
   const ctx: RunContext = {
@@ -88,6 +98,7 @@ export async function bench(options: BenchOptions): Promise<number> {
     fixedRateTool: "bench/rate_client.ts (Deno, open loop)",
     pinning: pinning.description,
     harnessPinned: selfPinned,
+    backgroundCpuPctBeforeStart: backgroundPct,
     sink:
       `bench/otlp_sink.ts at ${sink.endpoint} (OTLP/HTTP, protobuf default)`,
   };
@@ -106,6 +117,13 @@ export async function bench(options: BenchOptions): Promise<number> {
     }`,
     `  machine: ${environment.cpuModel}, ${environment.onlineCpus} CPUs, Deno ${environment.deno}; A exports to the sink every ${METRIC_INTERVAL_MS} ms (metrics), batches per OTEL_BSP/BLRP defaults`,
   ];
+  if (backgroundPct > BUSY_PCT) {
+    header.push(
+      `  WARNING: the machine was already busy before the bench started (${
+        backgroundPct.toFixed(0)
+      }% of a core): other processes disturb the figures`,
+    );
+  }
   printErr(header.join("\n"));
 
   const runs: RunResult[] = [];
@@ -182,6 +200,13 @@ export async function bench(options: BenchOptions): Promise<number> {
 }
 
 if (import.meta.main) {
+  for (const signal of ["SIGINT", "SIGTERM"] as const) {
+    Deno.addSignalListener(signal, () => {
+      printErr(`bench: ${signal}: stopping the service processes`);
+      killAll();
+      Deno.exit(signal === "SIGINT" ? 130 : 143);
+    });
+  }
   let code: number;
   try {
     const parsed = parseFlags(Deno.args);

@@ -8,6 +8,19 @@
 export interface CpuTicks {
   readonly user: number;
   readonly system: number;
+  /** CPU of its children that it has waited for (`cutime + cstime`). */
+  readonly children: number;
+}
+
+/** Machine-wide CPU time in clock ticks, from the `cpu` line of `/proc/stat`. */
+export interface MachineTicks {
+  /** user + nice + system: time in processes. */
+  readonly busy: number;
+  /** irq + softirq: interrupt work no process is charged for. */
+  readonly interrupts: number;
+  /** Time the hypervisor gave to other guests. */
+  readonly steal: number;
+  readonly idle: number;
 }
 
 /** Memory figures of a process in kB, from `/proc/<pid>/status`. */
@@ -19,7 +32,8 @@ export interface MemoryKb {
 }
 
 /**
- * Parses `/proc/<pid>/stat`: `utime` and `stime` are fields 14 and 15.
+ * Parses `/proc/<pid>/stat`: `utime` and `stime` are fields 14 and 15,
+ * `cutime` and `cstime` 16 and 17.
  * The command name (field 2) may hold spaces and parentheses, so fields
  * are counted from the last `)`.
  */
@@ -28,12 +42,32 @@ export function parseStat(text: string): CpuTicks {
   if (close < 0) throw new Error("unreadable /proc stat: no ')'");
   // After ") " come fields 3 (state), 4, ...: field n is at index n - 3.
   const fields = text.slice(close + 2).trim().split(/\s+/);
-  const user = Number(fields[14 - 3]);
-  const system = Number(fields[15 - 3]);
-  if (!Number.isInteger(user) || !Number.isInteger(system)) {
+  const [user, system, cutime, cstime] = [14, 15, 16, 17].map((n) =>
+    Number(fields[n - 3])
+  );
+  if (![user, system, cutime, cstime].every(Number.isInteger)) {
     throw new Error("unreadable /proc stat: utime/stime are not integers");
   }
-  return { user, system };
+  return { user, system, children: cutime + cstime };
+}
+
+/** Parses the aggregate `cpu` line of `/proc/stat`. */
+export function parseMachineStat(text: string): MachineTicks {
+  const match = /^cpu +([\d ]+)$/m.exec(text);
+  if (!match) throw new Error("unreadable /proc/stat: no cpu line");
+  const [user, nice, system, idle, iowait, irq, softirq, steal] = match[1]
+    .trim().split(/\s+/).map(Number);
+  return {
+    busy: user + nice + system,
+    interrupts: (irq ?? 0) + (softirq ?? 0),
+    steal: steal ?? 0,
+    idle: idle + (iowait ?? 0),
+  };
+}
+
+/** Machine-wide CPU ticks now. */
+export function readMachineTicks(): MachineTicks {
+  return parseMachineStat(Deno.readTextFileSync("/proc/stat"));
 }
 
 /** Parses `VmRSS` and `VmHWM` (kB) out of `/proc/<pid>/status`. */

@@ -1,9 +1,11 @@
 /**
  * Open-loop fixed-rate HTTP client, run as its own process so the harness
  * does not share its CPU: sends GET requests on a fixed schedule whether or
- * not earlier ones have answered, and measures each latency from the moment
- * the request was due (so a stalled server is not hidden by a stalled
- * client). Prints one JSON {@link RateResult} line.
+ * not earlier ones have answered (a slow server cannot slow the sending, so
+ * its stalls show in the latencies instead of hiding), and measures each
+ * latency from the send to the end of the body. How late sends were against
+ * the schedule is reported apart, as the client's own lag. Prints one JSON
+ * {@link RateResult} line.
  *
  * Usage: deno run -A bench/rate_client.ts --url URL --rate R --duration S
  *
@@ -23,6 +25,7 @@ export async function runAtRate(
   durationS: number,
 ): Promise<RateResult> {
   const latencies: number[] = [];
+  const lags: number[] = [];
   let errors = 0;
   let non2xx = 0;
   let skipped = 0;
@@ -34,9 +37,11 @@ export async function runAtRate(
 
   const send = (due: number) => {
     outstanding++;
+    const sent = performance.now();
+    lags.push(sent - due);
     const p = fetch(url).then(async (res) => {
       await res.arrayBuffer();
-      latencies.push(performance.now() - due);
+      latencies.push(performance.now() - sent);
       if (res.status >= 400) non2xx++;
     }).catch(() => {
       errors++;
@@ -70,6 +75,7 @@ export async function runAtRate(
     p50Ms: percentile(latencies, 50),
     p99Ms: percentile(latencies, 99),
     maxMs: percentile(latencies, 100),
+    lagP99Ms: percentile(lags, 99),
     errors,
     non2xx,
   };

@@ -11,7 +11,13 @@ import type { LoadResult, RateResult } from "./load_result.ts";
 import type { LoadGenerator } from "./loadgen.ts";
 import type { OtlpSink, SinkCounts } from "./otlp_sink.ts";
 import type { Pinning } from "./pinning.ts";
-import { readCpuTicks, readMemory } from "./proc.ts";
+import {
+  type CpuTicks,
+  type MachineTicks,
+  readCpuTicks,
+  readMachineTicks,
+  readMemory,
+} from "./proc.ts";
 import { type BenchService, startService } from "./service.ts";
 import { HELLO_MSG, readServiceLog, type ServiceLog } from "./service_log.ts";
 import { type Variant, variantEnv } from "./variants.ts";
@@ -47,6 +53,15 @@ export interface CpuWindow {
   readonly usPerRequest: number;
   /** `cpuSeconds / wallSeconds`, percent of one core. */
   readonly utilisationPct: number;
+  /**
+   * CPU used by processes other than the service, this harness and the
+   * load generator it waited for, percent of one core: other work on the
+   * machine that disturbed the measurement.
+   */
+  readonly foreignPct: number;
+  /** Interrupt (irq + softirq) and hypervisor steal time, percent of one core. */
+  readonly interruptPct: number;
+  readonly stealPct: number;
 }
 
 /** Everything measured in one run. */
@@ -84,27 +99,73 @@ export function mb(kb: number): number {
   return kb / 1024;
 }
 
-/** Measures service CPU around `load`. */
+interface Snapshot {
+  server: CpuTicks;
+  self: CpuTicks;
+  machine: MachineTicks;
+  at: number;
+}
+
+function snapshot(pid: number): Snapshot {
+  return {
+    server: readCpuTicks(pid),
+    self: readCpuTicks(Deno.pid),
+    machine: readMachineTicks(),
+    at: performance.now(),
+  };
+}
+
+/** The figures of a window between two snapshots. */
+function cpuWindow(
+  before: Snapshot,
+  after: Snapshot,
+  requests: number,
+  clockTicks: number,
+): CpuWindow {
+  const wallSeconds = (after.at - before.at) / 1000;
+  const serverTicks = after.server.user + after.server.system -
+    before.server.user - before.server.system;
+  // This harness and the children it reaped in the window (the load generator).
+  const selfTicks = after.self.user + after.self.system +
+    after.self.children - before.self.user - before.self.system -
+    before.self.children;
+  const machineBusy = after.machine.busy - before.machine.busy;
+  const pct = (ticks: number) => (100 * ticks) / clockTicks / wallSeconds;
+  const cpuSeconds = serverTicks / clockTicks;
+  return {
+    cpuSeconds,
+    wallSeconds,
+    usPerRequest: requests > 0 ? (cpuSeconds * 1e6) / requests : NaN,
+    utilisationPct: pct(serverTicks),
+    foreignPct: Math.max(0, pct(machineBusy - serverTicks - selfTicks)),
+    interruptPct: pct(after.machine.interrupts - before.machine.interrupts),
+    stealPct: pct(after.machine.steal - before.machine.steal),
+  };
+}
+
+/** Measures service CPU (and everyone else's) around `load`. */
 export async function measureCpu<T extends { requests: number }>(
   pid: number,
   clockTicks: number,
   load: () => Promise<T>,
 ): Promise<[T, CpuWindow]> {
-  const before = readCpuTicks(pid);
-  const started = performance.now();
+  const before = snapshot(pid);
   const result = await load();
-  const after = readCpuTicks(pid);
-  const wallSeconds = (performance.now() - started) / 1000;
-  const ticks = after.user + after.system - before.user - before.system;
-  const cpuSeconds = ticks / clockTicks;
-  return [result, {
-    cpuSeconds,
-    wallSeconds,
-    usPerRequest: result.requests > 0
-      ? (cpuSeconds * 1e6) / result.requests
-      : NaN,
-    utilisationPct: (100 * cpuSeconds) / wallSeconds,
-  }];
+  const after = snapshot(pid);
+  return [result, cpuWindow(before, after, result.requests, clockTicks)];
+}
+
+/** Machine CPU busy over `ms` while the bench is idle, percent of one core. */
+export async function backgroundLoadPct(
+  ms: number,
+  clockTicks: number,
+): Promise<number> {
+  const before = readMachineTicks();
+  const started = performance.now();
+  await new Promise((resolve) => setTimeout(resolve, ms));
+  const after = readMachineTicks();
+  const seconds = (performance.now() - started) / 1000;
+  return (100 * (after.busy - before.busy)) / clockTicks / seconds;
 }
 
 /** Sends SIGTERM and waits for the exit; kills after {@link STOP_TIMEOUT_MS}. */

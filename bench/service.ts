@@ -39,6 +39,14 @@ export interface BenchService {
   readonly exited: Promise<number>;
 }
 
+/** Kill functions of the service processes still running. */
+const live = new Set<() => void>();
+
+/** Kills every service still running (the bench is being interrupted). */
+export function killAll(): void {
+  for (const kill of live) kill();
+}
+
 /** A TCP port on 127.0.0.1 that was free a moment ago. */
 export function freePort(): number {
   const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
@@ -120,6 +128,8 @@ export async function startService(spec: ServiceSpec): Promise<BenchService> {
       // already gone
     }
   };
+  live.add(kill);
+  exited.then(() => live.delete(kill));
   try {
     await waitHealthy(`${base}/healthz`, exited, 30_000);
     const comm = readComm(child.pid);

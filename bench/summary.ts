@@ -17,6 +17,9 @@ export const TARGETS = {
   memoryDriftPct: 10,
 } as const;
 
+/** Foreign CPU (percent of one core) in a window above which a note says so. */
+export const FOREIGN_PCT = 10;
+
 /** Medians of one variant over its runs. */
 export interface VariantMedians {
   readonly runs: number;
@@ -151,6 +154,20 @@ export function summarize(
       }
     } else if (r.sink.spans + r.sink.logRecords + r.sink.metricPoints > 0) {
       notes.push(`${name}: the sink received telemetry from a disabled SDK`);
+    }
+    for (
+      const [phase, w] of [["saturation", r.saturationCpu], [
+        "fixed rate",
+        r.rateCpu,
+      ]] as const
+    ) {
+      if (w.foreignPct > FOREIGN_PCT) {
+        notes.push(
+          `${name}: other processes used ${
+            w.foreignPct.toFixed(0)
+          }% of a core during the ${phase} phase: figures disturbed`,
+        );
+      }
     }
     if (r.saturation.errors > 0 || r.saturation.non2xx > 0) {
       notes.push(

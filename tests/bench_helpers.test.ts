@@ -6,6 +6,7 @@ import assert from "node:assert/strict";
 import { DEFAULT_JSON_PATH, FlagError, parseFlags } from "../bench/flags.ts";
 import {
   parseCpuList,
+  parseMachineStat,
   parseStat,
   parseStatus,
   readCpuTicks,
@@ -43,7 +44,13 @@ Deno.test("median of odd and even counts; ratio and round keep NaN", () => {
 Deno.test("/proc/<pid>/stat: utime and stime, even with ') ' in the name", () => {
   const stat =
     "4242 (deno) (x) R 1 4242 4242 0 -1 4194560 12345 0 0 0 731 129 0 0 20 0 9 0 1000 2000000000 30000 18446744073709551615 1 1 0 0 0 0 0 16781312 17922 0 0 0 17 0 0 0 0 0 0";
-  assert.deepEqual(parseStat(stat), { user: 731, system: 129 });
+  assert.deepEqual(parseStat(stat), { user: 731, system: 129, children: 0 });
+  const withChildren = stat.replace(" 731 129 0 0 ", " 731 129 40 2 ");
+  assert.deepEqual(parseStat(withChildren), {
+    user: 731,
+    system: 129,
+    children: 42,
+  });
   assert.throws(() => parseStat("garbage"), /no '\)'/);
   assert.throws(() => parseStat("1 (x) R 1 2"), /not integers/);
 });
@@ -58,6 +65,21 @@ Deno.test("/proc/<pid>/status: VmRSS and VmHWM in kB", () => {
   ].join("\n");
   assert.deepEqual(parseStatus(status), { rss: 81920, peak: 98304 });
   assert.throws(() => parseStatus("Name:\tdeno"), /no VmRSS/);
+});
+
+Deno.test("/proc/stat: busy, interrupt, steal and idle ticks of the machine", () => {
+  const stat = [
+    "cpu  100 5 50 1000 20 3 7 11 0 0",
+    "cpu0 50 2 25 500 10 1 3 5 0 0",
+    "intr 12345",
+  ].join("\n");
+  assert.deepEqual(parseMachineStat(stat), {
+    busy: 155,
+    interrupts: 10,
+    steal: 11,
+    idle: 1020,
+  });
+  assert.throws(() => parseMachineStat("intr 1"), /no cpu line/);
 });
 
 Deno.test("CPU lists", () => {
