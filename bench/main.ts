@@ -13,7 +13,7 @@
  */
 import { dirname, resolve } from "node:path";
 import { printErr, printOut } from "../lib/output.ts";
-import { which } from "./exec.ts";
+import { run, which } from "./exec.ts";
 import { type BenchOptions, FlagError, parseFlags, USAGE } from "./flags.ts";
 import { createLoadGenerator } from "./loadgen.ts";
 import { type MemoryRunResult, runMemory } from "./memory_run.ts";
@@ -52,6 +52,16 @@ function cpuModel(): string {
   }
 }
 
+/** The commit measured and how many files differ from it. */
+async function gitState(): Promise<{ commit: string; changedFiles: number }> {
+  const head = await run(["git", "rev-parse", "HEAD"]);
+  const status = await run(["git", "status", "--porcelain"]);
+  return {
+    commit: head.code === 0 ? head.stdout.trim() : "unknown",
+    changedFiles: status.stdout.split("\n").filter((l) => l.trim()).length,
+  };
+}
+
 function onlineCpus(): number {
   return navigator.hardwareConcurrency ?? 0;
 }
@@ -87,7 +97,9 @@ export async function bench(options: BenchOptions): Promise<number> {
     clockTicks,
     progress,
   };
+  const git = await gitState();
   const environment = {
+    git,
     deno: Deno.version.deno,
     v8: Deno.version.v8,
     cpuModel: cpuModel(),
@@ -114,6 +126,11 @@ export async function bench(options: BenchOptions): Promise<number> {
     }`,
     `  pinning: ${pinning.description}${
       pinning.taskset && !selfPinned ? " (harness could not pin itself)" : ""
+    }`,
+    `  code: ${git.commit.slice(0, 12)}${
+      git.changedFiles > 0
+        ? ` + ${git.changedFiles} uncommitted file(s) (the working tree is what runs)`
+        : ""
     }`,
     `  machine: ${environment.cpuModel}, ${environment.onlineCpus} CPUs, Deno ${environment.deno}; A exports to the sink every ${METRIC_INTERVAL_MS} ms (metrics), batches per OTEL_BSP/BLRP defaults`,
   ];

@@ -115,7 +115,11 @@ export function summarizeProfile(
     const key = `${name}\u0000${location}`;
     const f = functions.get(key) ?? { name, location, selfMs: 0, pct: 0 };
     functions.set(key, { ...f, selfMs: f.selfMs + ms });
-    const group = frame.url ? groupOf(frame.url, root) : name;
+    const group = frame.url
+      ? groupOf(frame.url, root)
+      : name.startsWith("op_")
+      ? "(Deno ops: Rust)"
+      : name;
     const g = groups.get(group) ??
       { name: group, location: "", selfMs: 0, pct: 0 };
     groups.set(group, { ...g, selfMs: g.selfMs + ms });

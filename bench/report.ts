@@ -103,7 +103,7 @@ export function renderReport(
   );
   out.push(
     "",
-    "req/s: saturation (closed loop); p50/p99: open-loop fixed rate, from each request's due time;",
+    "req/s: saturation (closed loop); p50/p99: open-loop fixed rate, send to end of body;",
     "CPU us/req and srv CPU %: the service process at saturation (/proc utime+stime), % of one core;",
     "other CPU %: processes other than the service, the harness and its load generator, in that",
     "window (other work on the machine: high values mean disturbed figures);",
