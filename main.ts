@@ -10,6 +10,7 @@ import { readServerConfig } from "./server/config.ts";
 import { healthcheck } from "./server/healthcheck.ts";
 import { serve } from "./server/serve.ts";
 import { readTelemetryConfig } from "./telemetry/config.ts";
+import { flushLogs } from "./telemetry/logger.ts";
 import { startTelemetry } from "./telemetry/sdk.ts";
 import { VERSION } from "./version.ts";
 
@@ -97,5 +98,7 @@ export async function main(args: string[]): Promise<number> {
 }
 
 if (import.meta.main) {
-  Deno.exit(await main(Deno.args));
+  const code = await main(Deno.args);
+  flushLogs();
+  Deno.exit(code);
 }

@@ -17,12 +17,22 @@ import {
   type LogRecordExporter,
 } from "@opentelemetry/sdk-logs";
 import { OTLPTraceExporter as JsonTraceExporter } from "@opentelemetry/exporter-trace-otlp-http";
-import { OTLPTraceExporter as ProtoTraceExporter } from "@opentelemetry/exporter-trace-otlp-proto";
 import { OTLPMetricExporter as JsonMetricExporter } from "@opentelemetry/exporter-metrics-otlp-http";
 import { OTLPMetricExporter as ProtoMetricExporter } from "@opentelemetry/exporter-metrics-otlp-proto";
 import { OTLPLogExporter as JsonLogExporter } from "@opentelemetry/exporter-logs-otlp-http";
-import { OTLPLogExporter as ProtoLogExporter } from "@opentelemetry/exporter-logs-otlp-proto";
 import type { SignalConfig } from "./config.ts";
+import { encodeLogs, encodeSpans } from "./otlp/encode.ts";
+import { OtlpProtoExporter } from "./otlp/exporter.ts";
+
+/** Options of our own protobuf exporter (spans and logs are the hot path). */
+function protoOptions(config: SignalConfig) {
+  return {
+    url: config.endpoint,
+    headers: config.headers,
+    timeoutMs: config.timeoutMs,
+    compression: config.compression,
+  };
+}
 
 function otlpOptions(config: SignalConfig) {
   return {
@@ -48,7 +58,7 @@ export function createSpanExporter(
     case "otlp":
       return config.protocol === "http/json"
         ? new JsonTraceExporter(otlpOptions(config))
-        : new ProtoTraceExporter(otlpOptions(config));
+        : new OtlpProtoExporter(protoOptions(config), encodeSpans);
   }
 }
 
@@ -80,6 +90,6 @@ export function createLogExporter(
     case "otlp":
       return config.protocol === "http/json"
         ? new JsonLogExporter(otlpOptions(config))
-        : new ProtoLogExporter(otlpOptions(config));
+        : new OtlpProtoExporter(protoOptions(config), encodeLogs);
   }
 }

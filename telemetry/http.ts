@@ -78,6 +78,15 @@ function matchedRoute(c: Context<HttpEnv>): string | undefined {
   return path === "*" || path === "/*" || path === "" ? undefined : path;
 }
 
+const ROUTE_ATTRIBUTES = new Map<string, Attributes>();
+
+/** `{route}` attribute objects, made once per route rather than per request. */
+function routeAttributes(route: string): Attributes {
+  let attributes = ROUTE_ATTRIBUTES.get(route);
+  if (!attributes) ROUTE_ATTRIBUTES.set(route, attributes = { route });
+  return attributes;
+}
+
 /** Builds the telemetry middleware. */
 export function httpTelemetry(
   options: HttpTelemetryOptions,
@@ -92,10 +101,6 @@ export function httpTelemetry(
     const [serverAddress, serverPort] = splitHost(
       c.req.header("host") ?? authorityOf(c.req.url),
     );
-    const activeAttributes = {
-      "http.request.method": method,
-      "url.scheme": scheme,
-    };
     const spanAttributes: Attributes = {
       "http.request.method": method,
       "url.path": c.req.path,
@@ -121,7 +126,7 @@ export function httpTelemetry(
       { kind: SpanKind.SERVER, attributes: spanAttributes },
       parent,
     );
-    instruments.active.add(1, activeAttributes);
+    instruments.active.add(method, scheme, 1);
     let thrown: unknown;
     try {
       await context.with(trace.setSpan(parent, span), next);
@@ -153,11 +158,11 @@ export function httpTelemetry(
       span.end();
 
       const elapsedMs = performance.now() - started;
-      const routeLabel = { route: route ?? UNMATCHED_ROUTE };
-      instruments.active.add(-1, activeAttributes);
-      instruments.requests.add(1, routeLabel);
-      if (status >= 500) instruments.errors.add(1, routeLabel);
-      instruments.durationMs.record(elapsedMs, routeLabel);
+      const routeLabel = route ?? UNMATCHED_ROUTE;
+      instruments.active.add(method, scheme, -1);
+      instruments.requests.add(routeLabel);
+      if (status >= 500) instruments.errors.add(routeLabel);
+      instruments.durationMs.record(elapsedMs, routeAttributes(routeLabel));
       instruments.duration.record(elapsedMs / 1000, metricAttributes);
     }
   };

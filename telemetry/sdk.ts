@@ -46,6 +46,7 @@ import {
   createMetricExporter,
   createSpanExporter,
 } from "./exporters.ts";
+import { FastIdGenerator } from "./ids.ts";
 import { TELEMETRY_DROPPED } from "./instruments.ts";
 import { configureLogger, type Level, log } from "./logger.ts";
 import { metricOptions } from "./metrics.ts";
@@ -193,6 +194,7 @@ export function startTelemetry(
   const spanExporter = createSpanExporter(config.traces);
   const tracerProvider = new TracerProvider({
     resource,
+    idGenerator: new FastIdGenerator(),
     sampler: createSampler(config),
     spanProcessors: spanExporter
       ? [new BoundedSpanProcessor(spanExporter, config.spanBatch, monitor)]

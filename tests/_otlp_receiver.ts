@@ -86,7 +86,7 @@ export class OtlpReceiver {
   readonly requests: {
     path: string;
     contentType: string | null;
-    bytes: number;
+    body: Uint8Array;
   }[] = [];
   mode: ReceiverMode;
   readonly #server: Deno.HttpServer<Deno.NetAddr>;
@@ -111,7 +111,7 @@ export class OtlpReceiver {
     this.requests.push({
       path,
       contentType: req.headers.get("content-type"),
-      bytes: body.length,
+      body,
     });
     if (this.mode === "hang") {
       await new Promise<void>((resolve) => this.#hanging.add(resolve));

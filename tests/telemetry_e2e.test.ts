@@ -6,6 +6,12 @@
 import assert from "node:assert/strict";
 import { getJson, spawnService, waitForHttp } from "./_helpers.ts";
 import { OtlpReceiver, type ReceivedSpan } from "./_otlp_receiver.ts";
+import {
+  decode,
+  type DecodedMessage,
+  LOGS_REQUEST,
+  TRACES_REQUEST,
+} from "./_protobuf.ts";
 
 const TRACE_ID = "4bf92f3577b34da6a3ce929d0e0e4736";
 const PARENT_ID = "00f067aa0ba902b7";
@@ -246,6 +252,36 @@ Deno.test("http/protobuf (the default) reaches the receiver's three paths", asyn
   );
   assert.ok(paths.has("/v1/logs application/x-protobuf"));
   assert.ok(paths.has("/v1/metrics application/x-protobuf"));
+  // Decode what our protobuf encoder sent: resource_spans(1) > scope_spans(2) > spans(2) > name(5).
+  const names = receiver.requests.filter((r) => r.path === "/v1/traces")
+    .flatMap((r) => {
+      const request = decode(r.body, TRACES_REQUEST);
+      return (request.get(1) ?? []).flatMap((rs) =>
+        ((rs as DecodedMessage).get(2) ?? []).flatMap((ss) =>
+          ((ss as DecodedMessage).get(2) ?? []).map((span) =>
+            new TextDecoder().decode(
+              (span as DecodedMessage).get(5)![0] as Uint8Array,
+            )
+          )
+        )
+      );
+    });
+  assert.deepEqual(names.sort(), ["GET /", "root-handler"]);
+  const logBodies = receiver.requests.filter((r) => r.path === "/v1/logs")
+    .flatMap((r) => {
+      const request = decode(r.body, LOGS_REQUEST);
+      return (request.get(1) ?? []).flatMap((rl) =>
+        ((rl as DecodedMessage).get(2) ?? []).flatMap((sl) =>
+          ((sl as DecodedMessage).get(2) ?? []).map((record) => {
+            const body = (record as DecodedMessage).get(
+              5,
+            )![0] as DecodedMessage;
+            return new TextDecoder().decode(body.get(1)![0] as Uint8Array);
+          })
+        )
+      );
+    });
+  assert.ok(logBodies.includes("hello from space-app"), logBodies.join(", "));
 });
 
 async function failingCollector(
