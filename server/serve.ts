@@ -57,8 +57,12 @@ export function serve(
     let stopping = false;
     const stop = async (signal: StopSignal) => {
       if (stopping) {
-        log.warn("second stop signal: exiting now", { signal });
-        resolve(1);
+        // A second Ctrl-C means "now"; a repeated SIGTERM (supervisors and
+        // process groups send duplicates) changes nothing.
+        if (signal === "SIGINT") {
+          log.warn("second interrupt: exiting without finishing", { signal });
+          resolve(1);
+        }
         return;
       }
       stopping = true;

@@ -7,6 +7,15 @@
 import type { Signal } from "./config.ts";
 import type { Log } from "./logger.ts";
 
+/** An error's message with its cause (fetch's "fetch failed" says why only there). */
+export function describeError(error: unknown): string {
+  if (!(error instanceof Error)) return String(error);
+  const cause = error.cause instanceof Error ? error.cause.message : undefined;
+  return cause && !error.message.includes(cause)
+    ? `${error.message}: ${cause}`
+    : error.message;
+}
+
 /** Totals of one signal. */
 export interface SignalCounts {
   /** Items (spans, log records, metric data points) accepted by the endpoint. */
@@ -58,9 +67,7 @@ export class ExportMonitor {
         {
           "telemetry.signal": signal,
           "telemetry.endpoint": this.#endpoints[signal],
-          "error.message": error instanceof Error
-            ? error.message
-            : String(error),
+          "error.message": describeError(error),
         },
       );
     }

@@ -5,6 +5,7 @@
  * @module
  */
 import { type ExportResult, ExportResultCode } from "@opentelemetry/core";
+import { describeError } from "../export_monitor.ts";
 import { ProtoWriter } from "./protobuf.ts";
 
 /** Statuses the OTLP/HTTP spec says to retry. */
@@ -78,7 +79,7 @@ export async function postOtlp(
           `export timed out after ${options.timeoutMs} ms`,
         );
       }
-      retryable = error instanceof Error ? error.message : String(error);
+      retryable = `${options.url}: ${describeError(error)}`;
     }
     const wait = Math.min(backoff, deadline - Date.now());
     if (attempt >= MAX_ATTEMPTS || wait <= 0) {
