@@ -146,3 +146,35 @@ Deno.test("100 concurrent /work?ms=200 complete together (non-blocking)", async 
     await service.status;
   }
 });
+
+Deno.test("a repeated SIGTERM changes nothing; a second Ctrl-C exits at once with 1", async (t) => {
+  await t.step("SIGTERM twice: still a clean drain, exit 0", async () => {
+    const service = spawnService(["serve"], {
+      ...QUIET,
+      SHUTDOWN_DRAIN_MS: "300",
+    });
+    await waitForHttp(`${service.base}/healthz`);
+    service.child.kill("SIGTERM");
+    await new Promise((r) => setTimeout(r, 50));
+    service.child.kill("SIGTERM");
+    assert.equal((await service.status).code, 0);
+  });
+  await t.step("SIGINT during a drain: exit 1 without waiting", async () => {
+    const service = spawnService(["serve"], {
+      ...QUIET,
+      SHUTDOWN_DRAIN_MS: "5000",
+    });
+    await waitForHttp(`${service.base}/healthz`);
+    service.child.kill("SIGTERM");
+    await new Promise((r) => setTimeout(r, 100));
+    const started = performance.now();
+    service.child.kill("SIGINT");
+    assert.equal((await service.status).code, 1);
+    assert.ok(performance.now() - started < 2000);
+    assert.ok(
+      service.records().some((l) =>
+        l.msg === "second interrupt: exiting without finishing"
+      ),
+    );
+  });
+});
