@@ -28,6 +28,8 @@ export interface BenchOptions {
   readonly profileDir: string | undefined;
   /** Use the built-in Deno load generator even where wrk is installed. */
   readonly noWrk: boolean;
+  /** Git revision to measure instead of the working tree. */
+  readonly ref: string | undefined;
 }
 
 /** What {@link parseFlags} returns: options, or a request for help. */
@@ -76,12 +78,12 @@ const INT_FLAGS: Record<string, { key: IntFlag; min: number; max: number }> = {
   "--connections": { key: "connections", min: 1, max: 10_000 },
   "--memory-duration": { key: "memoryS", min: 0, max: 3_600 },
 };
-const STRING_FLAGS = ["--json", "--profile"];
+const STRING_FLAGS = ["--json", "--profile", "--ref"];
 const BOOL_FLAGS = ["--smoke", "--no-wrk", "--help", "-h"];
 
 /** Every flag with its argument, for usage and error lines. */
 export const FLAG_SUMMARY =
-  "--smoke, --pairs N, --duration S, --warmup S, --rate R, --connections C, --memory-duration S, --json PATH, --profile DIR, --no-wrk, --help";
+  "--smoke, --pairs N, --duration S, --warmup S, --rate R, --connections C, --memory-duration S, --json PATH, --profile DIR, --ref REV, --no-wrk, --help";
 
 /** The `--help` text. */
 export const USAGE =
@@ -108,6 +110,8 @@ Flags:
   --json PATH          where the JSON goes (default ${DEFAULT_JSON_PATH})
   --profile DIR        add one unmeasured telemetry-on run under --cpu-prof,
                        writing the .cpuprofile to DIR, and summarize it
+  --ref REV            measure the service at git revision REV (default: the
+                       working tree, copied at start so all runs measure the same code)
   --no-wrk             use the built-in load generator even if wrk exists
   --help               show this help`;
 
@@ -129,6 +133,7 @@ export function parseFlags(args: readonly string[]): ParsedFlags {
   let noWrk = false;
   let jsonPath = DEFAULT_JSON_PATH;
   let profileDir: string | undefined;
+  let ref: string | undefined;
   const ints: Partial<Record<IntFlag, number>> = {};
 
   for (let i = 0; i < args.length; i++) {
@@ -167,13 +172,17 @@ export function parseFlags(args: readonly string[]): ParsedFlags {
         max,
       );
     } else if (STRING_FLAGS.includes(flag)) {
-      const value = takeValue("a path");
+      const what = flag === "--ref" ? "a git revision" : "a path";
+      const value = takeValue(what);
       if (value === "") {
         throw new FlagError(
-          `bench: ${flag}="" is invalid: expected a non-empty path`,
+          `bench: ${flag}="" is invalid: expected ${
+            flag === "--ref" ? what : "a non-empty path"
+          }`,
         );
       }
       if (flag === "--json") jsonPath = value;
+      else if (flag === "--ref") ref = value;
       else profileDir = value;
     } else {
       throw new FlagError(
@@ -191,6 +200,7 @@ export function parseFlags(args: readonly string[]): ParsedFlags {
       noWrk,
       jsonPath,
       profileDir,
+      ref,
       pairs: ints.pairs ?? base.pairs,
       durationS: ints.durationS ?? base.durationS,
       warmupS: ints.warmupS ?? base.warmupS,

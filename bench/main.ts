@@ -13,7 +13,7 @@
  */
 import { dirname, resolve } from "node:path";
 import { printErr, printOut } from "../lib/output.ts";
-import { run, which } from "./exec.ts";
+import { which } from "./exec.ts";
 import { type BenchOptions, FlagError, parseFlags, USAGE } from "./flags.ts";
 import { createLoadGenerator } from "./loadgen.ts";
 import { type MemoryRunResult, runMemory } from "./memory_run.ts";
@@ -33,6 +33,7 @@ import {
   runVariant,
 } from "./run.ts";
 import { killAll } from "./service.ts";
+import { snapshotCode } from "./snapshot.ts";
 import { summarize } from "./summary.ts";
 import { METRIC_INTERVAL_MS, type Variant, VARIANT_LABEL } from "./variants.ts";
 import { wrkVersion } from "./wrk.ts";
@@ -50,16 +51,6 @@ function cpuModel(): string {
   } catch {
     return "unknown";
   }
-}
-
-/** The commit measured and how many files differ from it. */
-async function gitState(): Promise<{ commit: string; changedFiles: number }> {
-  const head = await run(["git", "rev-parse", "HEAD"]);
-  const status = await run(["git", "status", "--porcelain"]);
-  return {
-    commit: head.code === 0 ? head.stdout.trim() : "unknown",
-    changedFiles: status.stdout.split("\n").filter((l) => l.trim()).length,
-  };
 }
 
 function onlineCpus(): number {
@@ -86,20 +77,32 @@ export async function bench(options: BenchOptions): Promise<number> {
   const load = createLoadGenerator(pinning, wrk, wrkLabel);
   const clockTicks = clockTicksPerSecond();
   const backgroundPct = await backgroundLoadPct(2_000, clockTicks);
-  const sink = await startSink();
   const workDir = await Deno.makeTempDir({ prefix: "space-app-bench-" });
+  let code;
+  try {
+    code = await snapshotCode(workDir, options.ref);
+  } catch (error) {
+    printErr(`bench: ${(error as Error).message}`);
+    await Deno.remove(workDir, { recursive: true }).catch(() => {});
+    return 1;
+  }
+  const sink = await startSink();
   const ctx: RunContext = {
     options,
     pinning,
     load,
     sink,
     workDir,
+    codeDir: code.dir,
     clockTicks,
     progress,
   };
-  const git = await gitState();
   const environment = {
-    git,
+    code: {
+      commit: code.commit,
+      changedFiles: code.changedFiles,
+      description: code.description,
+    },
     deno: Deno.version.deno,
     v8: Deno.version.v8,
     cpuModel: cpuModel(),
@@ -127,11 +130,7 @@ export async function bench(options: BenchOptions): Promise<number> {
     `  pinning: ${pinning.description}${
       pinning.taskset && !selfPinned ? " (harness could not pin itself)" : ""
     }`,
-    `  code: ${git.commit.slice(0, 12)}${
-      git.changedFiles > 0
-        ? ` + ${git.changedFiles} uncommitted file(s) (the working tree is what runs)`
-        : ""
-    }`,
+    `  code: ${code.description}`,
     `  machine: ${environment.cpuModel}, ${environment.onlineCpus} CPUs, Deno ${environment.deno}; A exports to the sink every ${METRIC_INTERVAL_MS} ms (metrics), batches per OTEL_BSP/BLRP defaults`,
   ];
   if (backgroundPct > BUSY_PCT) {

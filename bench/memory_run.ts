@@ -62,6 +62,7 @@ export async function runMemory(
     pinning: ctx.pinning,
     workDir: ctx.workDir,
     name: "memory",
+    codeDir: ctx.codeDir,
   });
   const samples: RssSample[] = [];
   const started = performance.now();

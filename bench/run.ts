@@ -29,6 +29,8 @@ export interface RunContext {
   readonly load: LoadGenerator;
   readonly sink: OtlpSink;
   readonly workDir: string;
+  /** Directory of the frozen code the service runs from. */
+  readonly codeDir: string;
   /** Clock ticks per second of `/proc/<pid>/stat`. */
   readonly clockTicks: number;
   /** Progress lines. */
@@ -62,6 +64,10 @@ export interface CpuWindow {
   /** Interrupt (irq + softirq) and hypervisor steal time, percent of one core. */
   readonly interruptPct: number;
   readonly stealPct: number;
+  /** This harness (with the OTLP sink), percent of one core. */
+  readonly harnessPct: number;
+  /** The load generator process(es) the harness waited for in the window. */
+  readonly loadGenPct: number;
 }
 
 /** Everything measured in one run. */
@@ -125,10 +131,11 @@ function cpuWindow(
   const wallSeconds = (after.at - before.at) / 1000;
   const serverTicks = after.server.user + after.server.system -
     before.server.user - before.server.system;
-  // This harness and the children it reaped in the window (the load generator).
-  const selfTicks = after.self.user + after.self.system +
-    after.self.children - before.self.user - before.self.system -
-    before.self.children;
+  // This harness, and the children it reaped in the window (the load generator).
+  const harnessTicks = after.self.user + after.self.system -
+    before.self.user - before.self.system;
+  const loadGenTicks = after.self.children - before.self.children;
+  const selfTicks = harnessTicks + loadGenTicks;
   const machineBusy = after.machine.busy - before.machine.busy;
   const pct = (ticks: number) => (100 * ticks) / clockTicks / wallSeconds;
   const cpuSeconds = serverTicks / clockTicks;
@@ -140,6 +147,8 @@ function cpuWindow(
     foreignPct: Math.max(0, pct(machineBusy - serverTicks - selfTicks)),
     interruptPct: pct(after.machine.interrupts - before.machine.interrupts),
     stealPct: pct(after.machine.steal - before.machine.steal),
+    harnessPct: pct(harnessTicks),
+    loadGenPct: pct(loadGenTicks),
   };
 }
 
@@ -202,6 +211,7 @@ export async function runVariant(
     workDir: ctx.workDir,
     profileDir,
     name,
+    codeDir: ctx.codeDir,
   });
   const url = `${service.base}/`;
   let exitCode: number;

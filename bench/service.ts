@@ -6,7 +6,7 @@
  *
  * @module
  */
-import { baseEnv, ROOT } from "./exec.ts";
+import { baseEnv } from "./exec.ts";
 import { pinned, type Pinning } from "./pinning.ts";
 import { readComm } from "./proc.ts";
 
@@ -21,6 +21,8 @@ export interface ServiceSpec {
   readonly profileDir?: string;
   /** Name of this run, used in file names. */
   readonly name: string;
+  /** Directory of the code to run (main.ts, deno.json, deno.lock). */
+  readonly codeDir: string;
 }
 
 /** A running service process. */
@@ -105,7 +107,7 @@ export async function startService(spec: ServiceSpec): Promise<BenchService> {
       "sh",
       ...argv,
     ],
-    cwd: ROOT,
+    cwd: spec.codeDir,
     clearEnv: true,
     env: {
       ...baseEnv(),

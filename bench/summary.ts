@@ -20,6 +20,9 @@ export const TARGETS = {
 /** Foreign CPU (percent of one core) in a window above which a note says so. */
 export const FOREIGN_PCT = 10;
 
+/** Load-side CPU (percent of its core) above which the load side may be the limit. */
+export const LOAD_SIDE_PCT = 90;
+
 /** Medians of one variant over its runs. */
 export interface VariantMedians {
   readonly runs: number;
@@ -168,6 +171,14 @@ export function summarize(
           }% of a core during the ${phase} phase: figures disturbed`,
         );
       }
+    }
+    const loadSide = r.saturationCpu.harnessPct + r.saturationCpu.loadGenPct;
+    if (loadSide > LOAD_SIDE_PCT) {
+      notes.push(
+        `${name}: the load side (load generator + harness/sink) used ${
+          loadSide.toFixed(0)
+        }% of its core at saturation: req/s may be limited by it, not by the service`,
+      );
     }
     if (r.saturation.errors > 0 || r.saturation.non2xx > 0) {
       notes.push(

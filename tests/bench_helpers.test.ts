@@ -124,6 +124,8 @@ Deno.test("flags: full defaults, smoke defaults, overrides in both spellings", (
     "--no-wrk",
     "--rate",
     "200",
+    "--ref",
+    "HEAD~1",
   ]);
   if (other.help) throw new Error("unexpected help");
   assert.equal(other.options.durationS, 5);
@@ -131,6 +133,8 @@ Deno.test("flags: full defaults, smoke defaults, overrides in both spellings", (
   assert.equal(other.options.profileDir, "/tmp/prof");
   assert.equal(other.options.noWrk, true);
   assert.equal(other.options.rate, 200);
+  assert.equal(other.options.ref, "HEAD~1");
+  assert.equal(full.options.ref, undefined);
   assert.deepEqual(parseFlags(["--pairs", "2", "--help"]), { help: true });
 });
 

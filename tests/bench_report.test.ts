@@ -143,6 +143,8 @@ function window(usPerRequest: number) {
     foreignPct: 1,
     interruptPct: 0,
     stealPct: 0,
+    harnessPct: 5,
+    loadGenPct: 30,
   };
 }
 
