@@ -144,6 +144,7 @@ export async function bench(options: BenchOptions): Promise<number> {
 
   const runs: RunResult[] = [];
   let memory: MemoryRunResult | undefined;
+  let memoryControl: MemoryRunResult | undefined;
   let profile: { file: string; summary: ProfileSummary } | undefined;
   const errors: string[] = [];
   try {
@@ -152,7 +153,10 @@ export async function bench(options: BenchOptions): Promise<number> {
         runs.push(await runVariant(ctx, variant, pair));
       }
     }
-    if (options.memoryS > 0) memory = await runMemory(ctx, options.memoryS);
+    if (options.memoryS > 0) {
+      memory = await runMemory(ctx, options.memoryS, "down");
+      memoryControl = await runMemory(ctx, options.memoryS, "up");
+    }
     if (options.profileDir) {
       const dir = resolve(options.profileDir);
       await Deno.mkdir(dir, { recursive: true });
@@ -172,9 +176,20 @@ export async function bench(options: BenchOptions): Promise<number> {
     await Deno.remove(workDir, { recursive: true }).catch(() => {});
   }
 
-  const summary = summarize(runs, memory, options.memoryS > 0);
+  const summary = summarize(
+    runs,
+    memory,
+    options.memoryS > 0,
+    memoryControl,
+  );
   summary.failures.unshift(...errors);
-  printOut(renderReport(runs, memory, summary, { rate: options.rate, header }));
+  printOut(
+    renderReport(runs, memory, summary, {
+      rate: options.rate,
+      header,
+      memoryControl,
+    }),
+  );
   if (profile) {
     printOut("\n" + renderProfileSummary(profile.summary, profile.file));
   }
@@ -196,6 +211,7 @@ export async function bench(options: BenchOptions): Promise<number> {
         summary,
         runs,
         memoryRun: memory,
+        memoryControl,
         profile,
       },
       (_key, value) =>

@@ -1,7 +1,9 @@
 /**
  * The memory run: telemetry on, the collector endpoint refusing
  * connections (a closed port), load at the fixed rate for a while; RSS is
- * sampled every second so growth from failed exports shows.
+ * sampled every second so growth from failed exports shows. The same run
+ * with the collector up is the control: growth both share is the runtime's
+ * (heap sizing), growth only the failing one has is the failure path's.
  *
  * @module
  */
@@ -25,8 +27,12 @@ export interface RssSample {
   readonly rssMb: number;
 }
 
+/** Whether the collector accepts (the control) or refuses connections. */
+export type CollectorState = "down" | "up";
+
 /** Results of the memory run. */
 export interface MemoryRunResult {
+  readonly collector: CollectorState;
   readonly durationS: number;
   readonly endpoint: string;
   readonly load: RateResult;
@@ -51,17 +57,23 @@ export function sampleAt(samples: readonly RssSample[], t: number): RssSample {
   return samples.find((s) => s.t >= t) ?? samples[samples.length - 1];
 }
 
-/** Runs the memory run for `durationS` seconds. */
+/** Runs the memory run for `durationS` seconds with the collector `down` (or `up`). */
 export async function runMemory(
   ctx: RunContext,
   durationS: number,
+  collector: CollectorState = "down",
 ): Promise<MemoryRunResult> {
-  const endpoint = `http://127.0.0.1:${freePort()}`; // closed: connection refused
+  // A port that was free a moment ago is closed: connections are refused.
+  const endpoint = collector === "down"
+    ? `http://127.0.0.1:${freePort()}`
+    : ctx.sink.endpoint;
+  const name = `memory-collector-${collector}`;
+  ctx.sink.reset();
   const service = await startService({
     env: variantEnv("A", endpoint),
     pinning: ctx.pinning,
     workDir: ctx.workDir,
-    name: "memory",
+    name,
     codeDir: ctx.codeDir,
   });
   const samples: RssSample[] = [];
@@ -76,7 +88,11 @@ export async function runMemory(
   let peakRssMb: number;
   try {
     ctx.progress(
-      `memory: ${durationS} s at ${ctx.options.rate} req/s, collector refusing connections (${endpoint})`,
+      `${name}: ${durationS} s at ${ctx.options.rate} req/s, ${
+        collector === "down"
+          ? `collector refusing connections (${endpoint})`
+          : "collector up (control)"
+      }`,
     );
     sample();
     const timer = setInterval(sample, 1_000);
@@ -92,7 +108,7 @@ export async function runMemory(
     sample();
     peakRssMb = mb(readMemory(service.pid).peak);
   } finally {
-    ctx.progress("memory: SIGTERM");
+    ctx.progress(`${name}: SIGTERM`);
     exitCode = await stopService(service);
   }
   const log = await readServiceLog(service.stdoutPath);
@@ -101,6 +117,7 @@ export async function runMemory(
   const reference = sampleAt(samples, referenceS);
   const end = samples[samples.length - 1];
   return {
+    collector,
     durationS,
     endpoint,
     load: measured[0],

@@ -88,12 +88,24 @@ function medianRow(label: string, m: VariantMedians): string[] {
   ];
 }
 
+function memoryLine(m: MemoryRunResult): string {
+  return `  RSS start ${num(m.rssStartMb)} MB, at ${num(m.referenceS, 0)} s ${
+    num(m.rssReferenceMb)
+  } MB, end ${num(m.rssEndMb)} MB (end/ref ${
+    num(m.endOverReference, 3)
+  }), peak ${num(m.peakRssMb)} MB`;
+}
+
 /** The whole report as text. */
 export function renderReport(
   runs: readonly RunResult[],
   memory: MemoryRunResult | undefined,
   summary: BenchSummary,
-  context: { rate: number; header: string[] },
+  context: {
+    rate: number;
+    header: string[];
+    memoryControl?: MemoryRunResult;
+  },
 ): string {
   const s = summary;
   const out: string[] = [...context.header, ""];
@@ -131,24 +143,26 @@ export function renderReport(
     out.push(
       "",
       `memory run: ${memory.durationS} s at ${context.rate} req/s, collector refusing connections`,
-      `  RSS start ${num(memory.rssStartMb)} MB, at ${
-        num(memory.referenceS, 0)
-      } s ${num(memory.rssReferenceMb)} MB, end ${
-        num(memory.rssEndMb)
-      } MB (end/ref ${num(memory.endOverReference, 3)}), peak ${
-        num(memory.peakRssMb)
-      } MB`,
+      memoryLine(memory),
       `  CPU ${
         num(memory.cpu.usPerRequest)
       } us/req (collector up, same rate: median ${
         num(s.medians.A.rateCpuUsPerRequest)
-      } us/req); p50 ${num(memory.load.p50Ms, 2)} ms, p99 ${
+      } us/req in the A runs); p50 ${num(memory.load.p50Ms, 2)} ms, p99 ${
         num(memory.load.p99Ms, 2)
       } ms`,
       `  service's own count at shutdown: spans dropped ${
         totals["telemetry.spans.dropped"] ?? "n/a"
       }, logs dropped ${totals["telemetry.logs.dropped"] ?? "n/a"}`,
     );
+    const control = context.memoryControl;
+    if (control) {
+      out.push(
+        `control, same run with the collector up:`,
+        memoryLine(control),
+        `  CPU ${num(control.cpu.usPerRequest)} us/req`,
+      );
+    }
   }
   out.push("", "targets:");
   for (const t of s.targets) {

@@ -124,6 +124,7 @@ export function summarize(
   runs: readonly RunResult[],
   memory: MemoryRunResult | undefined,
   memoryExpected: boolean,
+  control?: MemoryRunResult,
 ): BenchSummary {
   const failures: string[] = [];
   const losses: string[] = [];
@@ -208,6 +209,12 @@ export function summarize(
         );
       }
     }
+    if (!control) failures.push("memory control run: missing");
+    else if (control.exitCode !== 0) {
+      failures.push(
+        `memory control run: the service exited ${control.exitCode} at SIGTERM`,
+      );
+    }
   }
 
   const medians = { A: mediansOf(a), B: mediansOf(b) };
@@ -263,6 +270,17 @@ export function summarize(
         drift >= 0 ? "+" : ""
       }${fmt(drift)}%)`,
       met: finite(drift) ? Math.abs(drift) <= TARGETS.memoryDriftPct : false,
+    });
+  }
+  if (memory && control) {
+    const drift = 100 * (control.endOverReference - 1);
+    targets.push({
+      name: "RSS with the collector up (control): end vs reference",
+      target: "reported",
+      value: `${fmt(control.rssReferenceMb)} -> ${fmt(control.rssEndMb)} MB (${
+        drift >= 0 ? "+" : ""
+      }${fmt(drift)}%)`,
+      met: null,
     });
   }
   targets.push({

@@ -237,7 +237,7 @@ Deno.test("summary: medians, ratios, added CPU as the median of pair differences
     fakeRun("A", 3, 58, 9500),
     fakeRun("B", 3, 28, 14000),
   ];
-  const s = summarize(runs, memory, true);
+  const s = summarize(runs, memory, true, { ...memory, collector: "up" });
   assert.deepEqual(s.addedCpuUsPerRequest.pairs, [35, 50, 30]);
   assert.equal(s.addedCpuUsPerRequest.median, 35);
   assert.equal(s.medians.A.rps, 9000);
@@ -285,6 +285,7 @@ Deno.test("summary: lost telemetry, missing figures and failed exits are told ap
     missing.failures.includes("A1: the service exited 1 at SIGTERM"),
   );
   assert.ok(missing.failures.includes("memory run: missing"));
+  assert.ok(missing.failures.includes("memory control run: missing"));
   assert.ok(
     summarize([fakeRun("A", 1, 1, 1)], undefined, false).failures.includes(
       "no complete pair of runs",
