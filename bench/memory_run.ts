@@ -10,7 +10,7 @@
 import { mb, measureCpu, type RunContext, stopService } from "./run.ts";
 import type { CpuWindow } from "./run.ts";
 import type { RateResult } from "./load_result.ts";
-import { readMemory } from "./proc.ts";
+import { readCpuTicks, readMemory } from "./proc.ts";
 import { freePort, startService } from "./service.ts";
 import { readServiceLog } from "./service_log.ts";
 import { variantEnv } from "./variants.ts";
@@ -25,6 +25,8 @@ export interface RssSample {
   /** Seconds since the load started. */
   readonly t: number;
   readonly rssMb: number;
+  /** Service CPU ticks (user + system) so far. */
+  readonly cpuTicks: number;
 }
 
 /** Whether the collector accepts (the control) or refuses connections. */
@@ -36,8 +38,13 @@ export interface MemoryRunResult {
   readonly durationS: number;
   readonly endpoint: string;
   readonly load: RateResult;
-  /** CPU per request at the fixed rate with the collector down. */
+  /** CPU per request at the fixed rate over the whole run. */
   readonly cpu: CpuWindow;
+  /**
+   * CPU per request from the reference sample to the end (steady state,
+   * past start-up and JIT warm-up), counting requests as rate x seconds.
+   */
+  readonly steadyCpuUsPerRequest: number;
   readonly rssStartMb: number;
   /** Seconds into the load of the reference sample. */
   readonly referenceS: number;
@@ -78,11 +85,14 @@ export async function runMemory(
   });
   const samples: RssSample[] = [];
   const started = performance.now();
-  const sample = () =>
+  const sample = () => {
+    const cpu = readCpuTicks(service.pid);
     samples.push({
       t: (performance.now() - started) / 1000,
       rssMb: mb(readMemory(service.pid).rss),
+      cpuTicks: cpu.user + cpu.system,
     });
+  };
   let exitCode: number;
   let measured: [RateResult, CpuWindow];
   let peakRssMb: number;
@@ -116,12 +126,18 @@ export async function runMemory(
   const referenceS = referenceSecond(durationS);
   const reference = sampleAt(samples, referenceS);
   const end = samples[samples.length - 1];
+  const steadyRequests = ctx.options.rate * (end.t - reference.t);
+  const steadyCpuUsPerRequest = steadyRequests > 0
+    ? ((end.cpuTicks - reference.cpuTicks) / ctx.clockTicks) * 1e6 /
+      steadyRequests
+    : NaN;
   return {
     collector,
     durationS,
     endpoint,
     load: measured[0],
     cpu: measured[1],
+    steadyCpuUsPerRequest,
     rssStartMb: samples[0].rssMb,
     referenceS: reference.t,
     rssReferenceMb: reference.rssMb,

@@ -160,7 +160,9 @@ export function renderReport(
       out.push(
         `control, same run with the collector up:`,
         memoryLine(control),
-        `  CPU ${num(control.cpu.usPerRequest)} us/req`,
+        `  CPU ${num(control.cpu.usPerRequest)} us/req over the run, ${
+          num(control.steadyCpuUsPerRequest)
+        } us/req after ${num(control.referenceS, 0)} s`,
       );
     }
   }

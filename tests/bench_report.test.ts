@@ -129,7 +129,11 @@ Deno.test("profile: self time per function and group; idle apart", () => {
 Deno.test("memory run reference point and samples", () => {
   assert.equal(referenceSecond(60), 10);
   assert.equal(referenceSecond(5), 2.5);
-  const samples = [0, 1.01, 2.02, 3.0].map((t, i) => ({ t, rssMb: 50 + i }));
+  const samples = [0, 1.01, 2.02, 3.0].map((t, i) => ({
+    t,
+    rssMb: 50 + i,
+    cpuTicks: 10 * i,
+  }));
   assert.equal(sampleAt(samples, 2.5).t, 3.0);
   assert.equal(sampleAt(samples, 9).t, 3.0);
 });
