@@ -12,6 +12,7 @@
  * @module
  */
 import { dirname, resolve } from "node:path";
+import { pathToFileURL } from "node:url";
 import { printErr, printOut } from "../lib/output.ts";
 import { which } from "./exec.ts";
 import { type BenchOptions, FlagError, parseFlags, USAGE } from "./flags.ts";
@@ -166,7 +167,7 @@ export async function bench(options: BenchOptions): Promise<number> {
       await runVariant(ctx, "A", 0, dir);
       profile = summarizeFile(dir, {
         top: 25,
-        root: new URL("../", import.meta.url).href,
+        root: pathToFileURL(`${code.dir}/`).href,
       });
     }
   } catch (error) {

@@ -144,13 +144,11 @@ export function renderReport(
       "",
       `memory run: ${memory.durationS} s at ${context.rate} req/s, collector refusing connections`,
       memoryLine(memory),
-      `  CPU ${
-        num(memory.cpu.usPerRequest)
-      } us/req (collector up, same rate: median ${
-        num(s.medians.A.rateCpuUsPerRequest)
-      } us/req in the A runs); p50 ${num(memory.load.p50Ms, 2)} ms, p99 ${
-        num(memory.load.p99Ms, 2)
-      } ms`,
+      `  CPU ${num(memory.cpu.usPerRequest)} us/req over the run, ${
+        num(memory.steadyCpuUsPerRequest)
+      } us/req after ${num(memory.referenceS, 0)} s; p50 ${
+        num(memory.load.p50Ms, 2)
+      } ms, p99 ${num(memory.load.p99Ms, 2)} ms`,
       `  service's own count at shutdown: spans dropped ${
         totals["telemetry.spans.dropped"] ?? "n/a"
       }, logs dropped ${totals["telemetry.logs.dropped"] ?? "n/a"}`,

@@ -29,7 +29,7 @@ const MAX_WARNINGS = 20;
 /** Scans one stdout line into `log`. */
 export function scanLine(line: string, log: ServiceLog): void {
   if (line === "") return;
-  // The hot path: hello lines are counted without parsing.
+  // The hot path: hello lines in the logger's compact form, without parsing.
   if (line.includes(HELLO_NEEDLE)) {
     log.handled++;
     return;
@@ -39,6 +39,10 @@ export function scanLine(line: string, log: ServiceLog): void {
     record = JSON.parse(line);
   } catch {
     log.otherLines++;
+    return;
+  }
+  if (record.msg === HELLO_MSG) {
+    log.handled++;
     return;
   }
   if (record.msg === SHUTDOWN_MSG) {

@@ -60,11 +60,12 @@ Deno.test("service log: hello lines counted, shutdown totals and warnings kept",
     `{"time":"t","level":"info","msg":"${HELLO_MSG}","trace_id":"ab","span_id":"ce","service":"space-app"}`,
     `{"time":"t","level":"warn","msg":"telemetry export failing","service":"space-app"}`,
     `{"time":"t","level":"info","msg":"telemetry shut down","telemetry.spans.exported":4,"telemetry.spans.dropped":0,"service":"space-app"}`,
+    `{"msg": "${HELLO_MSG}", "level": "info"}`,
     "not json",
     "",
   ];
   for (const line of lines) scanLine(line, log);
-  assert.equal(log.handled, 2);
+  assert.equal(log.handled, 3);
   assert.deepEqual(log.telemetryTotals, {
     "telemetry.spans.exported": 4,
     "telemetry.spans.dropped": 0,
