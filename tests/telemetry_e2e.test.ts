@@ -6,6 +6,7 @@
 import assert from "node:assert/strict";
 import { getJson, spawnService, waitForHttp } from "./_helpers.ts";
 import { OtlpReceiver, type ReceivedSpan } from "./_otlp_receiver.ts";
+import { SECOND_BUCKETS } from "../telemetry/instruments.ts";
 import {
   decode,
   type DecodedMessage,
@@ -195,22 +196,7 @@ Deno.test("the service exports all three signals, correlated, to an OTLP receive
         p.attributes["http.route"] === "/work"
       )!;
       assert.ok(workPoint.value >= 0.02, `work took ${workPoint.value}s`);
-      assert.deepEqual(workPoint.bounds, [
-        0.005,
-        0.01,
-        0.025,
-        0.05,
-        0.075,
-        0.1,
-        0.25,
-        0.5,
-        0.75,
-        1,
-        2.5,
-        5,
-        7.5,
-        10,
-      ]);
+      assert.deepEqual(workPoint.bounds, SECOND_BUCKETS);
       assert.ok(
         last("http.server.active_requests"),
         "active requests exported",

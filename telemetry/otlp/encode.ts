@@ -245,39 +245,13 @@ export function encodeSpans(
   spans: readonly ReadableSpan[],
   w = new ProtoWriter(),
 ): Uint8Array {
-  w.reset();
-  const grouped = group(
+  return encodeRequest(
     spans,
+    w,
     (s) => s.resource,
     (s) => s.instrumentationScope,
+    writeSpan,
   );
-  for (const [resource, scopes] of grouped) {
-    w.tag(1, LEN);
-    const rs = w.begin();
-    writeResource(w, resource, 1);
-    for (const [scope, list] of scopes) {
-      w.tag(2, LEN);
-      const ss = w.begin();
-      writeScope(w, scope, 1);
-      for (const span of list) {
-        w.tag(2, LEN);
-        const at = w.begin();
-        writeSpan(w, span);
-        w.end(at);
-      }
-      if (scope.schemaUrl) {
-        w.tag(3, LEN);
-        w.string(scope.schemaUrl);
-      }
-      w.end(ss);
-    }
-    if (resource.schemaUrl) {
-      w.tag(3, LEN);
-      w.string(resource.schemaUrl);
-    }
-    w.end(rs);
-  }
-  return w.finish();
 }
 
 /** `LogRecord` (logs.proto), fields in number order. */
@@ -325,37 +299,52 @@ export function encodeLogs(
   records: readonly ReadableLogRecord[],
   w = new ProtoWriter(),
 ): Uint8Array {
-  w.reset();
-  const grouped = group(
+  return encodeRequest(
     records,
+    w,
     (r) => r.resource,
     (r) => r.instrumentationScope,
+    writeLogRecord,
   );
-  for (const [resource, scopes] of grouped) {
+}
+
+/**
+ * The export request shape traces and logs share: field 1 repeats
+ * {resource 1, scope groups 2 {scope 1, records 2, schema_url 3}, schema_url 3}.
+ */
+function encodeRequest<T>(
+  records: readonly T[],
+  w: ProtoWriter,
+  resourceOf: (r: T) => ResourceLike,
+  scopeOf: (r: T) => ScopeLike,
+  writeRecord: (w: ProtoWriter, record: T) => void,
+): Uint8Array {
+  w.reset();
+  for (const [resource, scopes] of group(records, resourceOf, scopeOf)) {
     w.tag(1, LEN);
-    const rl = w.begin();
+    const byResource = w.begin();
     writeResource(w, resource, 1);
     for (const [scope, list] of scopes) {
       w.tag(2, LEN);
-      const sl = w.begin();
+      const byScope = w.begin();
       writeScope(w, scope, 1);
       for (const record of list) {
         w.tag(2, LEN);
         const at = w.begin();
-        writeLogRecord(w, record);
+        writeRecord(w, record);
         w.end(at);
       }
       if (scope.schemaUrl) {
         w.tag(3, LEN);
         w.string(scope.schemaUrl);
       }
-      w.end(sl);
+      w.end(byScope);
     }
     if (resource.schemaUrl) {
       w.tag(3, LEN);
       w.string(resource.schemaUrl);
     }
-    w.end(rl);
+    w.end(byResource);
   }
   return w.finish();
 }
