@@ -29,6 +29,7 @@ export function formatResult(result: CheckResult): string {
 /** The closing line: how many passed, and which failed. */
 export function formatSummary(results: readonly CheckResult[]): string {
   const failed = results.filter((r) => !r.ok);
+  if (results.length === 0) return "no checks ran";
   if (failed.length === 0) {
     return `all ${results.length} checks passed`;
   }
@@ -40,4 +41,14 @@ export function formatSummary(results: readonly CheckResult[]): string {
 /** True when there is at least one result and none failed. */
 export function allPassed(results: readonly CheckResult[]): boolean {
   return results.length > 0 && results.every((r) => r.ok);
+}
+
+/** Prints the closing summary line; resolves with the exit code (0 or 1). */
+export function summarize(
+  results: readonly CheckResult[],
+  print: Print,
+): number {
+  const ok = allPassed(results);
+  print(`${ok ? "✔" : "✘"} ${formatSummary(results)}`);
+  return ok ? 0 : 1;
 }

@@ -1,0 +1,264 @@
+/**
+ * The stack under Docker Compose: find an engine (or say why not), bring the
+ * generated Compose file up under a project of its own, wait for each
+ * service's readiness endpoint on its published port, run the checks, and
+ * take everything down again (volumes included) unless asked to keep it.
+ *
+ * @module
+ */
+import { type CommandRunner, firstLine } from "./commands.ts";
+import type { StackOptions } from "./flags.ts";
+import type { FetchLike } from "./http.ts";
+import type { Clock, ReadinessTarget } from "./poll.ts";
+import { waitAllReady } from "./ready.ts";
+import {
+  allPassed,
+  type CheckResult,
+  type Print,
+  summarize,
+} from "./report.ts";
+import { runChecks, type StackEndpoints } from "./run.ts";
+import type { ServiceTarget, StackTargets } from "./targets.ts";
+
+/** Whether a container engine with Compose answers, and if not why. */
+export type EngineStatus =
+  | { readonly ok: true; readonly detail: string }
+  | { readonly ok: false; readonly reason: string };
+
+/**
+ * Asks `docker info` (with a timeout: a hung daemon socket must not hang the
+ * test) and `docker compose version`.
+ */
+export async function detectEngine(
+  runner: CommandRunner,
+  timeoutMs = 15_000,
+): Promise<EngineStatus> {
+  const info = await runner.output(
+    ["docker", "info", "--format", "{{.ServerVersion}}"],
+    { timeoutMs },
+  );
+  if (info.notFound) {
+    return { ok: false, reason: "docker is not installed (not on PATH)" };
+  }
+  if (info.timedOut) {
+    return {
+      ok: false,
+      reason: `docker info did not answer within ${timeoutMs / 1000} s`,
+    };
+  }
+  if (info.code !== 0) {
+    return {
+      ok: false,
+      reason: `no container engine answers: docker info: ${firstLine(info)}`,
+    };
+  }
+  const compose = await runner.output(
+    ["docker", "compose", "version", "--short"],
+    { timeoutMs },
+  );
+  if (compose.code !== 0) {
+    return {
+      ok: false,
+      reason: `the Docker Compose plugin is missing: docker compose version: ${
+        firstLine(compose)
+      }`,
+    };
+  }
+  return {
+    ok: true,
+    detail:
+      `docker engine ${info.stdout.trim()}, compose ${compose.stdout.trim()}`,
+  };
+}
+
+/** `docker compose -f <file> -p <project>`, the prefix of every command. */
+export function composeCommand(targets: StackTargets): string[] {
+  return [
+    "docker",
+    "compose",
+    "-f",
+    targets.composeFile,
+    "-p",
+    targets.composeProject,
+  ];
+}
+
+/** The readiness URL of a service on its published host port. */
+export function composeReadiness(service: ServiceTarget): ReadinessTarget {
+  const port = service.readyHostPort ?? service.hostPort;
+  return {
+    name: service.name,
+    url: `http://127.0.0.1:${port}${service.readyPath}`,
+    timeoutMs: service.readyTimeoutMs,
+  };
+}
+
+/** Base URLs of the checks under Compose (published ports on localhost). */
+export function composeEndpoints(targets: StackTargets): StackEndpoints {
+  const url = (s: ServiceTarget) => `http://127.0.0.1:${s.hostPort}`;
+  const s = targets.services;
+  return {
+    app: url(s.app),
+    prometheus: url(s.prometheus),
+    tempo: url(s.tempo),
+    loki: url(s.loki),
+    grafana: url(s.grafana),
+  };
+}
+
+/** Host ports the stack publishes that something else already listens on. */
+export function busyPorts(ports: readonly number[]): number[] {
+  return ports.filter((port) => {
+    try {
+      Deno.listen({ hostname: "0.0.0.0", port }).close();
+      return false;
+    } catch {
+      return true;
+    }
+  });
+}
+
+/** Effects of a stack run; tests pass fakes. */
+export interface StackDeps {
+  readonly runner: CommandRunner;
+  readonly fetch: FetchLike;
+  readonly clock: Clock;
+  readonly wallNow: () => number;
+  readonly print: Print;
+  /** Repository root (commands run there; paths are relative to it). */
+  readonly root: string;
+  readonly targets: StackTargets;
+  /**
+   * Registers what an interrupt (Ctrl-C, SIGTERM) must still do: tear the
+   * stack down. `undefined` clears it.
+   */
+  readonly onInterrupt?: (cleanup: (() => Promise<void>) | undefined) => void;
+}
+
+/** Prints a skip (exit 0) or, with `--require`, a failure (exit 1). */
+export function skip(reason: string, options: StackOptions, print: Print) {
+  if (options.require) {
+    print(`✘ stack test not run: ${reason} (--require makes this a failure)`);
+    return 1;
+  }
+  print(`stack test skipped: ${reason}`);
+  print("(pass --require to make a missing engine or cluster a failure)");
+  return 0;
+}
+
+function fileExists(path: string): boolean {
+  try {
+    return Deno.statSync(path).isFile;
+  } catch {
+    return false;
+  }
+}
+
+/** Runs the whole Compose flow; resolves with the exit code. */
+export async function runCompose(
+  options: StackOptions,
+  deps: StackDeps,
+): Promise<number> {
+  const { runner, print, targets } = deps;
+  const engine = await detectEngine(runner);
+  if (!engine.ok) return skip(engine.reason, options, print);
+  print(`engine: ${engine.detail}`);
+
+  const file = `${deps.root}/${targets.composeFile}`;
+  if (!fileExists(file)) {
+    print(
+      `✘ ${targets.composeFile} is missing: run \`deno task gen\` to write deploy/`,
+    );
+    return 1;
+  }
+  const compose = composeCommand(targets);
+  const running = await runner.output([...compose, "ps", "-q"], {
+    cwd: deps.root,
+    timeoutMs: 30_000,
+  });
+  if (running.stdout.trim() === "") {
+    const services = Object.values(targets.services);
+    const ports = [
+      ...new Set(services.flatMap((s) => [s.hostPort, s.readyHostPort ?? 0])),
+    ].filter((p) => p > 0);
+    const busy = busyPorts(ports);
+    if (busy.length > 0) {
+      print(
+        `✘ host ports already in use: ${
+          busy.join(", ")
+        }. Another stack running? Stop it (docker compose -f ${targets.composeFile} down) or free the ports; see docs/operations.md.`,
+      );
+      return 1;
+    }
+  }
+
+  const down = async () => {
+    print(`$ ${compose.join(" ")} down -v --remove-orphans`);
+    const code = await runner.inherit(
+      [...compose, "down", "-v", "--remove-orphans"],
+      { cwd: deps.root, timeoutMs: 300_000 },
+    );
+    if (code !== 0) print(`✘ docker compose down exited with ${code}`);
+  };
+  if (!options.keep) deps.onInterrupt?.(down);
+  let results: CheckResult[] = [];
+  try {
+    print(`$ ${compose.join(" ")} up -d --build`);
+    const up = await runner.inherit([...compose, "up", "-d", "--build"], {
+      cwd: deps.root,
+    });
+    if (up !== 0) {
+      print(`✘ docker compose up exited with ${up}`);
+      await showDiagnostics(deps, compose);
+      return 1;
+    }
+    const readiness = await waitAllReady(
+      Object.values(targets.services).map(composeReadiness),
+      deps,
+    );
+    results = readiness;
+    if (allPassed(readiness)) {
+      results = [
+        ...readiness,
+        ...await runChecks(
+          composeEndpoints(targets),
+          targets.expectations,
+          deps,
+          {
+            ingestTimeoutMs: options.timeoutS !== undefined
+              ? options.timeoutS * 1000
+              : targets.ingestTimeoutMs,
+          },
+        ),
+      ];
+    }
+    if (!allPassed(results)) await showDiagnostics(deps, compose);
+  } finally {
+    if (options.keep) {
+      print(
+        `stack kept running (--keep); stop it with: ${
+          compose.join(" ")
+        } down -v`,
+      );
+    } else {
+      deps.onInterrupt?.(undefined);
+      await down();
+    }
+  }
+  return summarize(results, print);
+}
+
+async function showDiagnostics(deps: StackDeps, compose: string[]) {
+  deps.print("--- docker compose ps ---");
+  const ps = await deps.runner.output([...compose, "ps", "-a"], {
+    cwd: deps.root,
+    timeoutMs: 30_000,
+  });
+  deps.print(ps.stdout.trimEnd() || firstLine(ps));
+  deps.print("--- last log lines of each service ---");
+  const logs = await deps.runner.output(
+    [...compose, "logs", "--no-color", "--tail", "20"],
+    { cwd: deps.root, timeoutMs: 60_000 },
+  );
+  deps.print(logs.stdout.trimEnd() || firstLine(logs));
+}

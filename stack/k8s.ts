@@ -1,0 +1,252 @@
+/**
+ * The stack on Kubernetes: the generated local overlay applied to whatever
+ * cluster the current kubeconfig points at (kind, k3d, minikube...), every
+ * rollout awaited, each service reached through `kubectl port-forward` on a
+ * free local port, the same checks as under Compose, and the overlay
+ * deleted afterwards unless asked to keep it.
+ *
+ * @module
+ */
+import { type Background, type CommandRunner, firstLine } from "./commands.ts";
+import { skip, type StackDeps } from "./compose.ts";
+import type { StackOptions } from "./flags.ts";
+import type { ReadinessTarget } from "./poll.ts";
+import { waitAllReady } from "./ready.ts";
+import {
+  allPassed,
+  type CheckResult,
+  formatResult,
+  summarize,
+} from "./report.ts";
+import { runChecks, type StackEndpoints } from "./run.ts";
+import type { ServiceTarget, StackTargets } from "./targets.ts";
+
+/** Whether a cluster answers, and if not why. */
+export type ClusterStatus =
+  | { readonly ok: true; readonly context: string }
+  | { readonly ok: false; readonly reason: string };
+
+/** Asks kubectl for the current context and whether its API server answers. */
+export async function detectCluster(
+  runner: CommandRunner,
+  timeoutMs = 20_000,
+): Promise<ClusterStatus> {
+  const context = await runner.output(
+    ["kubectl", "config", "current-context"],
+    {
+      timeoutMs,
+    },
+  );
+  if (context.notFound) {
+    return { ok: false, reason: "kubectl is not installed (not on PATH)" };
+  }
+  if (context.code !== 0) {
+    return {
+      ok: false,
+      reason: `no current kubeconfig context: ${firstLine(context)}`,
+    };
+  }
+  const name = context.stdout.trim();
+  const info = await runner.output(
+    ["kubectl", "cluster-info", "--request-timeout=10s"],
+    { timeoutMs },
+  );
+  if (info.timedOut) {
+    return {
+      ok: false,
+      reason: `the cluster of context "${name}" did not answer within ${
+        timeoutMs / 1000
+      } s`,
+    };
+  }
+  if (info.code !== 0) {
+    const lines = `${info.stderr}\n${info.stdout}`.split("\n")
+      .map((l) => l.trim())
+      .filter((l) => l !== "" && !l.startsWith("To further debug"));
+    return {
+      ok: false,
+      reason: `the cluster of context "${name}" does not answer: ${
+        lines.at(-1) ?? `exit code ${info.code}`
+      }`,
+    };
+  }
+  return { ok: true, context: name };
+}
+
+/** A local TCP port that was free a moment ago. */
+export function freePort(): number {
+  const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+  const port = (listener.addr as Deno.NetAddr).port;
+  listener.close();
+  return port;
+}
+
+/** One service forwarded to local ports. */
+interface Forward {
+  readonly service: ServiceTarget;
+  readonly local: number;
+  readonly localReady: number;
+  readonly process: Background;
+}
+
+/** `kubectl -n <ns>`, the prefix of every namespaced command. */
+export function kubectl(targets: StackTargets): string[] {
+  return ["kubectl", "-n", targets.k8sNamespace];
+}
+
+function forward(
+  runner: CommandRunner,
+  targets: StackTargets,
+  service: ServiceTarget,
+): Forward {
+  const local = freePort();
+  const ports = [`${local}:${service.port}`];
+  let localReady = local;
+  if (service.readyPort !== undefined && service.readyPort !== service.port) {
+    localReady = freePort();
+    ports.push(`${localReady}:${service.readyPort}`);
+  }
+  const process = runner.spawn([
+    ...kubectl(targets),
+    "port-forward",
+    `service/${service.name}`,
+    ...ports,
+  ]);
+  return { service, local, localReady, process };
+}
+
+/** Runs the whole Kubernetes flow; resolves with the exit code. */
+export async function runK8s(
+  options: StackOptions,
+  deps: StackDeps,
+): Promise<number> {
+  const { runner, print, targets } = deps;
+  const cluster = await detectCluster(runner);
+  if (!cluster.ok) return skip(cluster.reason, options, print);
+  print(`cluster: context ${cluster.context}`);
+
+  const overlay = targets.k8sOverlay;
+  const forwards: Forward[] = [];
+  const remove = async () => {
+    print(`$ kubectl delete -k ${overlay} --ignore-not-found --wait=true`);
+    const code = await runner.inherit(
+      ["kubectl", "delete", "-k", overlay, "--ignore-not-found", "--wait=true"],
+      { cwd: deps.root, timeoutMs: 300_000 },
+    );
+    if (code !== 0) print(`✘ kubectl delete exited with ${code}`);
+  };
+  if (!options.keep) {
+    deps.onInterrupt?.(async () => {
+      await Promise.all(forwards.map((f) => f.process.stop()));
+      await remove();
+    });
+  }
+  let results: CheckResult[] = [];
+  try {
+    print(`$ kubectl apply -k ${overlay}`);
+    const applied = await runner.inherit(["kubectl", "apply", "-k", overlay], {
+      cwd: deps.root,
+      timeoutMs: 300_000,
+    });
+    if (applied !== 0) {
+      print(`✘ kubectl apply exited with ${applied}`);
+      return 1;
+    }
+    const workloads = [
+      ...Object.values(targets.services).map((s) => ({
+        ref: `${s.workload}/${s.name}`,
+        timeoutMs: s.readyTimeoutMs,
+      })),
+      ...targets.extraWorkloads.map((ref) => ({ ref, timeoutMs: 300_000 })),
+    ];
+    const rollouts = await Promise.all(workloads.map(async (w) => {
+      const start = deps.clock.now();
+      const out = await runner.output([
+        ...kubectl(targets),
+        "rollout",
+        "status",
+        w.ref,
+        `--timeout=${Math.ceil(w.timeoutMs / 1000)}s`,
+      ], { cwd: deps.root, timeoutMs: w.timeoutMs + 30_000 });
+      return {
+        name: `rollout: ${w.ref}`,
+        ok: out.code === 0,
+        detail: out.code === 0
+          ? out.stdout.trim().split("\n").at(-1) ?? "rolled out"
+          : firstLine(out),
+        elapsedMs: deps.clock.now() - start,
+      };
+    }));
+    for (const r of rollouts) print(formatResult(r));
+    results = rollouts;
+    if (!allPassed(rollouts)) {
+      await showDiagnostics(deps);
+      return summarize(results, print);
+    }
+
+    for (const service of Object.values(targets.services)) {
+      forwards.push(forward(runner, targets, service));
+    }
+    const readiness = await waitAllReady(
+      forwards.map((f): ReadinessTarget => ({
+        name: f.service.name,
+        url: `http://127.0.0.1:${f.localReady}${f.service.readyPath}`,
+        timeoutMs: f.service.readyTimeoutMs,
+      })),
+      deps,
+    );
+    results = [...results, ...readiness];
+    if (allPassed(readiness)) {
+      const local = (s: ServiceTarget) =>
+        `http://127.0.0.1:${forwards.find((f) => f.service === s)?.local ?? 0}`;
+      const s = targets.services;
+      const endpoints: StackEndpoints = {
+        app: local(s.app),
+        prometheus: local(s.prometheus),
+        tempo: local(s.tempo),
+        loki: local(s.loki),
+        grafana: local(s.grafana),
+      };
+      results = [
+        ...results,
+        ...await runChecks(endpoints, targets.expectations, deps, {
+          ingestTimeoutMs: options.timeoutS !== undefined
+            ? options.timeoutS * 1000
+            : targets.ingestTimeoutMs,
+        }),
+      ];
+    } else {
+      for (const f of forwards) {
+        const out = f.process.output().trim();
+        if (out) print(`port-forward ${f.service.name}: ${out}`);
+      }
+    }
+    if (!allPassed(results)) await showDiagnostics(deps);
+  } finally {
+    await Promise.all(forwards.map((f) => f.process.stop()));
+    if (options.keep) {
+      print(
+        `stack kept running (--keep); remove it with: kubectl delete -k ${overlay}`,
+      );
+    } else {
+      deps.onInterrupt?.(undefined);
+      await remove();
+    }
+  }
+  return summarize(results, print);
+}
+
+async function showDiagnostics(deps: StackDeps) {
+  deps.print("--- kubectl get pods ---");
+  const pods = await deps.runner.output(
+    [...kubectl(deps.targets), "get", "pods", "-o", "wide"],
+    { timeoutMs: 30_000 },
+  );
+  deps.print(pods.stdout.trimEnd() || firstLine(pods));
+  deps.print("--- recent events ---");
+  const events = await deps.runner.output(
+    [...kubectl(deps.targets), "get", "events", "--sort-by=.lastTimestamp"],
+    { timeoutMs: 30_000 },
+  );
+  deps.print(events.stdout.trimEnd().split("\n").slice(-20).join("\n"));
+}
