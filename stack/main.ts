@@ -44,10 +44,14 @@ export function defaultDeps(overrides: Partial<StackDeps> = {}): StackDeps {
   };
 }
 
-/** Parses `args` and runs; resolves with the exit code (2 for a bad command line). */
+/**
+ * Parses `args` and runs; resolves with the exit code (2 for a bad command
+ * line, whose one-line message goes to `printError`).
+ */
 export async function main(
   args: readonly string[],
   overrides: Partial<StackDeps> = {},
+  printError: (line: string) => void = printErr,
 ): Promise<number> {
   let options: StackOptions;
   try {
@@ -59,7 +63,7 @@ export async function main(
     options = parsed.options;
   } catch (error) {
     if (error instanceof FlagError) {
-      printErr(error.message);
+      printError(error.message);
       return 2;
     }
     throw error;
