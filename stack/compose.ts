@@ -18,7 +18,13 @@ import {
   summarize,
 } from "./report.ts";
 import { runChecks, type StackEndpoints } from "./run.ts";
-import type { ServiceTarget, StackTargets } from "./targets.ts";
+import {
+  composeTargets,
+  type Env,
+  type ServiceTarget,
+  type StackTargets,
+  type TargetsResult,
+} from "./targets.ts";
 
 /** Whether a container engine with Compose answers, and if not why. */
 export type EngineStatus =
@@ -83,28 +89,38 @@ export function composeCommand(targets: StackTargets): string[] {
   ];
 }
 
-/** The readiness URL of a service on its published host port. */
-export function composeReadiness(service: ServiceTarget): ReadinessTarget {
-  const port = service.readyHostPort ?? service.hostPort;
+/** Readiness targets of the services whose readiness port is reachable at `host`. */
+export function readinessTargets(
+  services: readonly ServiceTarget[],
+  url: (service: ServiceTarget, port: number) => string,
+): ReadinessTarget[] {
+  return services.flatMap((s) =>
+    s.ready === undefined ? [] : [{
+      name: s.name,
+      url: `${url(s, s.ready.port)}${s.ready.path}`,
+      timeoutMs: s.readyTimeoutMs,
+    }]
+  );
+}
+
+/** Base URLs of the checks, given how a service's port is reached. */
+export function endpointsOf(
+  services: StackTargets["services"],
+  url: (service: ServiceTarget, port: number) => string,
+): StackEndpoints {
+  const at = (s: ServiceTarget) => url(s, s.port ?? 0);
   return {
-    name: service.name,
-    url: `http://127.0.0.1:${port}${service.readyPath}`,
-    timeoutMs: service.readyTimeoutMs,
+    app: at(services.app),
+    prometheus: at(services.prometheus),
+    tempo: at(services.tempo),
+    loki: at(services.loki),
+    grafana: at(services.grafana),
   };
 }
 
-/** Base URLs of the checks under Compose (published ports on localhost). */
-export function composeEndpoints(targets: StackTargets): StackEndpoints {
-  const url = (s: ServiceTarget) => `http://127.0.0.1:${s.hostPort}`;
-  const s = targets.services;
-  return {
-    app: url(s.app),
-    prometheus: url(s.prometheus),
-    tempo: url(s.tempo),
-    loki: url(s.loki),
-    grafana: url(s.grafana),
-  };
-}
+/** Compose publishes on the host: `http://127.0.0.1:<published port>`. */
+export const composeUrl = (_: ServiceTarget, port: number): string =>
+  `http://127.0.0.1:${port}`;
 
 /** Host ports the stack publishes that something else already listens on. */
 export function busyPorts(ports: readonly number[]): number[] {
@@ -127,7 +143,10 @@ export interface StackDeps {
   readonly print: Print;
   /** Repository root (commands run there; paths are relative to it). */
   readonly root: string;
-  readonly targets: StackTargets;
+  /** Environment (Grafana credential overrides, Compose interpolation). */
+  readonly env: Env;
+  /** Fixed targets instead of reading deploy/ (tests). */
+  readonly targets?: StackTargets;
   /**
    * Registers what an interrupt (Ctrl-C, SIGTERM) must still do: tear the
    * stack down. `undefined` clears it.
@@ -146,12 +165,14 @@ export function skip(reason: string, options: StackOptions, print: Print) {
   return 0;
 }
 
-function fileExists(path: string): boolean {
-  try {
-    return Deno.statSync(path).isFile;
-  } catch {
-    return false;
-  }
+/** Prints each problem and returns the targets, or `undefined` after printing. */
+export function usableTargets(
+  result: TargetsResult,
+  print: Print,
+): StackTargets | undefined {
+  if (result.ok) return result.targets;
+  for (const problem of result.problems) print(`✘ ${problem}`);
+  return undefined;
 }
 
 /** Runs the whole Compose flow; resolves with the exit code. */
@@ -159,18 +180,17 @@ export async function runCompose(
   options: StackOptions,
   deps: StackDeps,
 ): Promise<number> {
-  const { runner, print, targets } = deps;
+  const { runner, print } = deps;
   const engine = await detectEngine(runner);
   if (!engine.ok) return skip(engine.reason, options, print);
   print(`engine: ${engine.detail}`);
 
-  const file = `${deps.root}/${targets.composeFile}`;
-  if (!fileExists(file)) {
-    print(
-      `✘ ${targets.composeFile} is missing: run \`deno task gen\` to write deploy/`,
-    );
-    return 1;
-  }
+  const targets = deps.targets ??
+    usableTargets(composeTargets(deps.root, deps.env), print);
+  if (!targets) return 1;
+  print(
+    `compose file: ${targets.composeFile} (project ${targets.composeProject}); Grafana credentials from ${targets.credentialsSource}`,
+  );
   const compose = composeCommand(targets);
   const running = await runner.output([...compose, "ps", "-q"], {
     cwd: deps.root,
@@ -179,7 +199,7 @@ export async function runCompose(
   if (running.stdout.trim() === "") {
     const services = Object.values(targets.services);
     const ports = [
-      ...new Set(services.flatMap((s) => [s.hostPort, s.readyHostPort ?? 0])),
+      ...new Set(services.flatMap((s) => [s.port ?? 0, s.ready?.port ?? 0])),
     ].filter((p) => p > 0);
     const busy = busyPorts(ports);
     if (busy.length > 0) {
@@ -213,15 +233,15 @@ export async function runCompose(
       return 1;
     }
     const readiness = await waitAllReady(
-      Object.values(targets.services).map(composeReadiness),
+      readinessTargets(Object.values(targets.services), composeUrl),
       deps,
     );
     results = readiness;
-    if (allPassed(readiness)) {
+    if (readiness.every((r) => r.ok)) {
       results = [
         ...readiness,
         ...await runChecks(
-          composeEndpoints(targets),
+          endpointsOf(targets.services, composeUrl),
           targets.expectations,
           deps,
           {

@@ -8,9 +8,14 @@
  * @module
  */
 import { type Background, type CommandRunner, firstLine } from "./commands.ts";
-import { skip, type StackDeps } from "./compose.ts";
+import {
+  endpointsOf,
+  readinessTargets,
+  skip,
+  type StackDeps,
+  usableTargets,
+} from "./compose.ts";
 import type { StackOptions } from "./flags.ts";
-import type { ReadinessTarget } from "./poll.ts";
 import { waitAllReady } from "./ready.ts";
 import {
   allPassed,
@@ -18,8 +23,13 @@ import {
   formatResult,
   summarize,
 } from "./report.ts";
-import { runChecks, type StackEndpoints } from "./run.ts";
-import type { ServiceTarget, StackTargets } from "./targets.ts";
+import { runChecks } from "./run.ts";
+import {
+  DEFAULT_READY_TIMEOUT_MS,
+  k8sTargets,
+  type ServiceTarget,
+  type StackTargets,
+} from "./targets.ts";
 
 /** Whether a cluster answers, and if not why. */
 export type ClusterStatus =
@@ -81,11 +91,10 @@ export function freePort(): number {
   return port;
 }
 
-/** One service forwarded to local ports. */
+/** One service forwarded to local ports: Service port -> local port. */
 interface Forward {
   readonly service: ServiceTarget;
-  readonly local: number;
-  readonly localReady: number;
+  readonly local: ReadonlyMap<number, number>;
   readonly process: Background;
 }
 
@@ -98,21 +107,21 @@ function forward(
   runner: CommandRunner,
   targets: StackTargets,
   service: ServiceTarget,
-): Forward {
-  const local = freePort();
-  const ports = [`${local}:${service.port}`];
-  let localReady = local;
-  if (service.readyPort !== undefined && service.readyPort !== service.port) {
-    localReady = freePort();
-    ports.push(`${localReady}:${service.readyPort}`);
-  }
+): Forward | undefined {
+  const ports = [
+    ...new Set(
+      [service.port, service.ready?.port].filter((p) => p !== undefined),
+    ),
+  ] as number[];
+  if (ports.length === 0) return undefined;
+  const local = new Map(ports.map((p) => [p, freePort()]));
   const process = runner.spawn([
     ...kubectl(targets),
     "port-forward",
     `service/${service.name}`,
-    ...ports,
+    ...[...local].map(([remote, mine]) => `${mine}:${remote}`),
   ]);
-  return { service, local, localReady, process };
+  return { service, local, process };
 }
 
 /** Runs the whole Kubernetes flow; resolves with the exit code. */
@@ -120,10 +129,16 @@ export async function runK8s(
   options: StackOptions,
   deps: StackDeps,
 ): Promise<number> {
-  const { runner, print, targets } = deps;
+  const { runner, print } = deps;
   const cluster = await detectCluster(runner);
   if (!cluster.ok) return skip(cluster.reason, options, print);
   print(`cluster: context ${cluster.context}`);
+  const targets = deps.targets ??
+    usableTargets(await k8sTargets(deps.root, deps.env, runner), print);
+  if (!targets) return 1;
+  print(
+    `overlay: ${targets.k8sOverlay} (namespace ${targets.k8sNamespace}); Grafana credentials from ${targets.credentialsSource}`,
+  );
 
   const overlay = targets.k8sOverlay;
   const forwards: Forward[] = [];
@@ -153,11 +168,13 @@ export async function runK8s(
       return 1;
     }
     const workloads = [
-      ...Object.values(targets.services).map((s) => ({
-        ref: `${s.workload}/${s.name}`,
-        timeoutMs: s.readyTimeoutMs,
+      ...Object.values(targets.services).flatMap((s) =>
+        s.workload ? [{ ref: s.workload, timeoutMs: s.readyTimeoutMs }] : []
+      ),
+      ...targets.extraWorkloads.map((ref) => ({
+        ref,
+        timeoutMs: DEFAULT_READY_TIMEOUT_MS,
       })),
-      ...targets.extraWorkloads.map((ref) => ({ ref, timeoutMs: 300_000 })),
     ];
     const rollouts = await Promise.all(workloads.map(async (w) => {
       const start = deps.clock.now();
@@ -179,41 +196,37 @@ export async function runK8s(
     }));
     for (const r of rollouts) print(formatResult(r));
     results = rollouts;
-    if (!allPassed(rollouts)) {
-      await showDiagnostics(deps);
+    if (!rollouts.every((r) => r.ok)) {
+      await showDiagnostics(deps, targets);
       return summarize(results, print);
     }
 
     for (const service of Object.values(targets.services)) {
-      forwards.push(forward(runner, targets, service));
+      const f = forward(runner, targets, service);
+      if (f) forwards.push(f);
     }
+    const url = (s: ServiceTarget, port: number) =>
+      `http://127.0.0.1:${
+        forwards.find((f) => f.service === s)?.local.get(port) ?? 0
+      }`;
     const readiness = await waitAllReady(
-      forwards.map((f): ReadinessTarget => ({
-        name: f.service.name,
-        url: `http://127.0.0.1:${f.localReady}${f.service.readyPath}`,
-        timeoutMs: f.service.readyTimeoutMs,
-      })),
+      readinessTargets(Object.values(targets.services), url),
       deps,
     );
     results = [...results, ...readiness];
-    if (allPassed(readiness)) {
-      const local = (s: ServiceTarget) =>
-        `http://127.0.0.1:${forwards.find((f) => f.service === s)?.local ?? 0}`;
-      const s = targets.services;
-      const endpoints: StackEndpoints = {
-        app: local(s.app),
-        prometheus: local(s.prometheus),
-        tempo: local(s.tempo),
-        loki: local(s.loki),
-        grafana: local(s.grafana),
-      };
+    if (readiness.every((r) => r.ok)) {
       results = [
         ...results,
-        ...await runChecks(endpoints, targets.expectations, deps, {
-          ingestTimeoutMs: options.timeoutS !== undefined
-            ? options.timeoutS * 1000
-            : targets.ingestTimeoutMs,
-        }),
+        ...await runChecks(
+          endpointsOf(targets.services, url),
+          targets.expectations,
+          deps,
+          {
+            ingestTimeoutMs: options.timeoutS !== undefined
+              ? options.timeoutS * 1000
+              : targets.ingestTimeoutMs,
+          },
+        ),
       ];
     } else {
       for (const f of forwards) {
@@ -221,7 +234,7 @@ export async function runK8s(
         if (out) print(`port-forward ${f.service.name}: ${out}`);
       }
     }
-    if (!allPassed(results)) await showDiagnostics(deps);
+    if (!allPassed(results)) await showDiagnostics(deps, targets);
   } finally {
     await Promise.all(forwards.map((f) => f.process.stop()));
     if (options.keep) {
@@ -236,16 +249,16 @@ export async function runK8s(
   return summarize(results, print);
 }
 
-async function showDiagnostics(deps: StackDeps) {
+async function showDiagnostics(deps: StackDeps, targets: StackTargets) {
   deps.print("--- kubectl get pods ---");
   const pods = await deps.runner.output(
-    [...kubectl(deps.targets), "get", "pods", "-o", "wide"],
+    [...kubectl(targets), "get", "pods", "-o", "wide"],
     { timeoutMs: 30_000 },
   );
   deps.print(pods.stdout.trimEnd() || firstLine(pods));
   deps.print("--- recent events ---");
   const events = await deps.runner.output(
-    [...kubectl(deps.targets), "get", "events", "--sort-by=.lastTimestamp"],
+    [...kubectl(targets), "get", "events", "--sort-by=.lastTimestamp"],
     { timeoutMs: 30_000 },
   );
   deps.print(events.stdout.trimEnd().split("\n").slice(-20).join("\n"));

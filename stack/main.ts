@@ -15,7 +15,6 @@ import { runCompose, type StackDeps } from "./compose.ts";
 import { FlagError, parseFlags, type StackOptions, USAGE } from "./flags.ts";
 import { runK8s } from "./k8s.ts";
 import { realClock } from "./poll.ts";
-import { stackTargets } from "./targets.ts";
 
 /** The repository root. */
 export const ROOT = fileURLToPath(new URL("../", import.meta.url));
@@ -39,7 +38,7 @@ export function defaultDeps(overrides: Partial<StackDeps> = {}): StackDeps {
     wallNow: Date.now,
     print: printOut,
     root: ROOT,
-    targets: overrides.targets ?? stackTargets(),
+    env: (name) => Deno.env.get(name),
     ...overrides,
   };
 }

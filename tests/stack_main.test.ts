@@ -13,7 +13,7 @@ import { detectEngine } from "../stack/compose.ts";
 import { FlagError, parseFlags } from "../stack/flags.ts";
 import { detectCluster } from "../stack/k8s.ts";
 import { main } from "../stack/main.ts";
-import { stackTargets } from "../stack/targets.ts";
+import { COMPOSE_FILES } from "../stack/targets.ts";
 
 /** A runner answering `output` from a table keyed by the joined argv. */
 function fakeRunner(
@@ -209,7 +209,9 @@ Deno.test("compose: with an engine but no generated compose file, exit 1 naming 
   assert.equal(lines[0], "engine: docker engine 28.2.2, compose 2.39.1");
   assert.equal(
     lines[1],
-    `✘ ${stackTargets().composeFile} is missing: run \`deno task gen\` to write deploy/`,
+    `✘ no Compose file (looked for ${
+      COMPOSE_FILES.join(", ")
+    }): run \`deno task gen\` to write deploy/`,
   );
   assert.ok(!runner.calls.some((c) => c.includes(" up ")), "never brought up");
 });
