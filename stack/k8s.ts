@@ -91,6 +91,75 @@ export function freePort(): number {
   return port;
 }
 
+/** How the locally built space-app image reaches a cluster. */
+export type ImagePlan =
+  | { readonly build: string[]; readonly load?: string[] }
+  | { readonly note: string };
+
+/**
+ * Build with docker, then load into the cluster of `context`: kind and k3d
+ * import images, minikube loads them, Docker Desktop, Rancher Desktop and
+ * OrbStack share the engine's images. An image from a registry is pulled by
+ * the cluster itself; other clusters get a note.
+ */
+export function imagePlan(context: string, image: string): ImagePlan {
+  const first = image.split("/")[0];
+  if ((image.includes("/") && /[.:]/.test(first)) || first === "localhost") {
+    return { note: `the cluster pulls ${image} from its registry` };
+  }
+  const build = ["docker", "build", "-t", image, "."];
+  if (context.startsWith("kind-")) {
+    return {
+      build,
+      load: ["kind", "load", "docker-image", image, "--name", context.slice(5)],
+    };
+  }
+  if (context.startsWith("k3d-")) {
+    return {
+      build,
+      load: ["k3d", "image", "import", image, "-c", context.slice(4)],
+    };
+  }
+  if (context === "minikube") {
+    return { build, load: ["minikube", "image", "load", image] };
+  }
+  if (["docker-desktop", "rancher-desktop", "orbstack"].includes(context)) {
+    return { build };
+  }
+  return {
+    note:
+      `context "${context}" is not kind, k3d, minikube or Docker Desktop: make sure it can pull ${image} (push it to a registry it reads)`,
+  };
+}
+
+/** Builds and loads the app image as planned; false (after printing why) on failure. */
+async function prepareImage(
+  deps: StackDeps,
+  context: string,
+  image: string | undefined,
+): Promise<boolean> {
+  if (!image) return true;
+  const plan = imagePlan(context, image);
+  if ("note" in plan) {
+    deps.print(`image: ${plan.note}`);
+    return true;
+  }
+  for (const argv of [plan.build, plan.load ?? []]) {
+    if (argv.length === 0) continue;
+    deps.print(`$ ${argv.join(" ")}`);
+    const code = await deps.runner.inherit(argv, { cwd: deps.root });
+    if (code !== 0) {
+      deps.print(
+        `✘ ${
+          argv.slice(0, 2).join(" ")
+        } exited with ${code}: the overlay's image ${image} must be in the cluster`,
+      );
+      return false;
+    }
+  }
+  return true;
+}
+
 /** One service forwarded to local ports: Service port -> local port. */
 interface Forward {
   readonly service: ServiceTarget;
@@ -139,6 +208,8 @@ export async function runK8s(
   print(
     `overlay: ${targets.k8sOverlay} (namespace ${targets.k8sNamespace}); Grafana credentials from ${targets.credentialsSource}`,
   );
+
+  if (!await prepareImage(deps, cluster.context, targets.appImage)) return 1;
 
   const overlay = targets.k8sOverlay;
   const forwards: Forward[] = [];

@@ -13,7 +13,7 @@
  * @module
  */
 import { parse, parseAllDocuments } from "yaml";
-import { asRecord, asString } from "./checks.ts";
+import { asArray, asRecord, asString } from "./checks.ts";
 import type { CommandRunner } from "./commands.ts";
 import { firstLine } from "./commands.ts";
 import {
@@ -119,6 +119,8 @@ export interface StackTargets {
   readonly ingestTimeoutMs: number;
   /** Where the Grafana credentials came from. */
   readonly credentialsSource: string;
+  /** Kubernetes: the image of the space-app workload (built and loaded locally). */
+  readonly appImage?: string;
 }
 
 /** Targets, or the reasons they cannot be built (each one line). */
@@ -360,28 +362,41 @@ export function composeTargets(root: string, env: Env): TargetsResult {
   };
 }
 
-function containerEnv(
+/** The first container of the workload `kind/name` in rendered documents. */
+function firstContainer(
   docs: readonly unknown[],
   workloadRef: string | undefined,
-) {
+): Record<string, unknown> | undefined {
   const [kind, name] = (workloadRef ?? "/").split("/");
-  const out: Record<string, string> = {};
   for (const d of docs) {
     const o = asRecord(d);
     if (
       asString(o?.kind).toLowerCase() !== kind ||
       asString(asRecord(o?.metadata)?.name) !== name
     ) continue;
-    const c = asRecord(
-      (asRecord(asRecord(asRecord(o?.spec)?.template)?.spec)?.containers as
-        | unknown[]
-        | undefined)?.[0],
-    );
-    for (const e of (c?.env as unknown[] | undefined) ?? []) {
-      const env = asRecord(e);
-      if (typeof env?.name === "string" && typeof env.value === "string") {
-        out[env.name] = env.value;
-      }
+    const pod = asRecord(asRecord(asRecord(o?.spec)?.template)?.spec);
+    return asRecord(asArray(pod?.containers)[0]);
+  }
+  return undefined;
+}
+
+function workloadImage(
+  docs: readonly unknown[],
+  workloadRef: string | undefined,
+): string | undefined {
+  return asString(firstContainer(docs, workloadRef)?.image) || undefined;
+}
+
+/** Plain `value` environment variables of a workload's first container. */
+function containerEnv(
+  docs: readonly unknown[],
+  workloadRef: string | undefined,
+): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const e of asArray(firstContainer(docs, workloadRef)?.env)) {
+    const env = asRecord(e);
+    if (typeof env?.name === "string" && typeof env.value === "string") {
+      out[env.name] = env.value;
     }
   }
   return out;
@@ -435,6 +450,7 @@ export async function k8sTargets(
       ),
       ingestTimeoutMs: INGEST_TIMEOUT_MS,
       credentialsSource: credentials.source,
+      appImage: workloadImage(docs, services.app.workload),
     },
   };
 }

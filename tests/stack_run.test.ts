@@ -5,8 +5,6 @@
  * without real time or containers.
  */
 import assert from "node:assert/strict";
-import type { FetchLike } from "../stack/http.ts";
-import type { Clock } from "../stack/poll.ts";
 import {
   type Expectations,
   runChecks,
@@ -14,17 +12,14 @@ import {
   type StackEndpoints,
 } from "../stack/run.ts";
 import {
-  APP_REQUEST_DURATION,
-  APP_REQUESTS,
-  HTTP_SERVER_DURATION,
-  prometheusSeries,
-} from "../telemetry/instruments.ts";
+  fakeClock,
+  fakeStack,
+  read,
+  TRACES,
+} from "./fixtures/stack/fake_stack.ts";
 
-const FIXTURES = new URL("./fixtures/stack/", import.meta.url);
-const read = (path: string) => Deno.readTextFileSync(new URL(path, FIXTURES));
-
-const ERROR_TRACE = "29ee3d484fd57aa4a0eebcbc5d8538b6";
-const LOADGEN_TRACE = "44f86265594285275520fda39b86e9a7";
+const ERROR_TRACE = TRACES.error;
+const LOADGEN_TRACE = TRACES.loadgen;
 
 const ENDPOINTS: StackEndpoints = {
   app: "http://app.test:8000",
@@ -47,104 +42,6 @@ const EXPECT: Expectations = {
     title: "space-app error rate above 5%",
   }],
 };
-
-function fakeClock(): Clock {
-  let t = 0;
-  return {
-    now: () => t,
-    sleep: (ms) => {
-      t += ms;
-      return Promise.resolve();
-    },
-  };
-}
-
-/** A recorded request: URL and the headers sent. */
-interface Seen {
-  readonly url: URL;
-  readonly headers: Headers;
-}
-
-type Route = (url: URL, headers: Headers) => [number, string] | undefined;
-
-/** The fake stack: fixtures by URL; `override` answers first when it returns. */
-function fakeStack(override: Route = () => undefined) {
-  const seen: Seen[] = [];
-  const histogram = (name: string) =>
-    read("prometheus/query_histogram.json").replaceAll(
-      prometheusSeries(HTTP_SERVER_DURATION)[0],
-      name,
-    );
-  const answer: Route = (url, headers) => {
-    const over = override(url, headers);
-    if (over) return over;
-    const base = url.origin;
-    const path = url.pathname;
-    if (base === ENDPOINTS.app) {
-      if (path === "/" || path === "/work") return [200, '{"ok":true}'];
-      if (path === "/error") return [500, '{"detail":"boom"}'];
-    }
-    if (base === ENDPOINTS.tempo) {
-      if (path === "/api/search") return [200, read("tempo/search.json")];
-      if (path === `/api/v2/traces/${LOADGEN_TRACE}`) {
-        return [200, read("tempo/trace_v2_base64.json")];
-      }
-      if (path === `/api/v2/traces/${ERROR_TRACE}`) {
-        return [200, read("tempo/trace_v2_hex.json")];
-      }
-      if (path.startsWith("/api/v2/traces/")) return [404, ""];
-    }
-    if (base === ENDPOINTS.prometheus && path === "/api/v1/query") {
-      const query = url.searchParams.get("query") ?? "";
-      const name = query.slice(0, query.indexOf("{"));
-      if (name === prometheusSeries(APP_REQUESTS)[0]) {
-        return [200, read("prometheus/query_counter.json")];
-      }
-      if (
-        name === prometheusSeries(HTTP_SERVER_DURATION)[0] ||
-        name === prometheusSeries(APP_REQUEST_DURATION)[0]
-      ) {
-        return [200, histogram(name)];
-      }
-      if (name === SERVICE_GRAPH_SERIES) {
-        return [200, read("prometheus/query_service_graph.json")];
-      }
-      return [200, read("prometheus/query_empty.json")];
-    }
-    if (base === ENDPOINTS.loki && path === "/loki/api/v1/query_range") {
-      return [200, read("loki/query_range_categorized.json")];
-    }
-    if (base === ENDPOINTS.grafana) {
-      if (path === "/api/health") return [200, read("grafana/health.json")];
-      if (
-        headers.get("authorization") !== `Basic ${btoa("admin:s3cret")}`
-      ) return [401, read("grafana/unauthorized.json")];
-      if (/^\/api\/datasources\/uid\/[^/]+\/health$/.test(path)) {
-        return [200, read("grafana/datasource_health_ok.json")];
-      }
-      if (path === "/api/search") {
-        return [200, read("grafana/search_dashboards.json")];
-      }
-      if (path === "/api/v1/provisioning/alert-rules") {
-        return [200, read("grafana/alert_rules.json")];
-      }
-    }
-    return undefined;
-  };
-  const fetch: FetchLike = (input, init) => {
-    const url = new URL(input);
-    const headers = new Headers(init?.headers);
-    seen.push({ url, headers });
-    const found = answer(url, headers);
-    if (!found) return Promise.reject(new TypeError(`no route for ${input}`));
-    return Promise.resolve(
-      new Response(found[0] === 404 && found[1] === "" ? null : found[1], {
-        status: found[0],
-      }),
-    );
-  };
-  return { fetch, seen };
-}
 
 async function run(stack: ReturnType<typeof fakeStack>, lines: string[] = []) {
   return await runChecks(ENDPOINTS, EXPECT, {
