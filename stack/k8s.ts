@@ -14,7 +14,7 @@ import {
   skip,
   type StackDeps,
   usableTargets,
-} from "./compose.ts";
+} from "./flow.ts";
 import type { StackOptions } from "./flags.ts";
 import { waitAllReady } from "./ready.ts";
 import {
@@ -26,10 +26,10 @@ import {
 import { runChecks } from "./run.ts";
 import {
   DEFAULT_READY_TIMEOUT_MS,
-  k8sTargets,
   type ServiceTarget,
   type StackTargets,
 } from "./targets.ts";
+import { k8sTargets } from "./targets_k8s.ts";
 
 /** Whether a cluster answers, and if not why. */
 export type ClusterStatus =

@@ -11,7 +11,8 @@
 import { fileURLToPath } from "node:url";
 import { printErr, printOut } from "../lib/output.ts";
 import { denoRunner } from "./commands.ts";
-import { runCompose, type StackDeps } from "./compose.ts";
+import { runCompose } from "./compose.ts";
+import type { StackDeps } from "./flow.ts";
 import { FlagError, parseFlags, type StackOptions, USAGE } from "./flags.ts";
 import { runK8s } from "./k8s.ts";
 import { realClock } from "./poll.ts";

@@ -7,7 +7,7 @@
 import assert from "node:assert/strict";
 import { fileURLToPath } from "node:url";
 import type { CommandResult, CommandRunner } from "../stack/commands.ts";
-import type { StackDeps } from "../stack/compose.ts";
+import type { StackDeps } from "../stack/flow.ts";
 import type { StackOptions } from "../stack/flags.ts";
 import { freePort, imagePlan } from "../stack/k8s.ts";
 import { runStack } from "../stack/main.ts";

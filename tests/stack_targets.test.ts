@@ -17,12 +17,12 @@ import {
 import {
   composeTargets,
   dotenv,
-  k8sTargets,
   MIN_READY_TIMEOUT_MS,
   SERVICE_NAME,
   SERVICE_NAMESPACE,
   type StackTargets,
 } from "../stack/targets.ts";
+import { k8sTargets } from "../stack/targets_k8s.ts";
 import { ROOT } from "./_helpers.ts";
 
 const SAMPLE_ROOT = fileURLToPath(
