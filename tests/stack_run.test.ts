@@ -207,3 +207,28 @@ Deno.test("run: space-app down is reported, the rest still runs", async () => {
   assert.match(results[0].detail, /\/: 503, expected 200/);
   assert.equal(results.length, 15);
 });
+
+Deno.test("run: nothing provisioned to expect is a failure, not a pass", async () => {
+  const results = await runChecks(
+    ENDPOINTS,
+    { ...EXPECT, dashboards: [], alertRules: [] },
+    {
+      fetch: fakeStack().fetch,
+      clock: fakeClock(),
+      wallNow: () => 1_795_996_900_000,
+      print: () => {},
+    },
+    { ingestTimeoutMs: 6_000, rounds: 1 },
+  );
+  const failed = results.filter((r) => !r.ok).map((r) => [r.name, r.detail]);
+  assert.deepEqual(failed, [
+    [
+      "Grafana: provisioned dashboards",
+      "no dashboard found in deploy/ to look for (is Grafana provisioning generated?)",
+    ],
+    [
+      "Grafana: provisioned alert rules",
+      "no alert rule found in deploy/ to look for (is Grafana provisioning generated?)",
+    ],
+  ]);
+});

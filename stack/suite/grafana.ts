@@ -53,6 +53,11 @@ export async function checkGrafana(s: Session): Promise<void> {
   ) => {
     await s.check(`Grafana: provisioned ${what}`, async () => {
       const uids = wanted.map((w) => w.uid);
+      if (uids.length === 0) {
+        throw new ApiError(
+          `no ${one} found in deploy/ to look for (is Grafana provisioning generated?)`,
+        );
+      }
       const found = await s.retry(async () => {
         const all = await load();
         const missing = missingFrom(uids, all.map((x) => x.uid));
@@ -64,9 +69,7 @@ export async function checkGrafana(s: Session): Promise<void> {
       const titles = found.filter((x) => uids.includes(x.uid)).map((x) =>
         x.title
       );
-      return uids.length === 0
-        ? `none expected (no provisioning files found in deploy/); ${found.length} present`
-        : `${uids.length} of ${uids.length}: ${titles.join(", ")}`;
+      return `${uids.length} of ${uids.length}: ${titles.join(", ")}`;
     });
   };
   await provisioned(
