@@ -66,6 +66,29 @@ function killQuietly(child: Deno.ChildProcess, signal: Deno.Signal) {
   }
 }
 
+/** Reads a stream to the end as text; can be cancelled part way. */
+function reader(stream: ReadableStream<Uint8Array>) {
+  const r = stream.getReader();
+  let text = "";
+  const read = async () => {
+    try {
+      while (true) {
+        const { done, value } = await r.read();
+        if (done) break;
+        text += decoder.decode(value, { stream: true });
+      }
+    } catch {
+      // cancelled
+    }
+    return text;
+  };
+  return {
+    text: read(),
+    sofar: () => text,
+    cancel: () => r.cancel().catch(() => {}),
+  };
+}
+
 async function collect(
   stream: ReadableStream<Uint8Array>,
   sink: (text: string) => void,
@@ -90,22 +113,30 @@ export const denoRunner: CommandRunner = {
       if (error instanceof Deno.errors.NotFound) return notFound(program);
       throw error;
     }
-    let timedOut = false;
-    const timer = options.timeoutMs === undefined ? undefined : setTimeout(
-      () => {
-        timedOut = true;
-        killQuietly(child, "SIGKILL");
-      },
-      options.timeoutMs,
-    );
-    const out = await child.output();
+    const stdout = reader(child.stdout);
+    const stderr = reader(child.stderr);
+    const done = Promise.all([child.status, stdout.text, stderr.text]);
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const expired = new Promise<"timeout">((resolve) => {
+      if (options.timeoutMs !== undefined) {
+        timer = setTimeout(() => resolve("timeout"), options.timeoutMs);
+      }
+    });
+    const first = await Promise.race([done, expired]);
     clearTimeout(timer);
-    return {
-      code: timedOut ? 124 : out.code,
-      stdout: decoder.decode(out.stdout),
-      stderr: decoder.decode(out.stderr),
-      timedOut,
-    };
+    if (first === "timeout") {
+      // A grandchild may hold the pipes open: kill, stop reading, move on.
+      killQuietly(child, "SIGKILL");
+      await Promise.all([stdout.cancel(), stderr.cancel()]);
+      return {
+        code: 124,
+        stdout: stdout.sofar(),
+        stderr: stderr.sofar(),
+        timedOut: true,
+      };
+    }
+    const [status, out, err] = first;
+    return { code: status.code, stdout: out, stderr: err };
   },
 
   async inherit(argv, options = {}) {

@@ -4,10 +4,11 @@
  * command runner (no docker or kubectl is ever run).
  */
 import assert from "node:assert/strict";
-import type {
-  CommandOptions,
-  CommandResult,
-  CommandRunner,
+import {
+  type CommandOptions,
+  type CommandResult,
+  type CommandRunner,
+  denoRunner,
 } from "../stack/commands.ts";
 import { detectEngine } from "../stack/compose.ts";
 import { FlagError, parseFlags } from "../stack/flags.ts";
@@ -253,4 +254,27 @@ Deno.test("k8s: no kubectl, no context, unreachable cluster; skip and --require"
   const required = await runMain(["k8s", "--require"], fakeRunner(unreachable));
   assert.equal(required.code, 1);
   assert.match(required.lines[0], /^✘ stack test not run: the cluster/);
+});
+
+Deno.test("real runner: output, a missing program, a timeout that a grandchild cannot stretch", async () => {
+  const ok = await denoRunner.output([
+    "sh",
+    "-c",
+    "echo out; echo err >&2; exit 3",
+  ]);
+  assert.deepEqual(ok, { code: 3, stdout: "out\n", stderr: "err\n" });
+  const missing = await denoRunner.output([
+    "no-such-program-for-the-stack-test",
+  ]);
+  assert.equal(missing.notFound, true);
+  assert.equal(missing.code, 127);
+  const start = performance.now();
+  const hung = await denoRunner.output(
+    ["sh", "-c", "echo started; sleep 2 & wait"],
+    { timeoutMs: 300 },
+  );
+  assert.ok(performance.now() - start < 1_500, "returned at the timeout");
+  assert.equal(hung.timedOut, true);
+  assert.equal(hung.code, 124);
+  assert.equal(hung.stdout, "started\n");
 });
