@@ -1,0 +1,98 @@
+/**
+ * Parsers for the notations the config uses: durations (`30s`, `336h`,
+ * `15d`), Kubernetes quantities (`512Mi`, `250m`) and image references.
+ * Each returns `undefined` for a malformed value so the validator can
+ * name it.
+ *
+ * @module
+ */
+
+const DURATION_UNITS_MS: Readonly<Record<string, number>> = {
+  ms: 1,
+  s: 1_000,
+  m: 60_000,
+  h: 3_600_000,
+  d: 86_400_000,
+  w: 604_800_000,
+};
+
+/** Milliseconds of a duration such as `1h30m` or `15d`; undefined if malformed. */
+export function parseDuration(text: string): number | undefined {
+  if (!/^(\d+(ms|s|m|h|d|w))+$/.test(text)) return undefined;
+  let total = 0;
+  for (const [, amount, unit] of text.matchAll(/(\d+)(ms|s|m|h|d|w)/g)) {
+    total += Number(amount) * DURATION_UNITS_MS[unit];
+  }
+  return total;
+}
+
+/**
+ * A duration in Go's `time.ParseDuration` notation, which has no days or
+ * weeks (Tempo's block retention is one): `14d` -> `336h`.
+ */
+export function goDuration(text: string): string {
+  const ms = parseDuration(text);
+  if (ms === undefined) throw new Error(`malformed duration ${text}`);
+  if (ms % 3_600_000 === 0) return `${ms / 3_600_000}h`;
+  if (ms % 60_000 === 0) return `${ms / 60_000}m`;
+  if (ms % 1_000 === 0) return `${ms / 1_000}s`;
+  return `${ms}ms`;
+}
+
+/** Whole seconds of a duration (rounded up), for health-check fields. */
+export function durationSeconds(text: string): number {
+  const ms = parseDuration(text);
+  if (ms === undefined) throw new Error(`malformed duration ${text}`);
+  return Math.ceil(ms / 1000);
+}
+
+const MEMORY_FACTORS: Readonly<Record<string, number>> = {
+  "": 1,
+  k: 1e3,
+  M: 1e6,
+  G: 1e9,
+  T: 1e12,
+  Ki: 2 ** 10,
+  Mi: 2 ** 20,
+  Gi: 2 ** 30,
+  Ti: 2 ** 40,
+};
+
+/** Bytes of a memory or storage quantity (`512Mi`, `10Gi`, `1G`); undefined if malformed. */
+export function parseBytes(text: string): number | undefined {
+  const match = /^(\d+(?:\.\d+)?)(Ki|Mi|Gi|Ti|k|M|G|T)?$/.exec(text);
+  if (!match) return undefined;
+  const bytes = Number(match[1]) * MEMORY_FACTORS[match[2] ?? ""];
+  return bytes > 0 ? bytes : undefined;
+}
+
+/** Millicores of a CPU quantity (`250m`, `1`, `0.5`); undefined if malformed. */
+export function parseMillicores(text: string): number | undefined {
+  const milli = /^(\d+)m$/.exec(text);
+  if (milli) return Number(milli[1]) || undefined;
+  if (!/^\d+(\.\d{1,3})?$/.test(text)) return undefined;
+  const value = Math.round(Number(text) * 1000);
+  return value > 0 ? value : undefined;
+}
+
+/** The parts of an image reference. */
+export interface ImageRef {
+  readonly repository: string;
+  readonly tag?: string;
+  readonly digest?: string;
+}
+
+/** Splits `registry/repo:tag@sha256:...`; undefined if malformed. */
+export function parseImage(text: string): ImageRef | undefined {
+  const match =
+    /^([a-z0-9]+(?:[._-][a-z0-9]+)*(?::\d+)?(?:\/[a-z0-9]+(?:[._-][a-z0-9]+)*)*)(?::([\w][\w.-]{0,127}))?(?:@(sha256:[a-f0-9]{64}))?$/
+      .exec(text);
+  if (!match) return undefined;
+  return { repository: match[1], tag: match[2], digest: match[3] };
+}
+
+/** True when an image names an exact version: a digest, or a tag other than `latest`. */
+export function isPinned(image: ImageRef): boolean {
+  return image.digest !== undefined ||
+    (image.tag !== undefined && image.tag !== "latest");
+}
