@@ -1,0 +1,184 @@
+/**
+ * Kubernetes objects for one component of the model: its Deployment,
+ * Service and PersistentVolumeClaim, with probes, resources and a
+ * restricted security context.
+ *
+ * @module
+ */
+import type { Component, EnvVar, HttpProbe } from "../model.ts";
+
+/** The label every object of a component carries and selectors match on. */
+export const NAME_LABEL = "app.kubernetes.io/name";
+
+/** The Secret generated in the base for a component's secret keys. */
+export function secretName(component: string): string {
+  return `${component}-admin`;
+}
+
+/** The ConfigMap generated for a config directory. */
+export function configMapName(dirName: string): string {
+  return dirName;
+}
+
+function labels(c: Component): Record<string, string> {
+  return { [NAME_LABEL]: c.name };
+}
+
+function env(c: Component, e: EnvVar): Record<string, unknown> {
+  if ("value" in e) return { name: e.name, value: e.value };
+  return {
+    name: e.name,
+    valueFrom: {
+      secretKeyRef: { name: secretName(c.name), key: e.secretKey },
+    },
+  };
+}
+
+function httpGet(probe: HttpProbe): Record<string, unknown> {
+  return { path: probe.path, port: probe.port };
+}
+
+function probes(c: Component): Record<string, unknown> {
+  const h = c.health;
+  if (!h) return {};
+  const timing = {
+    periodSeconds: h.intervalSeconds,
+    timeoutSeconds: h.timeoutSeconds,
+    failureThreshold: h.failureThreshold,
+  };
+  return {
+    // Start-up gets its own budget so liveness can stay strict afterwards.
+    startupProbe: {
+      httpGet: httpGet(h.ready),
+      periodSeconds: 2,
+      timeoutSeconds: h.timeoutSeconds,
+      failureThreshold: Math.max(1, Math.ceil(h.startSeconds / 2)),
+    },
+    readinessProbe: { httpGet: httpGet(h.ready), ...timing },
+    livenessProbe: { httpGet: httpGet(h.alive ?? h.ready), ...timing },
+  };
+}
+
+function resources(c: Component): Record<string, unknown> {
+  const limits: Record<string, string> = { memory: c.resources.limits.memory };
+  if (c.resources.limits.cpu) limits.cpu = c.resources.limits.cpu;
+  return {
+    requests: { ...c.resources.requests },
+    limits,
+  };
+}
+
+/** The component's Deployment. */
+export function deployment(c: Component): Record<string, unknown> {
+  const mounts: Record<string, unknown>[] = c.configDirs.map((d) => ({
+    name: d.name,
+    mountPath: d.mountPath,
+    readOnly: true,
+  }));
+  const volumes: Record<string, unknown>[] = c.configDirs.map((d) => ({
+    name: d.name,
+    configMap: { name: configMapName(d.name) },
+  }));
+  if (c.volume) {
+    mounts.push({ name: "data", mountPath: c.volume.mountPath });
+    volumes.push({
+      name: "data",
+      persistentVolumeClaim: { claimName: c.volume.name },
+    });
+  }
+  mounts.push({ name: "tmp", mountPath: "/tmp" });
+  volumes.push({ name: "tmp", emptyDir: {} });
+
+  const container: Record<string, unknown> = {
+    name: c.name,
+    image: c.image,
+  };
+  if (c.imagePullPolicy) container.imagePullPolicy = c.imagePullPolicy;
+  if (c.args.length > 0) container.args = [...c.args];
+  if (c.env.length > 0) container.env = c.env.map((e) => env(c, e));
+  if (c.ports.length > 0) {
+    container.ports = c.ports.map((p) => ({
+      name: p.name,
+      containerPort: p.port,
+      protocol: "TCP",
+    }));
+  }
+  Object.assign(container, probes(c));
+  container.resources = resources(c);
+  container.securityContext = {
+    allowPrivilegeEscalation: false,
+    readOnlyRootFilesystem: c.readOnlyRootFilesystem,
+    capabilities: { drop: ["ALL"] },
+  };
+  container.volumeMounts = mounts;
+
+  return {
+    apiVersion: "apps/v1",
+    kind: "Deployment",
+    metadata: {
+      name: c.name,
+      labels: labels(c),
+      annotations: { "kubernetes.io/description": c.description },
+    },
+    spec: {
+      replicas: c.replicas,
+      selector: { matchLabels: labels(c) },
+      // A ReadWriteOnce volume cannot be shared by old and new pod.
+      strategy: c.volume ? { type: "Recreate" } : {
+        type: "RollingUpdate",
+        rollingUpdate: { maxUnavailable: 0, maxSurge: 1 },
+      },
+      template: {
+        metadata: { labels: labels(c) },
+        spec: {
+          automountServiceAccountToken: false,
+          enableServiceLinks: false,
+          terminationGracePeriodSeconds: c.terminationGraceSeconds,
+          securityContext: {
+            runAsNonRoot: true,
+            runAsUser: c.user.uid,
+            runAsGroup: c.user.gid,
+            fsGroup: c.user.gid,
+            seccompProfile: { type: "RuntimeDefault" },
+          },
+          containers: [container],
+          volumes,
+        },
+      },
+    },
+  };
+}
+
+/** The component's Service, or none when it listens on nothing. */
+export function service(c: Component): Record<string, unknown> | undefined {
+  if (c.ports.length === 0) return undefined;
+  return {
+    apiVersion: "v1",
+    kind: "Service",
+    metadata: { name: c.name, labels: labels(c) },
+    spec: {
+      type: "ClusterIP",
+      selector: labels(c),
+      ports: c.ports.map((p) => ({
+        name: p.name,
+        port: p.port,
+        targetPort: p.name,
+        protocol: "TCP",
+      })),
+    },
+  };
+}
+
+/** The component's claim for its data volume, if it keeps data. */
+export function claim(c: Component): Record<string, unknown> | undefined {
+  if (!c.volume) return undefined;
+  return {
+    apiVersion: "v1",
+    kind: "PersistentVolumeClaim",
+    metadata: { name: c.volume.name, labels: labels(c) },
+    spec: {
+      accessModes: ["ReadWriteOnce"],
+      resources: { requests: { storage: c.volume.size } },
+    },
+  };
+}
