@@ -366,12 +366,20 @@ export function validateConfig(config: StackConfig): string[] {
   );
   checkPort(p, "components.grafana.port", c.grafana.port);
   checkBytes(p, "components.grafana.storage", c.grafana.storage);
-  checkCredentials(
-    p,
-    "components.grafana.credentials",
-    c.grafana.credentials,
-    false,
-  );
+  if (c.grafana.credentials.kind !== "literal") {
+    p.add(
+      "components.grafana.credentials.kind",
+      c.grafana.credentials.kind,
+      'Compose and the Kustomize base need { kind: "literal", user, password }; name a Secret in overlays.production.credentials',
+    );
+  } else {
+    checkCredentials(
+      p,
+      "components.grafana.credentials",
+      c.grafana.credentials,
+      false,
+    );
+  }
   const alerts = c.grafana.alerts;
   if (!(alerts.errorRatePercent > 0 && alerts.errorRatePercent <= 100)) {
     p.add(

@@ -1,0 +1,462 @@
+/**
+ * The typed config as the component model, for one deploy target. The
+ * three targets differ only where the config says they do (environment
+ * name, app image and pull policy, production resources, replicas and
+ * storage); everything else is shared, which is what keeps Compose, the
+ * base and the overlays in parity.
+ *
+ * @module
+ */
+import type { GrafanaCredentials, StackConfig } from "./config/types.ts";
+import { parseDuration } from "./config/units.ts";
+import type { Component, ConfigDir } from "./model.ts";
+import { IMAGE_FACTS } from "./backends/images.ts";
+
+/** Where a set of components runs. */
+export type Target = "compose" | "local" | "production";
+
+/**
+ * The Kustomize base: the local cluster's settings without the local
+ * overlay's image and pull policy, so the base alone is applicable.
+ */
+export type BuildTarget = Target | "base";
+
+/** Service names: DNS names inside Compose's network and the namespace. */
+export const NAMES = {
+  app: "space-app",
+  loadgen: "loadgen",
+  collector: "otelcol",
+  prometheus: "prometheus",
+  tempo: "tempo",
+  loki: "loki",
+  grafana: "grafana",
+} as const;
+
+/** The config files each component mounts, already serialized. */
+export interface ConfigContents {
+  readonly collector: string;
+  readonly prometheus: string;
+  readonly tempo: string;
+  readonly loki: string;
+  readonly grafana: {
+    readonly datasources: string;
+    readonly dashboardProvider: string;
+    readonly alerting: string;
+    readonly dashboards: readonly { name: string; content: string }[];
+  };
+}
+
+/** Command-line arguments of the backends that take flags. */
+export interface BackendArgs {
+  readonly prometheus: readonly string[];
+  readonly tempo: readonly string[];
+  readonly loki: readonly string[];
+  readonly collector: readonly string[];
+}
+
+/** Mount points of the config directories inside the containers. */
+export const MOUNTS = {
+  collector: "/etc/otelcol",
+  prometheus: "/etc/prometheus",
+  tempo: "/etc/tempo",
+  loki: "/etc/loki",
+  grafanaDatasources: "/etc/grafana/provisioning/datasources",
+  grafanaDashboardProvider: "/etc/grafana/provisioning/dashboards",
+  grafanaAlerting: "/etc/grafana/provisioning/alerting",
+  grafanaDashboards: "/etc/grafana/dashboards",
+} as const;
+
+/** File names inside the config directories. */
+export const FILES = {
+  collector: "config.yaml",
+  prometheus: "prometheus.yml",
+  tempo: "tempo.yaml",
+  loki: "loki.yaml",
+  grafanaDatasources: "datasources.yaml",
+  grafanaDashboardProvider: "dashboards.yaml",
+  grafanaAlerting: "alerting.yaml",
+} as const;
+
+/** The environment name of a target's telemetry. */
+function environmentOf(config: StackConfig, target: BuildTarget): string {
+  return config.environment[target === "base" ? "local" : target];
+}
+
+/** Credentials a target uses for Grafana. */
+export function credentialsOf(
+  config: StackConfig,
+  target: BuildTarget,
+): GrafanaCredentials {
+  if (target === "compose" || target === "base") {
+    return config.components.grafana.credentials;
+  }
+  return config.overlays[target].credentials;
+}
+
+function appImage(config: StackConfig, target: BuildTarget): string {
+  if (target === "compose" || target === "base") {
+    return config.components.app.image;
+  }
+  return config.overlays[target].appImage;
+}
+
+function dir(
+  name: string,
+  path: string,
+  mountPath: string,
+  files: readonly { name: string; content: string }[],
+): ConfigDir {
+  return { name, dir: path, mountPath, files };
+}
+
+/** The stack's components for a target, in start order. */
+export function buildComponents(
+  config: StackConfig,
+  target: BuildTarget,
+  contents: ConfigContents,
+  args: BackendArgs,
+): Component[] {
+  const c = config.components;
+  const prod = target === "production" ? config.overlays.production : undefined;
+  const environment = environmentOf(config, target);
+  const otlpEndpoint =
+    `http://${NAMES.collector}:${c.collector.ports.otlpHttp}`;
+  const metricIntervalMs = parseDuration(c.prometheus.scrapeInterval)!;
+  const pullPolicy = target === "local"
+    ? config.overlays.local.imagePullPolicy
+    : undefined;
+  const image = appImage(config, target);
+  const facts = IMAGE_FACTS;
+  const standardGrace = 30;
+
+  const telemetryEnv = (serviceName: string) => [
+    { name: "OTEL_SERVICE_NAME", value: serviceName },
+    {
+      name: "OTEL_RESOURCE_ATTRIBUTES",
+      value:
+        `service.namespace=${c.app.serviceNamespace},deployment.environment.name=${environment}`,
+    },
+    { name: "OTEL_EXPORTER_OTLP_ENDPOINT", value: otlpEndpoint },
+    { name: "OTEL_METRIC_EXPORT_INTERVAL", value: String(metricIntervalMs) },
+  ];
+
+  const app: Component = {
+    name: NAMES.app,
+    description: "The instrumented Hono service (compiled Deno binary).",
+    image,
+    imagePullPolicy: pullPolicy,
+    build: target === "compose",
+    args: ["serve"],
+    env: [
+      { name: "PORT", value: String(c.app.port) },
+      { name: "MAX_WORK_MS", value: String(c.app.maxWorkMs) },
+      { name: "SHUTDOWN_TIMEOUT_MS", value: String(c.app.shutdownTimeoutMs) },
+      ...telemetryEnv(c.app.serviceName),
+    ],
+    ports: [{ name: "http", port: c.app.port, publish: true }],
+    configDirs: [],
+    health: {
+      ready: { port: c.app.port, path: "/readyz" },
+      alive: { port: c.app.port, path: "/healthz" },
+      command: [...facts.app.healthCommand],
+      intervalSeconds: 10,
+      timeoutSeconds: 3,
+      failureThreshold: 3,
+      startSeconds: 10,
+    },
+    resources: prod?.app.resources ?? c.app.resources,
+    user: facts.app.user,
+    readOnlyRootFilesystem: true,
+    replicas: prod?.app.minReplicas ?? c.app.replicas,
+    dependsOn: [{ component: NAMES.collector, condition: "service_started" }],
+    terminationGraceSeconds: Math.ceil(c.app.shutdownTimeoutMs / 1000) + 5,
+    clients: [
+      { from: "outside", port: c.app.port },
+      { from: NAMES.loadgen, port: c.app.port },
+    ],
+  };
+
+  const loadgen: Component = {
+    name: NAMES.loadgen,
+    description:
+      "Synthetic traffic for space-app from the same image (loadgen command).",
+    image,
+    imagePullPolicy: pullPolicy,
+    build: false,
+    args: [
+      "loadgen",
+      "--target",
+      `http://${NAMES.app}:${c.app.port}`,
+      "--rate",
+      String(c.loadgen.rate),
+      "--concurrency",
+      String(c.loadgen.concurrency),
+      "--mix",
+      c.loadgen.mix,
+      "--work-ms",
+      c.loadgen.workMs,
+    ],
+    env: telemetryEnv(c.loadgen.serviceName),
+    ports: [],
+    configDirs: [],
+    resources: c.loadgen.resources,
+    user: facts.app.user,
+    readOnlyRootFilesystem: true,
+    replicas: 1,
+    dependsOn: [{ component: NAMES.app, condition: "service_healthy" }],
+    terminationGraceSeconds: standardGrace,
+    clients: [],
+  };
+
+  const col = c.collector.ports;
+  const collector: Component = {
+    name: NAMES.collector,
+    description:
+      "OpenTelemetry Collector: OTLP in; traces to Tempo, logs to Loki, metrics to Prometheus.",
+    image: c.collector.image,
+    build: false,
+    args: [...args.collector],
+    env: [],
+    ports: [
+      { name: "otlp-grpc", port: col.otlpGrpc, publish: true },
+      { name: "otlp-http", port: col.otlpHttp, publish: true },
+      { name: "prom-exporter", port: col.prometheusExporter, publish: false },
+      { name: "metrics", port: col.selfMetrics, publish: false },
+      { name: "health", port: col.healthCheck, publish: true },
+    ],
+    configDirs: [
+      dir("otelcol-config", "otelcol", MOUNTS.collector, [
+        { name: FILES.collector, content: contents.collector },
+      ]),
+    ],
+    health: {
+      ready: { port: col.healthCheck, path: "/" },
+      intervalSeconds: 10,
+      timeoutSeconds: 3,
+      failureThreshold: 3,
+      startSeconds: 30,
+    },
+    resources: prod?.collector.resources ?? c.collector.resources,
+    user: facts.collector.user,
+    readOnlyRootFilesystem: true,
+    replicas: prod?.collector.minReplicas ?? c.collector.replicas,
+    dependsOn: [
+      { component: NAMES.tempo, condition: "service_started" },
+      { component: NAMES.loki, condition: "service_started" },
+    ],
+    terminationGraceSeconds: standardGrace,
+    clients: [
+      { from: NAMES.app, port: col.otlpGrpc },
+      { from: NAMES.app, port: col.otlpHttp },
+      { from: NAMES.loadgen, port: col.otlpGrpc },
+      { from: NAMES.loadgen, port: col.otlpHttp },
+      { from: NAMES.prometheus, port: col.prometheusExporter },
+      { from: NAMES.prometheus, port: col.selfMetrics },
+    ],
+  };
+
+  const prometheus: Component = {
+    name: NAMES.prometheus,
+    description:
+      "Prometheus: scrapes the collector, receives Tempo's generated metrics by remote write.",
+    image: c.prometheus.image,
+    build: false,
+    args: [...args.prometheus],
+    env: [],
+    ports: [{ name: "http", port: c.prometheus.port, publish: true }],
+    configDirs: [
+      dir("prometheus-config", "prometheus", MOUNTS.prometheus, [
+        { name: FILES.prometheus, content: contents.prometheus },
+      ]),
+    ],
+    volume: {
+      name: "prometheus-data",
+      mountPath: facts.prometheus.dataPath,
+      size: prod?.storage.prometheus ?? c.prometheus.storage,
+    },
+    health: {
+      ready: { port: c.prometheus.port, path: "/-/ready" },
+      alive: { port: c.prometheus.port, path: "/-/healthy" },
+      command: facts.prometheus.healthCommand
+        ? [...facts.prometheus.healthCommand]
+        : undefined,
+      intervalSeconds: 10,
+      timeoutSeconds: 3,
+      failureThreshold: 3,
+      startSeconds: 60,
+    },
+    resources: c.prometheus.resources,
+    user: facts.prometheus.user,
+    readOnlyRootFilesystem: true,
+    replicas: 1,
+    dependsOn: [],
+    terminationGraceSeconds: 60,
+    clients: [
+      { from: NAMES.grafana, port: c.prometheus.port },
+      { from: NAMES.tempo, port: c.prometheus.port },
+    ],
+  };
+
+  const tempo: Component = {
+    name: NAMES.tempo,
+    description:
+      "Tempo: traces over OTLP, local storage, service-graph and span metrics generator.",
+    image: c.tempo.image,
+    build: false,
+    args: [...args.tempo],
+    env: [],
+    ports: [
+      { name: "http", port: c.tempo.port, publish: true },
+      { name: "otlp-grpc", port: 4317, publish: false },
+      { name: "otlp-http", port: 4318, publish: false },
+    ],
+    configDirs: [
+      dir("tempo-config", "tempo", MOUNTS.tempo, [
+        { name: FILES.tempo, content: contents.tempo },
+      ]),
+    ],
+    volume: {
+      name: "tempo-data",
+      mountPath: facts.tempo.dataPath,
+      size: prod?.storage.tempo ?? c.tempo.storage,
+    },
+    health: {
+      ready: { port: c.tempo.port, path: "/ready" },
+      intervalSeconds: 10,
+      timeoutSeconds: 3,
+      failureThreshold: 3,
+      startSeconds: 60,
+    },
+    resources: c.tempo.resources,
+    user: facts.tempo.user,
+    readOnlyRootFilesystem: true,
+    replicas: 1,
+    dependsOn: [{ component: NAMES.prometheus, condition: "service_healthy" }],
+    terminationGraceSeconds: standardGrace,
+    clients: [
+      { from: NAMES.collector, port: 4317 },
+      { from: NAMES.collector, port: 4318 },
+      { from: NAMES.grafana, port: c.tempo.port },
+    ],
+  };
+
+  const loki: Component = {
+    name: NAMES.loki,
+    description:
+      "Loki: logs over OTLP with structured metadata (trace ids), filesystem storage.",
+    image: c.loki.image,
+    build: false,
+    args: [...args.loki],
+    env: [],
+    ports: [{ name: "http", port: c.loki.port, publish: true }],
+    configDirs: [
+      dir("loki-config", "loki", MOUNTS.loki, [
+        { name: FILES.loki, content: contents.loki },
+      ]),
+    ],
+    volume: {
+      name: "loki-data",
+      mountPath: facts.loki.dataPath,
+      size: prod?.storage.loki ?? c.loki.storage,
+    },
+    health: {
+      ready: { port: c.loki.port, path: "/ready" },
+      intervalSeconds: 10,
+      timeoutSeconds: 3,
+      failureThreshold: 3,
+      startSeconds: 60,
+    },
+    resources: c.loki.resources,
+    user: facts.loki.user,
+    readOnlyRootFilesystem: true,
+    replicas: 1,
+    dependsOn: [],
+    terminationGraceSeconds: standardGrace,
+    clients: [
+      { from: NAMES.collector, port: c.loki.port },
+      { from: NAMES.grafana, port: c.loki.port },
+    ],
+  };
+
+  const g = contents.grafana;
+  const grafana: Component = {
+    name: NAMES.grafana,
+    description:
+      "Grafana: datasources with correlations, dashboards and alert rules provisioned as code.",
+    image: c.grafana.image,
+    build: false,
+    args: [],
+    env: [
+      { name: "GF_SECURITY_ADMIN_USER", secretKey: "admin-user" },
+      { name: "GF_SECURITY_ADMIN_PASSWORD", secretKey: "admin-password" },
+      {
+        name: "GF_AUTH_ANONYMOUS_ENABLED",
+        value: String(c.grafana.anonymousViewer),
+      },
+      { name: "GF_AUTH_ANONYMOUS_ORG_ROLE", value: "Viewer" },
+      { name: "GF_USERS_ALLOW_SIGN_UP", value: "false" },
+      { name: "GF_ANALYTICS_REPORTING_ENABLED", value: "false" },
+      { name: "GF_ANALYTICS_CHECK_FOR_UPDATES", value: "false" },
+      { name: "GF_SERVER_HTTP_PORT", value: String(c.grafana.port) },
+    ],
+    ports: [{ name: "http", port: c.grafana.port, publish: true }],
+    configDirs: [
+      dir("grafana-datasources", "grafana/datasources", MOUNTS.grafanaDatasources, [
+        { name: FILES.grafanaDatasources, content: g.datasources },
+      ]),
+      dir(
+        "grafana-dashboard-provider",
+        "grafana/dashboard-provider",
+        MOUNTS.grafanaDashboardProvider,
+        [{ name: FILES.grafanaDashboardProvider, content: g.dashboardProvider }],
+      ),
+      dir("grafana-alerting", "grafana/alerting", MOUNTS.grafanaAlerting, [
+        { name: FILES.grafanaAlerting, content: g.alerting },
+      ]),
+      dir(
+        "grafana-dashboards",
+        "grafana/dashboards",
+        MOUNTS.grafanaDashboards,
+        g.dashboards,
+      ),
+    ],
+    volume: {
+      name: "grafana-data",
+      mountPath: facts.grafana.dataPath,
+      size: prod?.storage.grafana ?? c.grafana.storage,
+    },
+    health: {
+      ready: { port: c.grafana.port, path: "/api/health" },
+      command: facts.grafana.healthCommand
+        ? [...facts.grafana.healthCommand]
+        : undefined,
+      intervalSeconds: 10,
+      timeoutSeconds: 3,
+      failureThreshold: 3,
+      startSeconds: 60,
+    },
+    resources: c.grafana.resources,
+    user: facts.grafana.user,
+    // Grafana writes plugins and sessions beside its data; keep it writable.
+    readOnlyRootFilesystem: false,
+    replicas: 1,
+    dependsOn: [
+      { component: NAMES.prometheus, condition: "service_healthy" },
+      { component: NAMES.tempo, condition: "service_started" },
+      { component: NAMES.loki, condition: "service_started" },
+    ],
+    terminationGraceSeconds: standardGrace,
+    clients: [{ from: "outside", port: c.grafana.port }],
+  };
+
+  const all = [
+    prometheus,
+    tempo,
+    loki,
+    collector,
+    app,
+    grafana,
+  ];
+  if (c.loadgen.enabled) all.splice(5, 0, loadgen);
+  return all;
+}

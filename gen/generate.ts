@@ -1,0 +1,119 @@
+/**
+ * The whole generator as one pure function: a validated config in, every
+ * file of `deploy/` out. Nothing here touches the disk.
+ *
+ * @module
+ */
+import {
+  buildComponents,
+  type BuildTarget,
+  credentialsOf,
+  NAMES,
+  type Target,
+} from "./components.ts";
+import { backendArgs, configContents } from "./contents.ts";
+import type { StackConfig } from "./config/types.ts";
+import { assertValid } from "./config/validate.ts";
+import type { GeneratedFile } from "./files.ts";
+import { renderCompose } from "./render/compose.ts";
+import { renderBase } from "./render/kustomize_base.ts";
+import { renderOverlay } from "./render/overlay.ts";
+import { renderProductionExtras } from "./render/production.ts";
+import { serialize } from "./serialize.ts";
+
+/** Paths of the generated tree, relative to `deploy/`. */
+export const PATHS = {
+  compose: "compose",
+  base: "k8s/base",
+  local: "k8s/overlays/local",
+  production: "k8s/overlays/production",
+} as const;
+
+/** Every file of the deploy tree for a config; throws on an invalid config. */
+export function generate(config: StackConfig, source: string): GeneratedFile[] {
+  assertValid(config);
+  const contents = configContents(config, source);
+  const args = backendArgs(config);
+  const build = (target: BuildTarget) =>
+    buildComponents(config, target, contents, args);
+  const compose = build("compose");
+  const base = build("base");
+  const local = build("local");
+  const production = build("production");
+  const prod = config.overlays.production;
+
+  const secretsOf = (target: BuildTarget) => {
+    const creds = credentialsOf(config, target);
+    if (creds.kind !== "literal") {
+      throw new Error(`${target} needs literal Grafana credentials`);
+    }
+    return { "admin-user": creds.user, "admin-password": creds.password };
+  };
+
+  const files: GeneratedFile[] = [];
+  files.push(
+    ...serialize(source, PATHS.compose, [{
+      path: "compose.yaml",
+      kind: "yaml",
+      docs: [renderCompose(compose, {
+        project: config.namespace,
+        buildContext: "../..",
+        configRoot: "../k8s/base/config",
+        secrets: secretsOf("compose"),
+      })],
+    }]),
+  );
+  files.push(
+    ...serialize(
+      source,
+      PATHS.base,
+      renderBase({
+        namespace: config.namespace,
+        components: base,
+        secrets: { [NAMES.grafana]: secretsOf("base") },
+      }),
+    ),
+  );
+  const credentials = (target: Target) => ({
+    component: NAMES.grafana,
+    base: credentialsOf(config, "base"),
+    overlay: credentialsOf(config, target),
+  });
+  files.push(
+    ...serialize(
+      source,
+      PATHS.local,
+      renderOverlay({
+        base,
+        overlay: local,
+        credentials: credentials("local"),
+        extras: [],
+      }),
+    ),
+  );
+  files.push(
+    ...serialize(
+      source,
+      PATHS.production,
+      renderOverlay({
+        base,
+        overlay: production,
+        credentials: credentials("production"),
+        storageClass: prod.storageClass,
+        extras: renderProductionExtras({
+          components: production,
+          ingressClass: prod.ingressClass,
+          ingress: [
+            { component: NAMES.app, host: prod.ingress.app },
+            { component: NAMES.grafana, host: prod.ingress.grafana },
+          ],
+          scaled: [
+            { component: NAMES.app, ...prod.app },
+            { component: NAMES.collector, ...prod.collector },
+          ],
+        }),
+      }),
+    ),
+  );
+  return files.sort((a, b) => a.path < b.path ? -1 : a.path > b.path ? 1 : 0);
+}
