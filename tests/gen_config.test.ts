@@ -1,0 +1,234 @@
+/**
+ * The typed config: the defaults are valid, every rule names the field,
+ * the bad value and what is allowed, and a JSON override is merged
+ * strictly.
+ */
+import assert from "node:assert/strict";
+import { DEFAULT_CONFIG } from "../gen/config/defaults.ts";
+import { mergeConfig } from "../gen/config/merge.ts";
+import type { StackConfig } from "../gen/config/types.ts";
+import {
+  goDuration,
+  isPinned,
+  parseBytes,
+  parseDuration,
+  parseImage,
+  parseMillicores,
+} from "../gen/config/units.ts";
+import { validateConfig } from "../gen/config/validate.ts";
+
+/** The defaults with a JSON override applied; fails on merge problems. */
+function withOverride(override: unknown): StackConfig {
+  const { config, problems } = mergeConfig(DEFAULT_CONFIG, override);
+  assert.deepEqual(problems, []);
+  return config;
+}
+
+/** Asserts exactly one problem, starting with `path` and mentioning `text`. */
+function assertProblem(config: StackConfig, path: string, text: string) {
+  const problems = validateConfig(config);
+  const matching = problems.filter((p) => p.startsWith(`${path}:`));
+  assert.equal(
+    matching.length,
+    1,
+    `expected a problem at ${path}, got ${JSON.stringify(problems)}`,
+  );
+  assert.match(matching[0], new RegExp(text));
+}
+
+Deno.test("the default config is valid", () => {
+  assert.deepEqual(validateConfig(DEFAULT_CONFIG), []);
+});
+
+Deno.test("units: durations, quantities, images", () => {
+  assert.equal(parseDuration("1h30m"), 5_400_000);
+  assert.equal(parseDuration("15d"), 15 * 86_400_000);
+  assert.equal(parseDuration("15 days"), undefined);
+  assert.equal(parseDuration("10"), undefined);
+  assert.equal(goDuration("14d"), "336h");
+  assert.equal(goDuration("90s"), "90s");
+  assert.equal(parseBytes("512Mi"), 512 * 2 ** 20);
+  assert.equal(parseBytes("1G"), 1e9);
+  assert.equal(parseBytes("10GB"), undefined);
+  assert.equal(parseBytes("0"), undefined);
+  assert.equal(parseMillicores("250m"), 250);
+  assert.equal(parseMillicores("1.5"), 1500);
+  assert.equal(parseMillicores("two"), undefined);
+  assert.deepEqual(parseImage("grafana/tempo:3.0.3"), {
+    repository: "grafana/tempo",
+    tag: "3.0.3",
+    digest: undefined,
+  });
+  assert.equal(
+    parseImage("localhost:5000/space-app:1")?.repository,
+    "localhost:5000/space-app",
+  );
+  assert.equal(parseImage("Bad Image"), undefined);
+  assert.equal(isPinned(parseImage("space-app")!), false);
+  assert.equal(isPinned(parseImage("space-app:latest")!), false);
+  assert.equal(
+    isPinned(parseImage(`space-app@sha256:${"a".repeat(64)}`)!),
+    true,
+  );
+});
+
+Deno.test("port collisions are named with both fields", () => {
+  const config = withOverride({ components: { grafana: { port: 9090 } } });
+  assertProblem(
+    config,
+    "components.grafana.port",
+    "collides with components.prometheus.port",
+  );
+  const inCollector = withOverride({
+    components: { collector: { ports: { selfMetrics: 8889 } } },
+  });
+  assertProblem(
+    inCollector,
+    "components.collector.ports.selfMetrics",
+    "collides with components.collector.ports.prometheusExporter",
+  );
+  assertProblem(
+    withOverride({ components: { app: { port: 70000 } } }),
+    "components.app.port",
+    "expected a port number 1-65535",
+  );
+});
+
+Deno.test("malformed durations and quantities are refused", () => {
+  assertProblem(
+    withOverride({ components: { prometheus: { retention: "15 days" } } }),
+    "components.prometheus.retention",
+    '"15 days" is invalid: expected a positive duration',
+  );
+  assertProblem(
+    withOverride({ components: { loki: { storage: "10GB" } } }),
+    "components.loki.storage",
+    '"10GB" is invalid: expected a quantity',
+  );
+  assertProblem(
+    withOverride({
+      components: {
+        tempo: { resources: { requests: { cpu: "lots", memory: "1Gi" } } },
+      },
+    }),
+    "components.tempo.resources.requests.cpu",
+    "expected a CPU quantity",
+  );
+  assertProblem(
+    withOverride({
+      components: {
+        tempo: { resources: { requests: { cpu: "1", memory: "2Gi" } } },
+      },
+    }),
+    "components.tempo.resources.requests.memory",
+    "must not exceed limits.memory",
+  );
+});
+
+Deno.test("unpinned images are refused outside the local overlay", () => {
+  assertProblem(
+    withOverride({ components: { loki: { image: "grafana/loki:latest" } } }),
+    "components.loki.image",
+    "expected a pinned tag or digest",
+  );
+  assertProblem(
+    withOverride({
+      overlays: { production: { appImage: "registry.example.com/space-app" } },
+    }),
+    "overlays.production.appImage",
+    "expected a pinned tag",
+  );
+  const local = withOverride({
+    overlays: { local: { appImage: "space-app:latest" } },
+  });
+  assert.deepEqual(validateConfig(local), []);
+});
+
+Deno.test("production needs ingress hosts, a storage class and a Grafana credentials source", () => {
+  assertProblem(
+    withOverride({
+      overlays: { production: { ingress: { app: { host: "" } } } },
+    }),
+    "overlays.production.ingress.app.host",
+    "expected a DNS name",
+  );
+  assertProblem(
+    withOverride({ overlays: { production: { storageClass: "" } } }),
+    "overlays.production.storageClass",
+    "production needs a storage class",
+  );
+  assertProblem(
+    withOverride({
+      overlays: {
+        production: {
+          credentials: { kind: "literal", user: "admin", password: "admin" },
+        },
+      },
+    }),
+    "overlays.production.credentials.kind",
+    "production needs a credentials source",
+  );
+});
+
+Deno.test("cross-field rules: memory limiter, tail sampling, work range", () => {
+  assertProblem(
+    withOverride({ components: { collector: { memoryLimitMiB: 600 } } }),
+    "components.collector.memoryLimitMiB",
+    "must stay below the container's memory limit 512Mi",
+  );
+  assertProblem(
+    withOverride({
+      components: { collector: { tailSampling: { enabled: true } } },
+    }),
+    "components.collector.tailSampling.enabled",
+    "every span of a trace at one collector",
+  );
+  assertProblem(
+    withOverride({ components: { loadgen: { workMs: "500-100" } } }),
+    "components.loadgen.workMs",
+    "MIN <= MAX",
+  );
+  assertProblem(
+    withOverride({
+      components: {
+        grafana: {
+          credentials: { kind: "literal", user: "admin", password: "admin" },
+        },
+      },
+    }),
+    "components.grafana.credentials.password",
+    "at least 8 characters",
+  );
+});
+
+Deno.test("a JSON override: unknown keys and wrong types are refused with their path", () => {
+  const typo = mergeConfig(DEFAULT_CONFIG, {
+    components: { prometheus: { retension: "1d" } },
+  });
+  assert.deepEqual(typo.problems, [
+    "components.prometheus.retension: unknown key: expected one of image, port, scrapeInterval, retention, storage, resources",
+  ]);
+  const wrongType = mergeConfig(DEFAULT_CONFIG, {
+    components: { app: { port: "8080" } },
+  });
+  assert.deepEqual(wrongType.problems, [
+    'components.app.port: "8080" is invalid: expected a number',
+  ]);
+  const union = mergeConfig(DEFAULT_CONFIG, {
+    overlays: {
+      production: {
+        credentials: { kind: "secret", secretName: "ops-grafana" },
+      },
+    },
+  });
+  assert.deepEqual(union.problems, []);
+  assert.deepEqual(union.config.overlays.production.credentials, {
+    kind: "secret",
+    secretName: "ops-grafana",
+  });
+  assert.equal(
+    DEFAULT_CONFIG.components.app.port,
+    8000,
+    "defaults are not mutated",
+  );
+});
