@@ -401,14 +401,22 @@ export function buildComponents(
     ],
     ports: [{ name: "http", port: c.grafana.port, publish: true }],
     configDirs: [
-      dir("grafana-datasources", "grafana/datasources", MOUNTS.grafanaDatasources, [
-        { name: FILES.grafanaDatasources, content: g.datasources },
-      ]),
+      dir(
+        "grafana-datasources",
+        "grafana/datasources",
+        MOUNTS.grafanaDatasources,
+        [
+          { name: FILES.grafanaDatasources, content: g.datasources },
+        ],
+      ),
       dir(
         "grafana-dashboard-provider",
         "grafana/dashboard-provider",
         MOUNTS.grafanaDashboardProvider,
-        [{ name: FILES.grafanaDashboardProvider, content: g.dashboardProvider }],
+        [{
+          name: FILES.grafanaDashboardProvider,
+          content: g.dashboardProvider,
+        }],
       ),
       dir("grafana-alerting", "grafana/alerting", MOUNTS.grafanaAlerting, [
         { name: FILES.grafanaAlerting, content: g.alerting },

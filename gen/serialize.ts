@@ -11,7 +11,9 @@ import type { Rendered } from "./render/rendered.ts";
 /** YAML text of one or more documents, without a header. */
 export function yamlText(docs: readonly unknown[]): string {
   return docs
-    .map((doc) => stringify(doc, { lineWidth: 0, aliasDuplicateObjects: false }))
+    .map((doc) =>
+      stringify(doc, { lineWidth: 0, aliasDuplicateObjects: false })
+    )
     .join("---\n");
 }
 
@@ -28,6 +30,8 @@ export function serialize(
 ): GeneratedFile[] {
   return files.map((f) => ({
     path: `${prefix}/${f.path}`,
-    content: f.kind === "yaml" ? withHeader(source, yamlText(f.docs)) : f.content,
+    content: f.kind === "yaml"
+      ? withHeader(source, yamlText(f.docs))
+      : f.content,
   }));
 }
