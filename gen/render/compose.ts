@@ -52,6 +52,8 @@ function service(c: Component, layout: ComposeLayout): Record<string, unknown> {
     // Loopback only: the stack has no authentication in front of it.
     out.ports = published.map((p) => `127.0.0.1:${p.port}:${p.port}`);
   }
+  const internal = c.ports.filter((p) => !p.publish);
+  if (internal.length > 0) out.expose = internal.map((p) => String(p.port));
   const volumes: string[] = c.configDirs.map((d) =>
     `${layout.configRoot}/${d.dir}:${d.mountPath}:ro`
   );
