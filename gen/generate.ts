@@ -14,7 +14,7 @@ import {
 import { backendArgs, configContents } from "./contents.ts";
 import type { StackConfig } from "./config/types.ts";
 import { assertValid } from "./config/validate.ts";
-import type { GeneratedFile } from "./files.ts";
+import type { GeneratedFile } from "./header.ts";
 import { renderCompose } from "./render/compose.ts";
 import { renderBase } from "./render/kustomize_base.ts";
 import { renderOverlay } from "./render/overlay.ts";

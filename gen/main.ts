@@ -13,7 +13,7 @@ import { mergeConfig } from "./config/merge.ts";
 import type { StackConfig } from "./config/types.ts";
 import { StackConfigError } from "./config/validate.ts";
 import { generate } from "./generate.ts";
-import { formatSummary, writeTree } from "./write.ts";
+import { formatSummary, writeTree } from "./tree.ts";
 import { printErr, printOut } from "../lib/output.ts";
 
 /** Where the defaults live: named in every generated file's header. */

@@ -5,7 +5,7 @@
  * @module
  */
 import { stringify } from "yaml";
-import { type GeneratedFile, generatedHeader } from "./files.ts";
+import { type GeneratedFile, generatedHeader } from "./header.ts";
 import type { Rendered } from "./render/rendered.ts";
 
 /** YAML text of one or more documents, without a header. */
