@@ -10,7 +10,10 @@
 import type { GrafanaCredentials, StackConfig } from "./config/types.ts";
 import { parseDuration } from "./config/units.ts";
 import type { Component, ConfigDir } from "./model.ts";
-import { IMAGE_FACTS } from "./backends/images.ts";
+import { httpCheckCommand, IMAGE_FACTS } from "./configs/images.ts";
+import { COLLECTOR_PODS, NAMES, TEMPO_OTLP } from "./names.ts";
+
+export { NAMES };
 
 /** Where a set of components runs. */
 export type Target = "compose" | "local" | "production";
@@ -20,17 +23,6 @@ export type Target = "compose" | "local" | "production";
  * overlay's image and pull policy, so the base alone is applicable.
  */
 export type BuildTarget = Target | "base";
-
-/** Service names: DNS names inside Compose's network and the namespace. */
-export const NAMES = {
-  app: "space-app",
-  loadgen: "loadgen",
-  collector: "otelcol",
-  prometheus: "prometheus",
-  tempo: "tempo",
-  loki: "loki",
-  grafana: "grafana",
-} as const;
 
 /** The config files each component mounts, already serialized. */
 export interface ConfigContents {
@@ -158,7 +150,8 @@ export function buildComponents(
     health: {
       ready: { port: c.app.port, path: "/readyz" },
       alive: { port: c.app.port, path: "/healthz" },
-      command: [...facts.app.healthCommand],
+      // The binary checks its own /healthz (the image has no shell).
+      command: ["/app/space-app", "healthcheck"],
       intervalSeconds: 10,
       timeoutSeconds: 3,
       failureThreshold: 3,
@@ -240,6 +233,7 @@ export function buildComponents(
     user: facts.collector.user,
     readOnlyRootFilesystem: true,
     replicas: prod?.collector.minReplicas ?? c.collector.replicas,
+    podsAlias: COLLECTOR_PODS,
     dependsOn: [
       { component: NAMES.tempo, condition: "service_started" },
       { component: NAMES.loki, condition: "service_started" },
@@ -277,9 +271,10 @@ export function buildComponents(
     health: {
       ready: { port: c.prometheus.port, path: "/-/ready" },
       alive: { port: c.prometheus.port, path: "/-/healthy" },
-      command: facts.prometheus.healthCommand
-        ? [...facts.prometheus.healthCommand]
-        : undefined,
+      command: httpCheckCommand(
+        facts.prometheus,
+        `http://localhost:${c.prometheus.port}/-/ready`,
+      ),
       intervalSeconds: 10,
       timeoutSeconds: 3,
       failureThreshold: 3,
@@ -307,8 +302,8 @@ export function buildComponents(
     env: [],
     ports: [
       { name: "http", port: c.tempo.port, publish: true },
-      { name: "otlp-grpc", port: 4317, publish: false },
-      { name: "otlp-http", port: 4318, publish: false },
+      { name: "otlp-grpc", port: TEMPO_OTLP.grpc, publish: false },
+      { name: "otlp-http", port: TEMPO_OTLP.http, publish: false },
     ],
     configDirs: [
       dir("tempo-config", "tempo", MOUNTS.tempo, [
@@ -334,8 +329,8 @@ export function buildComponents(
     dependsOn: [{ component: NAMES.prometheus, condition: "service_healthy" }],
     terminationGraceSeconds: standardGrace,
     clients: [
-      { from: NAMES.collector, port: 4317 },
-      { from: NAMES.collector, port: 4318 },
+      { from: NAMES.collector, port: TEMPO_OTLP.grpc },
+      { from: NAMES.collector, port: TEMPO_OTLP.http },
       { from: NAMES.grafana, port: c.tempo.port },
     ],
   };
@@ -435,9 +430,10 @@ export function buildComponents(
     },
     health: {
       ready: { port: c.grafana.port, path: "/api/health" },
-      command: facts.grafana.healthCommand
-        ? [...facts.grafana.healthCommand]
-        : undefined,
+      command: httpCheckCommand(
+        facts.grafana,
+        `http://localhost:${c.grafana.port}/api/health`,
+      ),
       intervalSeconds: 10,
       timeoutSeconds: 3,
       failureThreshold: 3,

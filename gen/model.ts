@@ -108,6 +108,11 @@ export interface Component {
   readonly dependsOn: readonly Dependency[];
   /** Seconds Kubernetes waits after SIGTERM (Compose `stop_grace_period`). */
   readonly terminationGraceSeconds: number;
+  /**
+   * A name resolving to every instance (headless Service, Compose network
+   * alias), for scraping each replica.
+   */
+  readonly podsAlias?: string;
   /** Connections the component accepts; everything else is denied in production. */
   readonly clients: readonly Client[];
 }

@@ -78,6 +78,7 @@ function service(c: Component, layout: ComposeLayout): Record<string, unknown> {
       c.dependsOn.map((d) => [d.component, { condition: d.condition }]),
     );
   }
+  if (c.podsAlias) out.networks = { default: { aliases: [c.podsAlias] } };
   out.user = `${c.user.uid}:${c.user.gid}`;
   out.read_only = c.readOnlyRootFilesystem;
   out.tmpfs = ["/tmp"];

@@ -169,6 +169,26 @@ export function service(c: Component): Record<string, unknown> | undefined {
   };
 }
 
+/** A headless Service resolving to every pod, when the component asks for one. */
+export function podsService(c: Component): Record<string, unknown> | undefined {
+  if (!c.podsAlias || c.ports.length === 0) return undefined;
+  return {
+    apiVersion: "v1",
+    kind: "Service",
+    metadata: { name: c.podsAlias, labels: labels(c) },
+    spec: {
+      clusterIP: "None",
+      selector: labels(c),
+      ports: c.ports.map((p) => ({
+        name: p.name,
+        port: p.port,
+        targetPort: p.name,
+        protocol: "TCP",
+      })),
+    },
+  };
+}
+
 /** The component's claim for its data volume, if it keeps data. */
 export function claim(c: Component): Record<string, unknown> | undefined {
   if (!c.volume) return undefined;

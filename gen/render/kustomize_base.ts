@@ -7,7 +7,13 @@
  * @module
  */
 import type { Component } from "../model.ts";
-import { claim, deployment, secretName, service } from "./k8s_objects.ts";
+import {
+  claim,
+  deployment,
+  podsService,
+  secretName,
+  service,
+} from "./k8s_objects.ts";
 import type { Rendered } from "./rendered.ts";
 
 /** What the base needs besides the components. */
@@ -41,9 +47,9 @@ export function renderBase(input: BaseInput): Rendered[] {
     }],
   });
   for (const c of input.components) {
-    const docs = [deployment(c), service(c), claim(c)].filter((d) =>
-      d !== undefined
-    );
+    const docs = [deployment(c), service(c), podsService(c), claim(c)].filter((
+      d,
+    ) => d !== undefined);
     files.push({ path: `${c.name}.yaml`, kind: "yaml", docs });
     for (const dir of c.configDirs) {
       for (const f of dir.files) {
