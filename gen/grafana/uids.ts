@@ -31,5 +31,6 @@ export function ref(
 
 /** Grafana expands `$VAR` in provisioning files: a literal `$` is `$$`. */
 export function escapeProvisioning(text: string): string {
-  return text.replaceAll("$", "$$");
+  // A function replacement: in a replacement string "$$" means one "$".
+  return text.replaceAll("$", () => "$$");
 }
