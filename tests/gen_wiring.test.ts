@@ -1,0 +1,271 @@
+/**
+ * The stack is wired as the seed describes, in the generated files
+ * themselves: traces to Tempo, logs to Loki, metrics through the
+ * collector's exporter to Prometheus; every address names a real service
+ * and port; the backends get the keys and flags of the pinned versions;
+ * one changed value reaches every file that depends on it.
+ */
+import assert from "node:assert/strict";
+import { parse, parseAllDocuments } from "yaml";
+import { DEFAULT_CONFIG } from "../gen/config/defaults.ts";
+import { mergeConfig } from "../gen/config/merge.ts";
+import type { StackConfig } from "../gen/config/types.ts";
+import { generate } from "../gen/generate.ts";
+
+type Obj = Record<string, unknown>;
+
+function tree(config: StackConfig): Map<string, string> {
+  return new Map(generate(config, "tests").map((f) => [f.path, f.content]));
+}
+
+function yamlOf(files: Map<string, string>, path: string): Obj {
+  const text = files.get(path);
+  assert.ok(text, `${path} is generated`);
+  return parse(text) as Obj;
+}
+
+function override(o: unknown): StackConfig {
+  const { config, problems } = mergeConfig(DEFAULT_CONFIG, o);
+  assert.deepEqual(problems, []);
+  return config;
+}
+
+const files = tree(DEFAULT_CONFIG);
+const compose = yamlOf(files, "compose/compose.yaml") as {
+  services: Record<string, Obj>;
+};
+const collector = yamlOf(files, "k8s/base/config/otelcol/config.yaml");
+const prometheus = yamlOf(files, "k8s/base/config/prometheus/prometheus.yml");
+const tempo = yamlOf(files, "k8s/base/config/tempo/tempo.yaml");
+const loki = yamlOf(files, "k8s/base/config/loki/loki.yaml");
+const pipelines = (collector.service as Obj).pipelines as Record<string, Obj>;
+const exporters = collector.exporters as Record<string, Obj>;
+
+/** Container ports a Compose service listens on (published or exposed). */
+function portsOf(service: string): number[] {
+  const svc = compose.services[service];
+  assert.ok(svc, `${service} is a service`);
+  return [
+    ...((svc.ports as string[] | undefined) ?? []).map((p) =>
+      Number(p.split(":").at(-1))
+    ),
+    ...((svc.expose as string[] | undefined) ?? []).map(Number),
+  ];
+}
+
+/** Asserts `url` names a service of the stack and a port it listens on. */
+function assertReachable(url: string) {
+  const u = new URL(url);
+  const service = Object.entries(compose.services).find(([name, svc]) =>
+    name === u.hostname ||
+    ((svc.networks as Obj | undefined)?.default as Obj | undefined)?.aliases
+      ?.toString().split(",").includes(u.hostname)
+  );
+  assert.ok(service, `${url}: ${u.hostname} is a service or alias`);
+  assert.ok(
+    portsOf(service[0]).includes(Number(u.port)),
+    `${url}: ${service[0]} listens on ${u.port}`,
+  );
+}
+
+Deno.test("collector: traces to Tempo, logs to Loki's OTLP endpoint, metrics to the Prometheus exporter", () => {
+  const only = (signal: string) => (pipelines[signal].exporters as string[]);
+  assert.deepEqual(only("traces"), ["otlp_http/tempo"]);
+  assert.deepEqual(only("logs"), ["otlp_http/loki"]);
+  assert.deepEqual(only("metrics"), ["prometheus"]);
+  assert.equal(exporters["otlp_http/tempo"].endpoint, "http://tempo:4318");
+  assert.equal(exporters["otlp_http/loki"].endpoint, "http://loki:3100/otlp");
+  assertReachable(String(exporters["otlp_http/tempo"].endpoint));
+  assertReachable(String(exporters["otlp_http/loki"].endpoint));
+  assert.equal(
+    exporters.prometheus.enable_open_metrics,
+    true,
+    "exemplars are exposed",
+  );
+  for (const [name, p] of Object.entries(pipelines)) {
+    assert.deepEqual(p.receivers, ["otlp"], name);
+    assert.equal(
+      (p.processors as string[])[0],
+      "memory_limiter",
+      `${name}: memory_limiter first`,
+    );
+    assert.equal(
+      (p.processors as string[]).at(-1),
+      "batch",
+      `${name}: batch last`,
+    );
+  }
+});
+
+Deno.test("collector: every component defined is used, extensions enabled, listeners on 0.0.0.0", () => {
+  const used = new Set(
+    Object.values(pipelines).flatMap((p) => [
+      ...(p.receivers as string[]),
+      ...(p.processors as string[]),
+      ...(p.exporters as string[]),
+    ]),
+  );
+  for (const section of ["receivers", "processors", "exporters"]) {
+    for (const name of Object.keys(collector[section] as Obj)) {
+      assert.ok(used.has(name), `${section}.${name} is used by a pipeline`);
+    }
+  }
+  assert.deepEqual(
+    (collector.service as Obj).extensions,
+    Object.keys(collector.extensions as Obj),
+  );
+  const text = files.get("k8s/base/config/otelcol/config.yaml")!
+    .split("\n").filter((l) => !l.trim().startsWith("#")).join("\n");
+  assert.doesNotMatch(text, /localhost|127\.0\.0\.1/);
+  assert.doesNotMatch(
+    text,
+    /\botlphttp\b|\blogging\b|spanmetrics|servicegraph/,
+    "current component names only",
+  );
+  const metrics = ((collector.service as Obj).telemetry as Obj).metrics as Obj;
+  assert.equal(
+    metrics.address,
+    undefined,
+    "the address key was removed in 0.128",
+  );
+  assert.ok(Array.isArray(metrics.readers));
+});
+
+Deno.test("collector: tail sampling is switchable and needs one instance", () => {
+  assert.equal((collector.processors as Obj).tail_sampling, undefined);
+  const on = tree(override({
+    components: {
+      collector: { tailSampling: { enabled: true, keepPercent: 25 } },
+    },
+    overlays: { production: { collector: { minReplicas: 1, maxReplicas: 1 } } },
+  }));
+  const sampled = yamlOf(on, "k8s/base/config/otelcol/config.yaml");
+  const p = (sampled.service as Obj).pipelines as Record<string, Obj>;
+  assert.deepEqual(p.traces.processors, [
+    "memory_limiter",
+    "resource",
+    "tail_sampling",
+    "batch",
+  ]);
+  assert.deepEqual(
+    p.logs.processors,
+    ["memory_limiter", "resource", "batch"],
+    "only traces are sampled",
+  );
+  const policies = ((sampled.processors as Obj).tail_sampling as Obj)
+    .policies as Obj[];
+  assert.deepEqual(policies.map((x) => x.type), [
+    "status_code",
+    "latency",
+    "probabilistic",
+  ]);
+  assert.equal((policies[2].probabilistic as Obj).sampling_percentage, 25);
+});
+
+Deno.test("Prometheus: scrapes each collector instance's exporter with honor_labels, and the collector itself", () => {
+  const jobs = prometheus.scrape_configs as Obj[];
+  const exporterJob = jobs.find((j) => j.job_name === "otelcol-exporter")!;
+  assert.equal(exporterJob.honor_labels, true);
+  const sd = (exporterJob.dns_sd_configs as Obj[])[0];
+  assert.equal(
+    sd.port,
+    Number(String(exporters.prometheus.endpoint).split(":")[1]),
+  );
+  assertReachable(`http://${(sd.names as string[])[0]}:${sd.port}`);
+  const selfJob = jobs.find((j) => j.job_name === "otelcol")!;
+  const selfSd = (selfJob.dns_sd_configs as Obj[])[0];
+  const reader = (((collector.service as Obj).telemetry as Obj).metrics as Obj)
+    .readers as Obj[];
+  const pull = (((reader[0].pull as Obj).exporter as Obj).prometheus) as Obj;
+  assert.equal(selfSd.port, pull.port);
+  assertReachable(`http://${(selfSd.names as string[])[0]}:${selfSd.port}`);
+  // Kubernetes resolves the same name through a headless Service.
+  const base = parseAllDocuments(files.get("k8s/base/otelcol.yaml")!).map((d) =>
+    d.toJS() as Obj
+  );
+  const headless = base.find((o) =>
+    o.kind === "Service" &&
+    (o.metadata as Obj).name === (sd.names as string[])[0]
+  );
+  assert.equal((headless?.spec as Obj).clusterIP, "None");
+});
+
+Deno.test("Prometheus flags: remote-write receiver and exemplar storage for Tempo's generator, retention", () => {
+  const command = compose.services.prometheus.command as string[];
+  assert.ok(command.includes("--web.enable-remote-write-receiver"));
+  assert.ok(command.includes("--enable-feature=exemplar-storage"));
+  assert.ok(command.includes("--storage.tsdb.retention.time=15d"));
+  assert.equal(
+    (prometheus.storage as Obj).tsdb,
+    undefined,
+    "retention is a flag: promtool 2.42 rejects the key",
+  );
+});
+
+Deno.test("Tempo: OTLP on 0.0.0.0, metrics generator remote-writes to Prometheus, v3 keys only", () => {
+  const remote =
+    (((tempo.metrics_generator as Obj).storage as Obj).remote_write as Obj[])[
+      0
+    ];
+  assertReachable(String(remote.url));
+  assert.equal(new URL(String(remote.url)).pathname, "/api/v1/write");
+  assert.equal(remote.send_exemplars, true);
+  const defaults = (tempo.overrides as Obj).defaults as Obj;
+  assert.deepEqual((defaults.metrics_generator as Obj).processors, [
+    "service-graphs",
+    "span-metrics",
+  ]);
+  assert.equal((defaults.compaction as Obj).block_retention, "336h");
+  for (const gone of ["ingester", "compactor", "ingester_client"]) {
+    assert.equal(tempo[gone], undefined, `${gone} is not a Tempo 3 block`);
+  }
+});
+
+Deno.test("Loki: tsdb v13 with structured metadata, retention through the compactor", () => {
+  const schema = ((loki.schema_config as Obj).configs as Obj[])[0];
+  assert.equal(schema.store, "tsdb");
+  assert.equal(schema.schema, "v13");
+  assert.equal((schema.index as Obj).period, "24h");
+  const limits = loki.limits_config as Obj;
+  assert.equal(limits.allow_structured_metadata, true);
+  assert.equal(limits.retention_period, "14d");
+  const compactor = loki.compactor as Obj;
+  assert.equal(compactor.retention_enabled, true);
+  assert.equal(compactor.delete_request_store, "filesystem");
+});
+
+Deno.test("the services export to the collector and loadgen targets the app", () => {
+  for (const name of ["space-app", "loadgen"]) {
+    const env = compose.services[name].environment as Record<string, string>;
+    assertReachable(env.OTEL_EXPORTER_OTLP_ENDPOINT);
+  }
+  assert.equal(
+    (compose.services.loadgen.environment as Obj).OTEL_SERVICE_NAME,
+    "loadgen",
+  );
+  const args = compose.services.loadgen.command as string[];
+  assert.equal(args[0], "loadgen");
+  assertReachable(args[args.indexOf("--target") + 1]);
+  assert.equal(
+    compose.services.loadgen.image,
+    compose.services["space-app"].image,
+    "one image",
+  );
+});
+
+Deno.test("one changed value reaches every file that depends on it", () => {
+  const moved = tree(override({ components: { prometheus: { port: 9191 } } }));
+  const changed = [...moved.keys()].filter((p) => moved.get(p) !== files.get(p))
+    .sort();
+  assert.deepEqual(changed, [
+    "compose/compose.yaml",
+    "k8s/base/config/grafana/datasources/datasources.yaml",
+    "k8s/base/config/prometheus/prometheus.yml",
+    "k8s/base/config/tempo/tempo.yaml",
+    "k8s/base/prometheus.yaml",
+    "k8s/overlays/production/network-policies.yaml",
+  ]);
+  for (const [path, text] of moved) {
+    assert.doesNotMatch(text, /\b9090\b/, `${path} still says 9090`);
+  }
+});
