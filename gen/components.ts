@@ -273,7 +273,7 @@ export function buildComponents(
       alive: { port: c.prometheus.port, path: "/-/healthy" },
       command: httpCheckCommand(
         facts.prometheus,
-        `http://localhost:${c.prometheus.port}/-/ready`,
+        `http://127.0.0.1:${c.prometheus.port}/-/ready`,
       ),
       intervalSeconds: 10,
       timeoutSeconds: 3,
@@ -432,7 +432,7 @@ export function buildComponents(
       ready: { port: c.grafana.port, path: "/api/health" },
       command: httpCheckCommand(
         facts.grafana,
-        `http://localhost:${c.grafana.port}/api/health`,
+        `http://127.0.0.1:${c.grafana.port}/api/health`,
       ),
       intervalSeconds: 10,
       timeoutSeconds: 3,

@@ -61,7 +61,11 @@ export const IMAGE_FACTS = {
   },
 } as const satisfies Record<string, ImageFacts>;
 
-/** A container health check that GETs `url` with the image's HTTP client. */
+/**
+ * A container health check that GETs `url` with the image's HTTP client.
+ * Use 127.0.0.1, not localhost: busybox wget may try `::1` first while
+ * the server listens on IPv4 only.
+ */
 export function httpCheckCommand(
   facts: ImageFacts,
   url: string,
