@@ -1,0 +1,211 @@
+/**
+ * Open-loop scheduling: arrivals follow the rate, not the responses. Each
+ * arrival either starts a request or, when the concurrency cap is reached,
+ * is counted as shortfall; nothing waits for an answer before the next
+ * arrival is due. A target that refuses connections pauses the schedule:
+ * single probe requests are sent with exponential backoff until one gets an
+ * answer, and the schedule restarts from then (no burst to catch up).
+ *
+ * @module
+ */
+import type { Clock } from "./clock.ts";
+
+/** What the scheduler needs to know of a finished request. */
+export interface SendOutcome {
+  /** Set when the target could not be reached (refused, DNS, connect): the reason. */
+  readonly unreachable?: string;
+}
+
+/** Backoff while the target is unreachable. */
+export interface Backoff {
+  readonly initialMs: number;
+  readonly maxMs: number;
+}
+
+/** Default backoff: 250 ms, doubling up to 5 s. */
+export const DEFAULT_BACKOFF: Backoff = { initialMs: 250, maxMs: 5_000 };
+
+/** The target's state as the scheduler last saw it. */
+export type TargetState =
+  | { readonly up: true }
+  | { readonly up: false; readonly reason: string; readonly backoffMs: number };
+
+/** Settings and callbacks of a schedule over items of type `T`. */
+export interface ScheduleOptions<T> {
+  /** Arrivals per second. */
+  readonly rate: number;
+  /** Cap on requests in flight. */
+  readonly concurrency: number;
+  /** Stop scheduling this long after the start (`undefined`: no limit). */
+  readonly durationMs?: number;
+  /** Stop after this many arrivals (`undefined`: no limit). */
+  readonly requests?: number;
+  readonly clock: Clock;
+  /** Aborting stops scheduling; requests in flight are still awaited. */
+  readonly signal?: AbortSignal;
+  readonly backoff?: Backoff;
+  /** Draws the item of the next arrival (called once per arrival, sent or not). */
+  draw(): T;
+  /** Sends one item; resolves when its request has finished. */
+  send(item: T): Promise<SendOutcome>;
+  /** An arrival turned away by the concurrency cap. */
+  skip(item: T): void;
+  /** Called when the target goes down, its backoff grows, or it comes back. */
+  onTargetState?(state: TargetState): void;
+}
+
+/** Counts of a finished schedule. */
+export interface ScheduleResult {
+  /** Arrivals: sent plus shortfall. */
+  readonly arrivals: number;
+  readonly sent: number;
+  /** Arrivals not sent because the cap was reached. */
+  readonly shortfall: number;
+  /** From the start to the end of scheduling (before in-flight requests finished). */
+  readonly scheduledMs: number;
+}
+
+/** Runs one open-loop schedule; see the module documentation. */
+export class OpenLoopScheduler<T> {
+  readonly #o: ScheduleOptions<T>;
+  readonly #backoff: Backoff;
+  readonly #pending = new Set<Promise<SendOutcome>>();
+  #arrivals = 0;
+  #sent = 0;
+  #shortfall = 0;
+  #state: TargetState = { up: true };
+
+  constructor(options: ScheduleOptions<T>) {
+    this.#o = options;
+    this.#backoff = options.backoff ?? DEFAULT_BACKOFF;
+  }
+
+  /** Requests in flight now. */
+  get inFlight(): number {
+    return this.#pending.size;
+  }
+
+  /** Arrivals so far (sent plus shortfall). */
+  get arrivals(): number {
+    return this.#arrivals;
+  }
+
+  /** Arrivals turned away by the cap so far. */
+  get shortfall(): number {
+    return this.#shortfall;
+  }
+
+  /** The target's state as last seen. */
+  get targetState(): TargetState {
+    return this.#state;
+  }
+
+  #setState(state: TargetState): void {
+    this.#state = state;
+    this.#o.onTargetState?.(state);
+  }
+
+  #done(outcome: SendOutcome): void {
+    if (outcome.unreachable !== undefined) {
+      if (this.#state.up) {
+        this.#setState({
+          up: false,
+          reason: outcome.unreachable,
+          backoffMs: this.#backoff.initialMs,
+        });
+      }
+    } else if (!this.#state.up) {
+      this.#setState({ up: true });
+    }
+  }
+
+  /** One arrival: sent, or counted as shortfall. Resolves when it is finished. */
+  #arrive(): Promise<SendOutcome | undefined> {
+    this.#arrivals++;
+    const item = this.#o.draw();
+    if (this.#pending.size >= this.#o.concurrency) {
+      this.#shortfall++;
+      this.#o.skip(item);
+      return Promise.resolve(undefined);
+    }
+    this.#sent++;
+    const request: Promise<SendOutcome> = this.#o.send(item)
+      .catch(() => ({}))
+      .then((outcome) => {
+        this.#pending.delete(request);
+        this.#done(outcome);
+        return outcome;
+      });
+    this.#pending.add(request);
+    return request;
+  }
+
+  #stopped(): boolean {
+    const { requests, signal } = this.#o;
+    return (signal?.aborted ?? false) ||
+      (requests !== undefined && this.#arrivals >= requests);
+  }
+
+  /** Runs the schedule; resolves once scheduling ended and every request finished. */
+  async run(): Promise<ScheduleResult> {
+    const { clock, signal } = this.#o;
+    const intervalMs = 1_000 / this.#o.rate;
+    const start = clock.now();
+    const end = this.#o.durationMs === undefined
+      ? Infinity
+      : start + this.#o.durationMs;
+    let base = start;
+    let k = 0; // arrivals since `base`
+    let wasDown = false;
+    while (!this.#stopped()) {
+      const now = clock.now();
+      if (now >= end) break;
+      const state = this.#state;
+      if (!state.up) {
+        wasDown = true;
+        await clock.sleep(Math.min(state.backoffMs, end - now), signal);
+        if (this.#stopped() || clock.now() >= end || this.#state.up) continue;
+        await this.#arrive(); // a probe, awaited
+        const after = this.#state;
+        if (!after.up) {
+          this.#setState({
+            ...after,
+            backoffMs: Math.min(after.backoffMs * 2, this.#backoff.maxMs),
+          });
+        }
+        continue;
+      }
+      if (wasDown) {
+        // Back up: restart the schedule from now rather than bursting to catch up.
+        wasDown = false;
+        base = now + intervalMs;
+        k = 0;
+      }
+      const due = base + k * intervalMs;
+      if (due >= end) break;
+      if (due > now) {
+        await clock.sleep(due - now, signal);
+        continue;
+      }
+      void this.#arrive();
+      k++;
+    }
+    if (!signal?.aborted && this.#state.up) {
+      // The last arrival owns one interval: N arrivals take N/rate seconds,
+      // and a run with a duration lasts that duration.
+      const tail = Math.min(base + k * intervalMs, end);
+      const now = clock.now();
+      if (Number.isFinite(tail) && tail > now) {
+        await clock.sleep(tail - now, signal);
+      }
+    }
+    const scheduledMs = clock.now() - start;
+    while (this.#pending.size > 0) await Promise.all(this.#pending);
+    return {
+      arrivals: this.#arrivals,
+      sent: this.#sent,
+      shortfall: this.#shortfall,
+      scheduledMs,
+    };
+  }
+}
