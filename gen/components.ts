@@ -101,6 +101,33 @@ function dir(
   return { name, dir: path, mountPath, files };
 }
 
+/** A config directory holding one file. */
+function oneFile(
+  name: string,
+  path: string,
+  mountPath: string,
+  file: string,
+  content: string,
+): ConfigDir {
+  return dir(name, path, mountPath, [{ name: file, content }]);
+}
+
+/** How often and how patiently every health check runs. */
+const CHECK_TIMING = {
+  intervalSeconds: 10,
+  timeoutSeconds: 3,
+  failureThreshold: 3,
+} as const;
+
+/** Where a backend keeps its data, sized for the target. */
+function dataVolume(
+  name: string,
+  mountPath: string,
+  size: string,
+): { name: string; mountPath: string; size: string } {
+  return { name, mountPath, size };
+}
+
 /** The stack's components for a target, in start order. */
 export function buildComponents(
   config: StackConfig,
@@ -152,9 +179,7 @@ export function buildComponents(
       alive: { port: c.app.port, path: "/healthz" },
       // The binary checks its own /healthz (the image has no shell).
       command: ["/app/space-app", "healthcheck"],
-      intervalSeconds: 10,
-      timeoutSeconds: 3,
-      failureThreshold: 3,
+      ...CHECK_TIMING,
       startSeconds: 10,
     },
     resources: prod?.app.resources ?? c.app.resources,
@@ -218,15 +243,17 @@ export function buildComponents(
       { name: "health", port: col.healthCheck, publish: true },
     ],
     configDirs: [
-      dir("otelcol-config", "otelcol", MOUNTS.collector, [
-        { name: FILES.collector, content: contents.collector },
-      ]),
+      oneFile(
+        "otelcol-config",
+        "otelcol",
+        MOUNTS.collector,
+        FILES.collector,
+        contents.collector,
+      ),
     ],
     health: {
       ready: { port: col.healthCheck, path: "/" },
-      intervalSeconds: 10,
-      timeoutSeconds: 3,
-      failureThreshold: 3,
+      ...CHECK_TIMING,
       startSeconds: 30,
     },
     resources: prod?.collector.resources ?? c.collector.resources,
@@ -259,15 +286,19 @@ export function buildComponents(
     env: [],
     ports: [{ name: "http", port: c.prometheus.port, publish: true }],
     configDirs: [
-      dir("prometheus-config", "prometheus", MOUNTS.prometheus, [
-        { name: FILES.prometheus, content: contents.prometheus },
-      ]),
+      oneFile(
+        "prometheus-config",
+        "prometheus",
+        MOUNTS.prometheus,
+        FILES.prometheus,
+        contents.prometheus,
+      ),
     ],
-    volume: {
-      name: "prometheus-data",
-      mountPath: facts.prometheus.dataPath,
-      size: prod?.storage.prometheus ?? c.prometheus.storage,
-    },
+    volume: dataVolume(
+      "prometheus-data",
+      facts.prometheus.dataPath,
+      prod?.storage.prometheus ?? c.prometheus.storage,
+    ),
     health: {
       ready: { port: c.prometheus.port, path: "/-/ready" },
       alive: { port: c.prometheus.port, path: "/-/healthy" },
@@ -275,9 +306,7 @@ export function buildComponents(
         facts.prometheus,
         `http://127.0.0.1:${c.prometheus.port}/-/ready`,
       ),
-      intervalSeconds: 10,
-      timeoutSeconds: 3,
-      failureThreshold: 3,
+      ...CHECK_TIMING,
       startSeconds: 60,
     },
     resources: c.prometheus.resources,
@@ -306,20 +335,22 @@ export function buildComponents(
       { name: "otlp-http", port: TEMPO_OTLP.http, publish: false },
     ],
     configDirs: [
-      dir("tempo-config", "tempo", MOUNTS.tempo, [
-        { name: FILES.tempo, content: contents.tempo },
-      ]),
+      oneFile(
+        "tempo-config",
+        "tempo",
+        MOUNTS.tempo,
+        FILES.tempo,
+        contents.tempo,
+      ),
     ],
-    volume: {
-      name: "tempo-data",
-      mountPath: facts.tempo.dataPath,
-      size: prod?.storage.tempo ?? c.tempo.storage,
-    },
+    volume: dataVolume(
+      "tempo-data",
+      facts.tempo.dataPath,
+      prod?.storage.tempo ?? c.tempo.storage,
+    ),
     health: {
       ready: { port: c.tempo.port, path: "/ready" },
-      intervalSeconds: 10,
-      timeoutSeconds: 3,
-      failureThreshold: 3,
+      ...CHECK_TIMING,
       startSeconds: 60,
     },
     resources: c.tempo.resources,
@@ -345,20 +376,16 @@ export function buildComponents(
     env: [],
     ports: [{ name: "http", port: c.loki.port, publish: true }],
     configDirs: [
-      dir("loki-config", "loki", MOUNTS.loki, [
-        { name: FILES.loki, content: contents.loki },
-      ]),
+      oneFile("loki-config", "loki", MOUNTS.loki, FILES.loki, contents.loki),
     ],
-    volume: {
-      name: "loki-data",
-      mountPath: facts.loki.dataPath,
-      size: prod?.storage.loki ?? c.loki.storage,
-    },
+    volume: dataVolume(
+      "loki-data",
+      facts.loki.dataPath,
+      prod?.storage.loki ?? c.loki.storage,
+    ),
     health: {
       ready: { port: c.loki.port, path: "/ready" },
-      intervalSeconds: 10,
-      timeoutSeconds: 3,
-      failureThreshold: 3,
+      ...CHECK_TIMING,
       startSeconds: 60,
     },
     resources: c.loki.resources,
@@ -423,20 +450,18 @@ export function buildComponents(
         g.dashboards,
       ),
     ],
-    volume: {
-      name: "grafana-data",
-      mountPath: facts.grafana.dataPath,
-      size: prod?.storage.grafana ?? c.grafana.storage,
-    },
+    volume: dataVolume(
+      "grafana-data",
+      facts.grafana.dataPath,
+      prod?.storage.grafana ?? c.grafana.storage,
+    ),
     health: {
       ready: { port: c.grafana.port, path: "/api/health" },
       command: httpCheckCommand(
         facts.grafana,
         `http://127.0.0.1:${c.grafana.port}/api/health`,
       ),
-      intervalSeconds: 10,
-      timeoutSeconds: 3,
-      failureThreshold: 3,
+      ...CHECK_TIMING,
       startSeconds: 60,
     },
     resources: c.grafana.resources,

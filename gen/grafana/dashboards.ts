@@ -188,37 +188,41 @@ function tracesLogs(q: Queries, title: string, slowMs: number) {
 
 function collectorHealth(q: Queries, title: string) {
   const c = q.collector;
-  const p: Panel[] = [row(1, "Received and refused", 0)];
-  let id = 2;
-  COLLECTOR_SIGNALS.forEach((s, i) => {
-    p.push(
-      timeseries(
-        id++,
-        `Received ${s.signal}`,
-        { x: i * 8, y: 1, w: 8, h: 8 },
-        "short",
-        [
-          prom("A", c.accepted(s.word), "accepted"),
-          prom("B", c.refused(s.word), "refused"),
-        ],
-      ),
-    );
-  });
-  p.push(row(id++, "Exported and failed", 9));
-  COLLECTOR_SIGNALS.forEach((s, i) => {
-    p.push(
-      timeseries(
-        id++,
-        `Exported ${s.signal}`,
-        { x: i * 8, y: 10, w: 8, h: 8 },
-        "short",
-        [
-          prom("A", c.sent(s.word), "sent {{exporter}}"),
-          prom("B", c.sendFailed(s.word), "failed {{exporter}}"),
-        ],
-      ),
-    );
-  });
+  const p: Panel[] = [];
+  let id = 1;
+  // One row per direction, one panel per signal: what passed and what did not.
+  const signalRow = (
+    title: string,
+    y: number,
+    verb: string,
+    good: (word: string) => string,
+    bad: (word: string) => string,
+    legends: [string, string],
+  ) => {
+    p.push(row(id++, title, y));
+    COLLECTOR_SIGNALS.forEach((s, i) => {
+      p.push(
+        timeseries(
+          id++,
+          `${verb} ${s.signal}`,
+          { x: i * 8, y: y + 1, w: 8, h: 8 },
+          "short",
+          [
+            prom("A", good(s.word), legends[0]),
+            prom("B", bad(s.word), legends[1]),
+          ],
+        ),
+      );
+    });
+  };
+  signalRow("Received and refused", 0, "Received", c.accepted, c.refused, [
+    "accepted",
+    "refused",
+  ]);
+  signalRow("Exported and failed", 9, "Exported", c.sent, c.sendFailed, [
+    "sent {{exporter}}",
+    "failed {{exporter}}",
+  ]);
   p.push(row(id++, "Resources", 18));
   p.push(
     timeseries(

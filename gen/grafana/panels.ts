@@ -75,6 +75,24 @@ export function serviceMap(refId: string): Record<string, unknown> {
   };
 }
 
+/** What every panel has. */
+function base(
+  id: number,
+  type: string,
+  title: string,
+  grid: Grid,
+  targets: Record<string, unknown>[],
+): Panel {
+  return {
+    id,
+    type,
+    title,
+    gridPos: grid,
+    datasource: targets[0].datasource,
+    targets,
+  };
+}
+
 /** A time series panel. */
 export function timeseries(
   id: number,
@@ -85,12 +103,8 @@ export function timeseries(
   description = "",
 ): Panel {
   return {
-    id,
-    type: "timeseries",
-    title,
+    ...base(id, "timeseries", title, grid, targets),
     description,
-    gridPos: grid,
-    datasource: targets[0].datasource,
     fieldConfig: {
       defaults: {
         unit,
@@ -102,7 +116,6 @@ export function timeseries(
       legend: { displayMode: "list", placement: "bottom", showLegend: true },
       tooltip: { mode: "multi", sort: "desc" },
     },
-    targets,
   };
 }
 
@@ -115,18 +128,13 @@ export function stat(
   targets: Record<string, unknown>[],
 ): Panel {
   return {
-    id,
-    type: "stat",
-    title,
-    gridPos: grid,
-    datasource: targets[0].datasource,
+    ...base(id, "stat", title, grid, targets),
     fieldConfig: { defaults: { unit }, overrides: [] },
     options: {
       reduceOptions: { calcs: ["lastNotNull"], fields: "", values: false },
       colorMode: "value",
       graphMode: "area",
     },
-    targets,
   };
 }
 
@@ -138,11 +146,7 @@ export function logs(
   targets: Record<string, unknown>[],
 ): Panel {
   return {
-    id,
-    type: "logs",
-    title,
-    gridPos: grid,
-    datasource: targets[0].datasource,
+    ...base(id, "logs", title, grid, targets),
     options: {
       showTime: true,
       wrapLogMessage: true,
@@ -150,7 +154,6 @@ export function logs(
       sortOrder: "Descending",
       dedupStrategy: "none",
     },
-    targets,
   };
 }
 
@@ -162,14 +165,9 @@ export function table(
   targets: Record<string, unknown>[],
 ): Panel {
   return {
-    id,
-    type: "table",
-    title,
-    gridPos: grid,
-    datasource: targets[0].datasource,
+    ...base(id, "table", title, grid, targets),
     fieldConfig: { defaults: {}, overrides: [] },
     options: { showHeader: true },
-    targets,
   };
 }
 
@@ -181,12 +179,7 @@ export function nodeGraph(
   targets: Record<string, unknown>[],
 ): Panel {
   return {
-    id,
-    type: "nodeGraph",
-    title,
-    gridPos: grid,
-    datasource: targets[0].datasource,
-    targets,
+    ...base(id, "nodeGraph", title, grid, targets),
   };
 }
 

@@ -149,6 +149,15 @@ export function deployment(c: Component): Record<string, unknown> {
   };
 }
 
+function servicePorts(c: Component): Record<string, unknown>[] {
+  return c.ports.map((p) => ({
+    name: p.name,
+    port: p.port,
+    targetPort: p.name,
+    protocol: "TCP",
+  }));
+}
+
 /** The component's Service, or none when it listens on nothing. */
 export function service(c: Component): Record<string, unknown> | undefined {
   if (c.ports.length === 0) return undefined;
@@ -159,12 +168,7 @@ export function service(c: Component): Record<string, unknown> | undefined {
     spec: {
       type: "ClusterIP",
       selector: labels(c),
-      ports: c.ports.map((p) => ({
-        name: p.name,
-        port: p.port,
-        targetPort: p.name,
-        protocol: "TCP",
-      })),
+      ports: servicePorts(c),
     },
   };
 }
@@ -179,12 +183,7 @@ export function podsService(c: Component): Record<string, unknown> | undefined {
     spec: {
       clusterIP: "None",
       selector: labels(c),
-      ports: c.ports.map((p) => ({
-        name: p.name,
-        port: p.port,
-        targetPort: p.name,
-        protocol: "TCP",
-      })),
+      ports: servicePorts(c),
     },
   };
 }
