@@ -6,6 +6,7 @@
  */
 import { ConfigError, processEnv } from "./lib/env.ts";
 import { printErr, printOut } from "./lib/output.ts";
+import { loadgen } from "./loadgen.ts";
 import { readServerConfig } from "./server/config.ts";
 import { healthcheck } from "./server/healthcheck.ts";
 import { serve } from "./server/serve.ts";
@@ -27,6 +28,7 @@ const USAGE =
 
 Usage:
   space-app [serve]        serve HTTP (the default)
+  space-app loadgen [...]  send synthetic traffic to the service (loadgen --help)
   space-app healthcheck    exit 0 when the local service's /healthz answers 200, else 1
   space-app --help         show this help
   space-app --version      print the version
@@ -74,6 +76,8 @@ export async function main(args: string[]): Promise<number> {
     switch (command) {
       case "serve":
         return await runServe();
+      case "loadgen":
+        return await loadgen(rest);
       case "healthcheck":
         return await runHealthcheck();
       default:

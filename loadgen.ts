@@ -1,0 +1,115 @@
+/**
+ * The load generator, run as `space-app loadgen` (or `deno task loadgen`):
+ * open-loop synthetic traffic for space-app, traced as its own service so
+ * each trace spans loadgen and space-app, with progress lines while it runs
+ * and a summary at the end. See docs/loadgen.md.
+ *
+ * @module
+ */
+import { ConfigError, type EnvSource, processEnv } from "./lib/env.ts";
+import { printErr, printOut } from "./lib/output.ts";
+import { LOADGEN_USAGE, parseLoadgenArgs } from "./loadgen/flags.ts";
+import { summaryJson, summaryText } from "./loadgen/report.ts";
+import { runLoad } from "./loadgen/run.ts";
+import { readTelemetryConfig } from "./telemetry/config.ts";
+import { flushLogs } from "./telemetry/logger.ts";
+import { startTelemetry } from "./telemetry/sdk.ts";
+import { VERSION } from "./version.ts";
+
+/** Resource defaults of loadgen (`OTEL_SERVICE_NAME` and `OTEL_RESOURCE_ATTRIBUTES` override them). */
+export const LOADGEN_DEFAULTS = {
+  serviceName: "loadgen",
+  serviceVersion: VERSION,
+  serviceNamespace: "demo",
+  environment: "development",
+} as const;
+
+/** After the first SIGINT/SIGTERM, how long requests in flight may still finish. */
+export const STOP_GRACE_MS = 1_000;
+
+/** Budget for flushing loadgen's own telemetry at exit. */
+export const TELEMETRY_FLUSH_MS = 5_000;
+
+const STOP_SIGNALS: readonly Deno.Signal[] = ["SIGINT", "SIGTERM"];
+
+/**
+ * Runs loadgen with the arguments after `loadgen`; resolves with the exit
+ * code (0, also when stopped by a signal). Invalid flags or variables throw
+ * a `ConfigError`.
+ */
+export async function loadgen(
+  args: readonly string[],
+  env: EnvSource = processEnv,
+): Promise<number> {
+  const parsed = parseLoadgenArgs(args, env);
+  if (parsed.help) {
+    printOut(LOADGEN_USAGE);
+    return 0;
+  }
+  const { config } = parsed;
+  const telemetry = startTelemetry(
+    readTelemetryConfig(env, LOADGEN_DEFAULTS),
+    { scope: LOADGEN_DEFAULTS.serviceName, version: VERSION },
+  );
+
+  // First signal: stop scheduling, let requests in flight finish for a
+  // moment. Second signal: cancel them at once and skip the telemetry flush.
+  const stop = new AbortController();
+  const cancel = new AbortController();
+  let grace: ReturnType<typeof setTimeout> | undefined;
+  const listeners = STOP_SIGNALS.map((signal) => {
+    const listener = () => {
+      if (!stop.signal.aborted) {
+        stop.abort(signal);
+        grace = setTimeout(() => cancel.abort(), STOP_GRACE_MS);
+      } else {
+        cancel.abort();
+      }
+    };
+    try {
+      Deno.addSignalListener(signal, listener);
+    } catch {
+      // Signals this platform does not have (SIGTERM on Windows).
+    }
+    return [signal, listener] as const;
+  });
+
+  let summary;
+  try {
+    summary = await runLoad(config, {
+      tracer: telemetry.tracer,
+      meter: telemetry.meter,
+      stop: stop.signal,
+      cancel: cancel.signal,
+    });
+  } finally {
+    clearTimeout(grace);
+    for (const [signal, listener] of listeners) {
+      try {
+        Deno.removeSignalListener(signal, listener);
+      } catch {
+        // never added
+      }
+    }
+  }
+  await telemetry.shutdown(cancel.signal.aborted ? 0 : TELEMETRY_FLUSH_MS);
+  // Log lines first, so the summary is the last thing on stdout.
+  flushLogs();
+  printOut(
+    config.json ? JSON.stringify(summaryJson(summary)) : summaryText(summary),
+  );
+  return 0;
+}
+
+if (import.meta.main) {
+  let code: number;
+  try {
+    code = await loadgen(Deno.args);
+  } catch (error) {
+    if (!(error instanceof ConfigError)) throw error;
+    printErr(`loadgen: ${error.message}`);
+    code = 2;
+  }
+  flushLogs();
+  Deno.exit(code);
+}

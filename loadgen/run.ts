@@ -1,0 +1,157 @@
+/**
+ * One loadgen run: draws from the mix, schedules open-loop arrivals, sends
+ * traced requests, logs progress and target state changes, and returns the
+ * summary once scheduling ended and every request finished.
+ *
+ * @module
+ */
+import type { Meter, Tracer } from "@opentelemetry/api";
+import { type Log, log as processLog } from "../telemetry/logger.ts";
+import { VERSION } from "../version.ts";
+import { type Clock, realClock } from "./clock.ts";
+import type { LoadgenConfig } from "./flags.ts";
+import { createLoadgenInstruments } from "./instruments.ts";
+import { type Draw, MixPicker } from "./mix.ts";
+import { seededRandom } from "./random.ts";
+import { buildSummary, progressRecord, type Summary } from "./report.ts";
+import { sendRequest } from "./request.ts";
+import { OpenLoopScheduler, type TargetState } from "./schedule.ts";
+import { Recorder } from "./stats.ts";
+
+/** What a run uses besides its config. */
+export interface RunOptions {
+  readonly tracer: Tracer;
+  readonly meter: Meter;
+  /** Aborting stops scheduling (its reason names why, e.g. `SIGINT`). */
+  readonly stop: AbortSignal;
+  /** Aborting cancels requests in flight. */
+  readonly cancel: AbortSignal;
+  readonly clock?: Clock;
+  readonly fetch?: typeof fetch;
+  readonly log?: Log;
+}
+
+/** `User-Agent` of loadgen's requests. */
+export const USER_AGENT = `space-app-loadgen/${VERSION}`;
+
+/** Runs the load described by `config`; resolves with its summary. */
+export async function runLoad(
+  config: LoadgenConfig,
+  options: RunOptions,
+): Promise<Summary> {
+  const clock = options.clock ?? realClock;
+  const log = options.log ?? processLog;
+  const instruments = createLoadgenInstruments(options.meter);
+  const picker = new MixPicker(
+    config.mix,
+    config.workMs,
+    seededRandom(config.seed),
+  );
+  const recorder = new Recorder(config.mix.map((e) => e.path), clock.now());
+  const workMs = `${config.workMs.min}-${config.workMs.max}`;
+  const target = config.target.href.replace(/\/+$/, "");
+  log.info("loadgen started", {
+    "loadgen.target": target,
+    "loadgen.rate": config.rate,
+    "loadgen.concurrency": config.concurrency,
+    "loadgen.duration_ms": config.durationMs ?? "forever",
+    "loadgen.requests": config.requests ?? "unlimited",
+    "loadgen.mix": config.mixText,
+    "loadgen.work_ms": workMs,
+    "loadgen.seed": config.seed,
+  });
+
+  let downSince: number | undefined;
+  const onTargetState = (state: TargetState) => {
+    if (!state.up && downSince === undefined) {
+      downSince = clock.now();
+      log.warn("target unreachable: backing off", {
+        "loadgen.target": target,
+        "error.type": state.reason,
+      });
+    } else if (state.up && downSince !== undefined) {
+      log.info("target reachable again", {
+        "loadgen.target": target,
+        "loadgen.down_ms": Math.round(clock.now() - downSince),
+      });
+      downSince = undefined;
+    }
+  };
+
+  const requestContext = {
+    target: config.target,
+    tracer: options.tracer,
+    instruments,
+    timeoutMs: config.timeoutMs,
+    cancel: options.cancel,
+    userAgent: USER_AGENT,
+    fetch: options.fetch,
+    now: () => clock.now(),
+  };
+  const scheduler = new OpenLoopScheduler<Draw>({
+    rate: config.rate,
+    concurrency: config.concurrency,
+    durationMs: config.durationMs,
+    requests: config.requests,
+    clock,
+    signal: options.stop,
+    draw: () => picker.next(),
+    send: async (draw) => {
+      recorder.sent();
+      const sent = await sendRequest(draw, requestContext);
+      recorder.record(sent.result);
+      return { unreachable: sent.unreachable };
+    },
+    skip: (draw) => {
+      recorder.skipped(draw.route);
+      instruments.requests.add(1, { route: draw.route, outcome: "shortfall" });
+    },
+    onTargetState,
+  });
+
+  const finished = new AbortController();
+  const progress = (async () => {
+    if (config.progressMs <= 0) return;
+    while (true) {
+      await clock.sleep(config.progressMs, finished.signal);
+      if (finished.signal.aborted) return;
+      const record = progressRecord(recorder.takeWindow(clock.now()), {
+        targetRate: config.rate,
+        inFlight: scheduler.inFlight,
+        concurrency: config.concurrency,
+        target: scheduler.targetState,
+      });
+      log[record.level](record.msg, record.attributes);
+    }
+  })();
+
+  const result = await scheduler.run();
+  finished.abort();
+  await progress;
+
+  const stoppedBy = options.stop.aborted
+    ? String(options.stop.reason ?? "signal")
+    : config.requests !== undefined && result.arrivals >= config.requests
+    ? "requests"
+    : "duration";
+  const summary = buildSummary({
+    target,
+    seed: config.seed,
+    rate: config.rate,
+    concurrency: config.concurrency,
+    mix: config.mixText,
+    workMs,
+    elapsedMs: result.scheduledMs,
+    stoppedBy,
+  }, recorder.totals());
+  const t = summary.total;
+  log.info("loadgen finished", {
+    "loadgen.stopped_by": stoppedBy,
+    "loadgen.elapsed_ms": Math.round(result.scheduledMs),
+    "loadgen.sent": summary.sent,
+    "loadgen.errors": t.errors,
+    "loadgen.shortfall": summary.shortfall,
+    "loadgen.cancelled": summary.cancelled,
+  });
+  return summary;
+}
