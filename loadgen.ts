@@ -30,6 +30,9 @@ export const STOP_GRACE_MS = 1_000;
 /** Budget for flushing loadgen's own telemetry at exit. */
 export const TELEMETRY_FLUSH_MS = 5_000;
 
+/** Flush budget while the export endpoint is known to be failing. */
+export const FAILING_FLUSH_MS = 2_000;
+
 const STOP_SIGNALS: readonly Deno.Signal[] = ["SIGINT", "SIGTERM"];
 
 /**
@@ -56,6 +59,7 @@ export async function loadgen(
   // moment. Second signal: cancel them at once and skip the telemetry flush.
   const stop = new AbortController();
   const cancel = new AbortController();
+  const hurry = new AbortController();
   let grace: ReturnType<typeof setTimeout> | undefined;
   const listeners = STOP_SIGNALS.map((signal) => {
     const listener = () => {
@@ -64,6 +68,7 @@ export async function loadgen(
         grace = setTimeout(() => cancel.abort(), STOP_GRACE_MS);
       } else {
         cancel.abort();
+        hurry.abort();
       }
     };
     try {
@@ -82,6 +87,20 @@ export async function loadgen(
       stop: stop.signal,
       cancel: cancel.signal,
     });
+    clearTimeout(grace);
+    // A second signal skips the flush, or the rest of it.
+    await Promise.race([
+      telemetry.shutdown(
+        hurry.signal.aborted
+          ? 0
+          : telemetry.monitor?.failing
+          ? FAILING_FLUSH_MS
+          : TELEMETRY_FLUSH_MS,
+      ),
+      new Promise<void>((resolve) =>
+        hurry.signal.addEventListener("abort", () => resolve(), { once: true })
+      ),
+    ]);
   } finally {
     clearTimeout(grace);
     for (const [signal, listener] of listeners) {
@@ -92,7 +111,6 @@ export async function loadgen(
       }
     }
   }
-  await telemetry.shutdown(cancel.signal.aborted ? 0 : TELEMETRY_FLUSH_MS);
   // Log lines first, so the summary is the last thing on stdout.
   flushLogs();
   printOut(
