@@ -12,7 +12,7 @@ import { LOADGEN_USAGE, parseLoadgenArgs } from "./loadgen/flags.ts";
 import { summaryJson, summaryText } from "./loadgen/report.ts";
 import { runLoad } from "./loadgen/run.ts";
 import { readTelemetryConfig } from "./telemetry/config.ts";
-import { flushLogs } from "./telemetry/logger.ts";
+import { flushLogs, stderrSink } from "./telemetry/logger.ts";
 import { startTelemetry } from "./telemetry/sdk.ts";
 import { VERSION } from "./version.ts";
 
@@ -52,7 +52,12 @@ export async function loadgen(
   const { config } = parsed;
   const telemetry = startTelemetry(
     readTelemetryConfig(env, LOADGEN_DEFAULTS),
-    { scope: LOADGEN_DEFAULTS.serviceName, version: VERSION },
+    {
+      scope: LOADGEN_DEFAULTS.serviceName,
+      version: VERSION,
+      // With --json, stdout carries the summary alone.
+      logSink: config.json ? stderrSink : undefined,
+    },
   );
 
   // First signal: stop scheduling, let requests in flight finish for a

@@ -122,7 +122,7 @@ export const FLAGS: readonly FlagSpec[] = [
     flag: "--json",
     env: "LOADGEN_JSON",
     defaultText: "false",
-    help: "print the final summary as one JSON object",
+    help: "the summary alone on stdout as one JSON object; logs to stderr",
   },
   {
     flag: "--timeout",

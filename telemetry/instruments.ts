@@ -148,7 +148,8 @@ export const LOADGEN_REQUESTS: InstrumentSpec = {
   name: "loadgen.requests",
   kind: "counter",
   unit: "{request}",
-  description: "Requests sent by the load generator, by route and outcome.",
+  description:
+    "Arrivals of the load generator by route and outcome (shortfall: not sent).",
   attributes: ["route", "outcome"],
 };
 

@@ -1,6 +1,7 @@
 /**
- * The one logger of the codebase: a JSON object per line on stdout and the
- * same record over OTLP, both tagged with the active trace context.
+ * The one logger of the codebase: a JSON object per line on stdout (stderr
+ * for `loadgen --json`) and the same record over OTLP, both tagged with the
+ * active trace context.
  *
  * Nothing here needs the SDK: `telemetry/sdk.ts` hands over an API logger
  * for the OTLP side once its provider exists.
@@ -78,6 +79,18 @@ export const stdoutSink: LineSink = (line) => {
     flushTimer = setTimeout(flushLogs, FLUSH_DELAY_MS);
     // Pending log output alone must not keep the process alive.
     Deno.unrefTimer(flushTimer);
+  }
+};
+
+/**
+ * Writes a line to stderr at once: for commands whose stdout carries a
+ * machine-readable result (`loadgen --json`), where lines are few.
+ */
+export const stderrSink: LineSink = (line) => {
+  const bytes = encoder.encode(line + "\n");
+  let written = 0;
+  while (written < bytes.length) {
+    written += Deno.stderr.writeSync(bytes.subarray(written));
   }
 };
 

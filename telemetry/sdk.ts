@@ -48,7 +48,7 @@ import {
 } from "./exporters.ts";
 import { FastIdGenerator } from "./ids.ts";
 import { TELEMETRY_DROPPED } from "./instruments.ts";
-import { configureLogger, type Level, log } from "./logger.ts";
+import { configureLogger, type Level, type LineSink, log } from "./logger.ts";
 import { metricOptions } from "./metrics.ts";
 import { BoundedLogProcessor, BoundedSpanProcessor } from "./processors.ts";
 
@@ -149,6 +149,8 @@ export interface StartOptions {
   readonly version: string;
   /** Minimum level of the process logger. */
   readonly logLevel?: Level;
+  /** Where the logger's JSON lines go (default stdout). */
+  readonly logSink?: LineSink;
 }
 
 function disabledTelemetry(scope: string): Telemetry {
@@ -170,7 +172,11 @@ export function startTelemetry(
   options: StartOptions,
 ): Telemetry {
   const { scope, version } = options;
-  configureLogger({ service: config.serviceName, level: options.logLevel });
+  configureLogger({
+    service: config.serviceName,
+    level: options.logLevel,
+    sink: options.logSink,
+  });
   if (config.disabled) return disabledTelemetry(scope);
 
   const endpoints: Record<Signal, string> = {
@@ -227,6 +233,7 @@ export function startTelemetry(
   configureLogger({
     service: config.serviceName,
     level: options.logLevel,
+    sink: options.logSink,
     otlp: logExporter ? loggerProvider.getLogger(scope, version) : undefined,
   });
 
@@ -266,7 +273,11 @@ export function startTelemetry(
       const outcome = await Promise.race([flushed, deadline]);
       clearTimeout(timer);
       // The OTLP logger is gone now: this line goes to stdout only.
-      configureLogger({ service: config.serviceName, level: options.logLevel });
+      configureLogger({
+        service: config.serviceName,
+        level: options.logLevel,
+        sink: options.logSink,
+      });
       const c = monitor.counts;
       log.info("telemetry shut down", {
         "telemetry.flush": outcome === "done" ? "complete" : "timed out",

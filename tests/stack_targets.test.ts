@@ -1,7 +1,7 @@
 /**
  * How the stack test reads its targets from generated deploy assets: a
  * hand-written sample tree (tests/fixtures/stack/sample-root) and a sample
- * rendered overlay, plus the real deploy/ once `deno task gen` has written it.
+ * rendered overlay, plus the committed deploy/ that `deno task gen` writes.
  */
 import assert from "node:assert/strict";
 import { fileURLToPath } from "node:url";
@@ -23,6 +23,8 @@ import {
   type StackTargets,
 } from "../stack/targets.ts";
 import { k8sTargets } from "../stack/targets_k8s.ts";
+import { denoRunner } from "../stack/commands.ts";
+import { requireOrSkip } from "./_validators.ts";
 import { ROOT } from "./_helpers.ts";
 
 const SAMPLE_ROOT = fileURLToPath(
@@ -246,26 +248,34 @@ Deno.test("k8s targets: a failing kustomize is one problem line", async () => {
   ]);
 });
 
-const generated = (() => {
-  try {
-    return Deno.statSync(`${ROOT}/deploy`).isDirectory;
-  } catch {
-    return false;
-  }
-})();
+Deno.test("the committed deploy/ gives usable Compose targets", () => {
+  const t = ok(composeTargets(ROOT, noEnv));
+  assert.ok(t.expectations.dashboards.length > 0, "dashboards provisioned");
+  assert.ok(t.expectations.alertRules.length > 0, "alert rules provisioned");
+  assert.ok(t.expectations.datasources.length >= 3, "datasources provisioned");
+});
 
-Deno.test({
-  name: generated
-    ? "the generated deploy/ gives usable Compose targets"
-    : "the generated deploy/ gives usable Compose targets (ignored: deploy/ not generated yet)",
-  ignore: !generated,
-  fn() {
-    const t = ok(composeTargets(ROOT, noEnv));
-    assert.ok(t.expectations.dashboards.length > 0, "dashboards provisioned");
-    assert.ok(t.expectations.alertRules.length > 0, "alert rules provisioned");
-    assert.ok(
-      t.expectations.datasources.length >= 3,
-      "datasources provisioned",
-    );
-  },
+Deno.test("the committed local overlay gives usable Kubernetes targets", async (t) => {
+  const probe = await denoRunner.output(["kubectl", "version", "--client"]);
+  if (probe.notFound) {
+    requireOrSkip({ skipped: "kubectl is not installed" }, t);
+    return;
+  }
+  const result = await k8sTargets(ROOT, noEnv, denoRunner);
+  if (!result.ok) assert.fail(result.problems.join("\n"));
+  const compose = ok(composeTargets(ROOT, noEnv));
+  assert.equal(result.targets.k8sNamespace, "space-app");
+  assert.deepEqual(result.targets.extraWorkloads, ["deployment/loadgen"]);
+  assert.deepEqual(
+    result.targets.expectations.dashboards,
+    compose.expectations.dashboards,
+  );
+  assert.deepEqual(
+    result.targets.expectations.alertRules,
+    compose.expectations.alertRules,
+  );
+  assert.deepEqual(
+    Object.keys(result.targets.services).sort(),
+    Object.keys(compose.services).sort(),
+  );
 });
