@@ -33,7 +33,7 @@ import {
   type RunResult,
   runVariant,
 } from "./run.ts";
-import { killAll } from "./service.ts";
+import { killAll, serviceDenoFlags } from "./service.ts";
 import { snapshotCode } from "./snapshot.ts";
 import { summarize } from "./summary.ts";
 import { METRIC_INTERVAL_MS, type Variant, VARIANT_LABEL } from "./variants.ts";
@@ -98,7 +98,11 @@ export async function bench(options: BenchOptions): Promise<number> {
     clockTicks,
     progress,
   };
+  const serviceCommand = `deno run ${
+    serviceDenoFlags(code.dir).join(" ")
+  } main.ts serve`;
   const environment = {
+    serviceCommand,
     code: {
       commit: code.commit,
       changedFiles: code.changedFiles,
@@ -122,7 +126,7 @@ export async function bench(options: BenchOptions): Promise<number> {
     `space-app bench (${
       options.smoke ? "SMOKE mode: short, figures not comparable" : "full"
     }): telemetry on (A) vs ${VARIANT_LABEL.B} (B)`,
-    `  ${options.pairs} pair(s) A B alternating, each a fresh 'deno run -P=service main.ts serve'; warm-up ${options.warmupS} s; fixed rate ${options.rate} req/s for ${options.durationS} s; saturation ${options.connections} connections for ${options.durationS} s; GET /`,
+    `  ${options.pairs} pair(s) A B alternating, each a fresh '${serviceCommand}'; warm-up ${options.warmupS} s; fixed rate ${options.rate} req/s for ${options.durationS} s; saturation ${options.connections} connections for ${options.durationS} s; GET /`,
     `  saturation load: ${load.saturationTool}${
       load.fallback
         ? "  <-- FALLBACK, wrk not used: figures not comparable with wrk runs"

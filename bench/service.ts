@@ -1,6 +1,6 @@
 /**
- * The service under test as a separate process: `deno run -P=service
- * main.ts serve` (the compiled binary's permission set), pinned to the
+ * The service under test as a separate process: `deno run` with the start
+ * task's flags (the compiled binary's permissions and V8 flags), pinned to the
  * server core, with its stdout and stderr going to files so the harness
  * never slows it by draining a pipe.
  *
@@ -57,8 +57,24 @@ export function freePort(): number {
   return port;
 }
 
-/** Deno flags of the service: exactly the compiled binary's permission set. */
-export const SERVICE_DENO_FLAGS = ["--quiet", "--frozen", "-P=service"];
+/**
+ * Deno flags of the service: those of the `start` task in `codeDir`'s
+ * deno.json (the compiled binary's permission set and V8 flags), between
+ * `run` and the entry module, plus `--quiet --frozen`.
+ */
+export function serviceDenoFlags(codeDir: string): string[] {
+  const denoJson = JSON.parse(Deno.readTextFileSync(`${codeDir}/deno.json`));
+  const start = String(denoJson.tasks?.start ?? "").trim().split(/\s+/);
+  const entry = start.indexOf("main.ts");
+  if (start[0] !== "deno" || start[1] !== "run" || entry < 0) {
+    throw new Error(
+      `${codeDir}/deno.json: the start task is not "deno run ... main.ts serve": ${
+        JSON.stringify(denoJson.tasks?.start)
+      }`,
+    );
+  }
+  return ["--quiet", "--frozen", ...start.slice(2, entry)];
+}
 
 /** Polls `url` until it answers 200, the process exits, or `timeoutMs` passes. */
 async function waitHealthy(
@@ -94,7 +110,7 @@ export async function startService(spec: ServiceSpec): Promise<BenchService> {
   const argv = pinned(spec.pinning, "server", [
     Deno.execPath(),
     "run",
-    ...SERVICE_DENO_FLAGS,
+    ...serviceDenoFlags(spec.codeDir),
     ...profile,
     "main.ts",
     "serve",

@@ -5,6 +5,7 @@
  * @module
  */
 import { fileURLToPath } from "node:url";
+import { serviceDenoFlags } from "../bench/service.ts";
 
 /** The repository root, where deno.json lives. */
 export const ROOT = fileURLToPath(new URL("../", import.meta.url));
@@ -32,8 +33,11 @@ export interface ServiceProcess {
   records(): Record<string, unknown>[];
 }
 
-/** The permission flags the compiled binary gets: the `service` permission set. */
-export const SERVICE_FLAGS = ["-P=service"];
+/**
+ * The flags the compiled binary gets, read from the `start` task: the
+ * `service` permission set and the V8 flags (plus `--quiet --frozen`).
+ */
+export const SERVICE_FLAGS = serviceDenoFlags(ROOT);
 
 async function collect(
   stream: ReadableStream<Uint8Array>,
@@ -52,14 +56,14 @@ async function collect(
   if (buffered) onLine(buffered);
 }
 
-/** Runs `deno run -P=service main.ts <args>` with `env` (no inherited OTEL_*). */
+/** Runs `deno run <start task's flags> main.ts <args>` with `env` (no inherited OTEL_*). */
 export function spawnService(
   args: string[],
   env: Record<string, string>,
   port = freePort(),
 ): ServiceProcess {
   const command = new Deno.Command(Deno.execPath(), {
-    args: ["run", "--quiet", ...SERVICE_FLAGS, "main.ts", ...args],
+    args: ["run", ...SERVICE_FLAGS, "main.ts", ...args],
     cwd: ROOT,
     env: { PORT: String(port), NO_COLOR: "1", ...env },
     clearEnv: true,

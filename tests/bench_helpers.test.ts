@@ -13,6 +13,8 @@ import {
   readMemory,
 } from "../bench/proc.ts";
 import { median, percentile, ratio, round } from "../bench/stats.ts";
+import { serviceDenoFlags } from "../bench/service.ts";
+import { ROOT } from "./_helpers.ts";
 
 Deno.test("percentile uses the nearest rank and ignores input order", () => {
   const values = [5, 1, 4, 2, 3, 10, 9, 8, 7, 6];
@@ -172,4 +174,16 @@ Deno.test("flags: bad input is one line naming the flag, the value and what is a
       return true;
     }, args.join(" "));
   }
+});
+
+Deno.test("the bench runs the service with the start task's flags", () => {
+  const start = JSON.parse(Deno.readTextFileSync(`${ROOT}deno.json`)).tasks
+    .start as string;
+  const flags = serviceDenoFlags(ROOT);
+  assert.deepEqual(flags.slice(0, 2), ["--quiet", "--frozen"]);
+  assert.ok(flags.includes("-P=service"));
+  assert.equal(
+    `deno run ${flags.slice(2).join(" ")} main.ts serve`,
+    start,
+  );
 });

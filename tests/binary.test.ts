@@ -28,7 +28,10 @@ const args = Object.fromEntries(
 const expand = (text: string) =>
   text.replace(/\$\{(\w+)\}|\$(\w+)/g, (_, a, b) => args[a ?? b] ?? "");
 
-Deno.test("dev, start and compile share one permission set and never use -A", () => {
+/** Tasks that run (or build) the service binary: one set of runtime flags. */
+const RUNTIME_TASKS = ["dev", "start", "loadgen", "compile"];
+
+Deno.test("dev, start, loadgen and compile share one permission set and never use -A", () => {
   const set = denoJson.permissions?.service;
   assert.ok(set, "deno.json defines permissions.service");
   assert.equal(set.all, undefined);
@@ -38,7 +41,7 @@ Deno.test("dev, start and compile share one permission set and never use -A", ()
     Array.isArray(set.env) && set.env.length > 0,
     "env is an allow list",
   );
-  for (const task of ["dev", "start", "loadgen", "compile"]) {
+  for (const task of RUNTIME_TASKS) {
     const command: string = denoJson.tasks[task];
     assert.match(command, /(^|\s)-P=service(\s|$)/, `${task} uses -P=service`);
     assert.doesNotMatch(
@@ -46,6 +49,18 @@ Deno.test("dev, start and compile share one permission set and never use -A", ()
       /(^|\s)(-A|--allow-all|--allow-\w+)(\s|=|$)/,
       `${task} adds no other permission`,
     );
+  }
+});
+
+Deno.test("dev, start, loadgen and compile run with the same V8 flags", () => {
+  const v8Flags = (task: string) =>
+    String(denoJson.tasks[task]).split(/\s+/).filter((a) =>
+      a.startsWith("--v8-flags=")
+    );
+  const start = v8Flags("start");
+  assert.equal(start.length, 1, "start sets --v8-flags once");
+  for (const task of RUNTIME_TASKS) {
+    assert.deepEqual(v8Flags(task), start, `${task}'s V8 flags`);
   }
 });
 
