@@ -7,6 +7,7 @@
  *
  * @module
  */
+import { parseHttpUrl } from "./http_url.ts";
 
 /** A configuration value that cannot be used; its message is one line. */
 export class ConfigError extends Error {
@@ -109,23 +110,16 @@ export function readChoice<T extends string>(
   return found;
 }
 
-/** An absolute http(s) URL. */
+/** An absolute http(s) URL on a port fetch allows. */
 export function readUrl(
   env: EnvSource,
   name: string,
 ): URL | undefined {
   const value = readString(env, name);
   if (value === undefined) return undefined;
-  let url: URL;
-  try {
-    url = new URL(value);
-  } catch {
-    throw invalid(name, value, "an absolute http:// or https:// URL");
-  }
-  if (url.protocol !== "http:" && url.protocol !== "https:") {
-    throw invalid(name, value, "an absolute http:// or https:// URL");
-  }
-  return url;
+  const parsed = parseHttpUrl(value);
+  if ("expected" in parsed) throw invalid(name, value, parsed.expected);
+  return parsed.url;
 }
 
 /**

@@ -7,6 +7,7 @@
  * @module
  */
 import { ConfigError, type EnvSource } from "../lib/env.ts";
+import { parseHttpUrl } from "../lib/http_url.ts";
 import { parseDuration } from "./duration.ts";
 import {
   DEFAULT_MIX,
@@ -211,17 +212,9 @@ function readDuration(
 }
 
 function readTarget(raw: Raw): URL {
-  const allowed = "an absolute http:// or https:// URL";
-  let url: URL;
-  try {
-    url = new URL(raw.value.trim());
-  } catch {
-    throw invalid(raw.name, raw.value, allowed);
-  }
-  if (url.protocol !== "http:" && url.protocol !== "https:") {
-    throw invalid(raw.name, raw.value, allowed);
-  }
-  return url;
+  const parsed = parseHttpUrl(raw.value);
+  if ("expected" in parsed) throw invalid(raw.name, raw.value, parsed.expected);
+  return parsed.url;
 }
 
 function readBoolean(raw: Raw): boolean {

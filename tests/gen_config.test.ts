@@ -94,6 +94,19 @@ Deno.test("port collisions are named with both fields", () => {
   );
 });
 
+Deno.test("ports that fetch refuses are refused where loadgen, the health check or the exporters call them", () => {
+  assertProblem(
+    withOverride({ components: { app: { port: 6000 } } }),
+    "components.app.port",
+    "expected another port: port 6000 is one fetch refuses",
+  );
+  assertProblem(
+    withOverride({ components: { collector: { ports: { otlpHttp: 6666 } } } }),
+    "components.collector.ports.otlpHttp",
+    "expected another port: port 6666 is one fetch refuses",
+  );
+});
+
 Deno.test("malformed durations and quantities are refused", () => {
   assertProblem(
     withOverride({ components: { prometheus: { retention: "15 days" } } }),

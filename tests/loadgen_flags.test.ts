@@ -125,9 +125,9 @@ Deno.test("environment equivalents; a flag wins over its variable", () => {
   assert.equal(fromEnv.timeoutMs, 2_000);
   assert.equal(fromEnv.progressMs, 1_000);
 
-  const both = parse(["--rate", "7", "--target", "http://other:1"], env);
+  const both = parse(["--rate", "7", "--target", "http://other:2"], env);
   assert.equal(both.rate, 7);
-  assert.equal(both.target.href, "http://other:1/");
+  assert.equal(both.target.href, "http://other:2/");
   assert.equal(both.concurrency, 9);
   // A blank variable counts as unset.
   assert.equal(parse([], { LOADGEN_RATE: " " }).rate, 2.5);

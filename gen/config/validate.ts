@@ -18,6 +18,7 @@ import {
   parseImage,
   parseMillicores,
 } from "./units.ts";
+import { blockedPortReason } from "../../lib/http_url.ts";
 
 /** Thrown by {@link assertValid}: one line per problem. */
 export class StackConfigError extends Error {
@@ -54,6 +55,15 @@ function checkPort(p: Problems, path: string, value: number): void {
   if (!Number.isInteger(value) || value < 1 || value > 65535) {
     p.add(path, value, "expected a port number 1-65535");
   }
+}
+
+/**
+ * A port the service's fetch calls go to (loadgen and the health check to
+ * space-app, both to the collector's OTLP/HTTP port): not a bad port.
+ */
+function checkFetchPort(p: Problems, path: string, value: number): void {
+  const blocked = blockedPortReason(value);
+  if (blocked) p.add(path, value, `expected another port: ${blocked}`);
 }
 
 function checkInt(
@@ -233,6 +243,7 @@ export function validateConfig(config: StackConfig): string[] {
 
   // App.
   checkPort(p, "components.app.port", c.app.port);
+  checkFetchPort(p, "components.app.port", c.app.port);
   checkInt(p, "components.app.replicas", c.app.replicas, 1, 100);
   checkInt(p, "components.app.maxWorkMs", c.app.maxWorkMs, 0, 600_000);
   checkInt(
@@ -298,6 +309,7 @@ export function validateConfig(config: StackConfig): string[] {
   for (const [key, port] of Object.entries(col.ports)) {
     checkPort(p, `components.collector.ports.${key}`, port);
   }
+  checkFetchPort(p, "components.collector.ports.otlpHttp", col.ports.otlpHttp);
   checkCollisions(
     p,
     "collector container",
