@@ -15,7 +15,9 @@ RUN deno task compile && ./space-app --version
 
 # --- runtime: glibc and libgcc only, no shell, non-root ----------------------
 # `deno compile` targets glibc only; distroless cc has glibc and libgcc and
-# nothing else. Pinned by digest so a rebuild gets the same bytes.
+# nothing else. Pinned by digest so a rebuild gets the same bytes; to take
+# Debian security fixes, refresh it with
+#   docker buildx imagetools inspect gcr.io/distroless/cc-debian12:nonroot
 FROM gcr.io/distroless/cc-debian12:nonroot@sha256:9dac0a79194e45a7da0158a9c6da57b217585af0786db3845d1f0ec1a0dd182f
 WORKDIR /app
 COPY --from=build /src/space-app /app/space-app
