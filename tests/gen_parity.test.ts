@@ -7,6 +7,7 @@ import assert from "node:assert/strict";
 import { parse, parseAllDocuments } from "yaml";
 import { DEFAULT_CONFIG } from "../gen/config/defaults.ts";
 import { generate } from "../gen/generate.ts";
+import { parseBytes } from "../gen/config/units.ts";
 
 type Obj = Record<string, unknown>;
 const files = new Map(
@@ -20,6 +21,29 @@ function read(path: string): string {
   assert.ok(text !== undefined, `${path} is generated`);
   return text;
 }
+
+/**
+ * Bytes of a Compose size as Compose itself reads it (docker/go-units
+ * `RAMInBytes`: a number, optional space, then b, k, m, g, t or p with an
+ * optional `b` or `ib`, any case, all binary), or undefined where Compose
+ * stops with "invalid size" or "invalid suffix" (`1Gi`, `512Mi`).
+ */
+function composeRamInBytes(text: string): number | undefined {
+  const m = /^(\d+(?:\.\d+)?) ?(?:([kmgtp])(?:i?b)?|b)?$/i.exec(text);
+  if (!m) return undefined;
+  const power = m[2] ? "kmgtp".indexOf(m[2].toLowerCase()) + 1 : 0;
+  return Math.floor(Number(m[1]) * 1024 ** power);
+}
+
+Deno.test("the Compose size grammar: what Compose accepts and rejects", () => {
+  assert.equal(composeRamInBytes("512MiB"), 512 * 2 ** 20);
+  assert.equal(composeRamInBytes("1g"), 2 ** 30);
+  assert.equal(composeRamInBytes("1GiB"), 2 ** 30);
+  assert.equal(composeRamInBytes("1048576"), 2 ** 20);
+  for (const bad of ["1Gi", "512Mi", "1Gb2", "", "Mi"]) {
+    assert.equal(composeRamInBytes(bad), undefined, bad);
+  }
+});
 
 const compose = parse(read("compose/compose.yaml")) as {
   services: Record<string, Obj>;
@@ -67,11 +91,22 @@ for (const [name, svc] of Object.entries(compose.services)) {
     assert.deepEqual(composePorts, k8sPorts);
     const security = pod.securityContext as Obj;
     assert.equal(svc.user, `${security.runAsUser}:${security.runAsGroup}`);
-    const limits = ((svc.deploy as Obj).resources as Obj).limits as Obj;
-    assert.equal(
-      limits.memory,
-      ((container.resources as Obj).limits as Obj).memory,
-    );
+    const resources = (svc.deploy as Obj).resources as Obj;
+    const k8s = container.resources as Record<string, Obj>;
+    for (
+      const [side, key] of [["limits", "limits"], ["reservations", "requests"]]
+    ) {
+      const size = String((resources[side] as Obj).memory);
+      assert.ok(
+        composeRamInBytes(size) !== undefined,
+        `Compose accepts ${side}.memory ${size}`,
+      );
+      assert.equal(
+        composeRamInBytes(size),
+        parseBytes(String(k8s[key].memory)),
+        `${side}.memory is the same number of bytes`,
+      );
+    }
     assert.equal(
       svc.read_only,
       (container.securityContext as Obj).readOnlyRootFilesystem,

@@ -66,6 +66,28 @@ export function parseBytes(text: string): number | undefined {
   return bytes > 0 ? bytes : undefined;
 }
 
+/**
+ * A memory quantity in the notation Compose accepts. Compose reads sizes
+ * with docker/go-units `RAMInBytes`, which takes `512m`, `1GiB` or a byte
+ * count but rejects the Kubernetes suffixes (`1Gi`: "invalid suffix"), so
+ * the size is written in the largest binary unit that divides it exactly.
+ */
+export function composeBytes(quantity: string): string {
+  const bytes = parseBytes(quantity);
+  if (bytes === undefined || !Number.isInteger(bytes)) {
+    throw new Error(`malformed memory quantity ${quantity}`);
+  }
+  for (
+    const [unit, factor] of [["TiB", 2 ** 40], ["GiB", 2 ** 30], [
+      "MiB",
+      2 ** 20,
+    ], ["KiB", 2 ** 10]] as const
+  ) {
+    if (bytes % factor === 0) return `${bytes / factor}${unit}`;
+  }
+  return String(bytes);
+}
+
 /** Millicores of a CPU quantity (`250m`, `1`, `0.5`); undefined if malformed. */
 export function parseMillicores(text: string): number | undefined {
   const milli = /^(\d+)m$/.exec(text);

@@ -5,6 +5,7 @@
  *
  * @module
  */
+import { composeBytes } from "../config/units.ts";
 import type { Component, EnvVar } from "../model.ts";
 
 /** Where the Compose file sits relative to the repository and the config. */
@@ -84,12 +85,14 @@ function service(c: Component, layout: ComposeLayout): Record<string, unknown> {
   out.tmpfs = ["/tmp"];
   out.cap_drop = ["ALL"];
   out.security_opt = ["no-new-privileges:true"];
-  const limits: Record<string, string> = { memory: c.resources.limits.memory };
+  const limits: Record<string, string> = {
+    memory: composeBytes(c.resources.limits.memory),
+  };
   if (c.resources.limits.cpu) limits.cpus = cpus(c.resources.limits.cpu);
   out.deploy = {
     resources: {
       limits,
-      reservations: { memory: c.resources.requests.memory },
+      reservations: { memory: composeBytes(c.resources.requests.memory) },
     },
   };
   out.stop_grace_period = `${c.terminationGraceSeconds}s`;
