@@ -84,6 +84,7 @@ export function generate(config: StackConfig, source: string): GeneratedFile[] {
       source,
       PATHS.local,
       renderOverlay({
+        namespace: config.namespace,
         base,
         overlay: local,
         credentials: credentials("local"),
@@ -96,6 +97,7 @@ export function generate(config: StackConfig, source: string): GeneratedFile[] {
       source,
       PATHS.production,
       renderOverlay({
+        namespace: config.namespace,
         base,
         overlay: production,
         credentials: credentials("production"),

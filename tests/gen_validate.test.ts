@@ -109,6 +109,18 @@ for (const [name, config] of VARIANTS) {
             if (!built.ok) assert.fail(built.errors.join("\n"));
             const objects = built.objects;
             assert.ok(objects.length > 10);
+            // Every object but the Namespace itself lands in the stack's namespace.
+            for (const obj of objects) {
+              const meta = obj.metadata as { name: string; namespace?: string };
+              const expected = obj.kind === "Namespace"
+                ? undefined
+                : config.namespace;
+              assert.equal(
+                meta.namespace,
+                expected,
+                `${obj.kind}/${meta.name} namespace`,
+              );
+            }
             for (const obj of objects) {
               const verdict = requireOrSkip(await validateK8sObject(obj), t);
               const name = `${obj.kind}/${

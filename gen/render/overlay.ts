@@ -16,6 +16,12 @@ import type { Rendered } from "./rendered.ts";
 
 /** What an overlay renders from. */
 export interface OverlayInput {
+  /**
+   * The stack's namespace. The base's `namespace` covers only the base's
+   * resources: without its own, what the overlay adds (Ingress, autoscalers,
+   * NetworkPolicies) would land in the current context's namespace.
+   */
+  readonly namespace: string;
   readonly base: readonly Component[];
   readonly overlay: readonly Component[];
   /** Where the Grafana admin Secret comes from in this overlay. */
@@ -212,6 +218,7 @@ export function renderOverlay(input: OverlayInput): Rendered[] {
   const kustomization: Record<string, unknown> = {
     apiVersion: "kustomize.config.k8s.io/v1beta1",
     kind: "Kustomization",
+    namespace: input.namespace,
     resources: ["../../base", ...input.extras.map((f) => f.path)],
   };
   const images = imageChanges(input);
