@@ -7,11 +7,17 @@
  *
  * @module
  */
-import type { GrafanaCredentials, StackConfig } from "./config/types.ts";
-import { parseDuration } from "./config/units.ts";
+import type {
+  GrafanaCredentials,
+  Resources,
+  StackConfig,
+} from "./config/types.ts";
+import { parseBytes, parseDuration } from "./config/units.ts";
 import type { Component, ConfigDir } from "./model.ts";
 import { httpCheckCommand, IMAGE_FACTS } from "./configs/images.ts";
-import { COLLECTOR_PODS, NAMES, TEMPO_OTLP } from "./names.ts";
+import { spanMetricsInCollector } from "./configs/collector.ts";
+import { COLLECTOR_PODS, NAMES } from "./names.ts";
+import { IMAGE_DATA_DIRS } from "./placement.ts";
 
 export { NAMES };
 
@@ -119,6 +125,34 @@ const CHECK_TIMING = {
   failureThreshold: 3,
 } as const;
 
+/**
+ * Start-up budgets, seconds: production volumes hold more to replay (the
+ * Prometheus and Loki WAL, Tempo's live store) and Grafana migrates its
+ * database on a first start, so they get minutes, not one.
+ */
+function startBudget(
+  component: "prometheus" | "tempo" | "loki" | "grafana",
+  target: BuildTarget,
+): number {
+  if (target !== "production") return 60;
+  return component === "prometheus" ? 600 : 300;
+}
+
+/**
+ * `GOMEMLIMIT` for a Go server: 80% of its container's memory limit, so
+ * the garbage collector works harder before the kernel kills the process.
+ */
+export function goMemLimit(resources: Resources): {
+  name: string;
+  value: string;
+} {
+  const bytes = parseBytes(resources.limits.memory)!;
+  return {
+    name: "GOMEMLIMIT",
+    value: `${Math.floor((bytes * 0.8) / 2 ** 20)}MiB`,
+  };
+}
+
 /** Where a backend keeps its data, sized for the target. */
 function dataVolume(
   name: string,
@@ -137,6 +171,7 @@ export function buildComponents(
 ): Component[] {
   const c = config.components;
   const prod = target === "production" ? config.overlays.production : undefined;
+  const sampling = c.collector.tailSampling.enabled;
   const environment = environmentOf(config, target);
   const otlpEndpoint =
     `http://${NAMES.collector}:${c.collector.ports.otlpHttp}`;
@@ -170,6 +205,7 @@ export function buildComponents(
       { name: "PORT", value: String(c.app.port) },
       { name: "MAX_WORK_MS", value: String(c.app.maxWorkMs) },
       { name: "SHUTDOWN_TIMEOUT_MS", value: String(c.app.shutdownTimeoutMs) },
+      { name: "SHUTDOWN_DRAIN_MS", value: String(c.app.shutdownDrainMs) },
       ...telemetryEnv(c.app.serviceName),
     ],
     ports: [{ name: "http", port: c.app.port, publish: true }],
@@ -186,6 +222,9 @@ export function buildComponents(
     user: facts.app.user,
     readOnlyRootFilesystem: true,
     replicas: prod?.app.minReplicas ?? c.app.replicas,
+    autoscaled: prod !== undefined,
+    recreate: false,
+    scratchDirs: [],
     dependsOn: [{ component: NAMES.collector, condition: "service_started" }],
     terminationGraceSeconds: Math.ceil(c.app.shutdownTimeoutMs / 1000) + 5,
     clients: [
@@ -221,6 +260,9 @@ export function buildComponents(
     user: facts.app.user,
     readOnlyRootFilesystem: true,
     replicas: 1,
+    autoscaled: false,
+    recreate: false,
+    scratchDirs: [],
     dependsOn: [{ component: NAMES.app, condition: "service_healthy" }],
     terminationGraceSeconds: standardGrace,
     clients: [],
@@ -234,11 +276,10 @@ export function buildComponents(
     image: c.collector.image,
     build: false,
     args: [...args.collector],
-    env: [],
+    env: [goMemLimit(prod?.collector.resources ?? c.collector.resources)],
     ports: [
       { name: "otlp-grpc", port: col.otlpGrpc, publish: true },
       { name: "otlp-http", port: col.otlpHttp, publish: true },
-      { name: "prom-exporter", port: col.prometheusExporter, publish: false },
       { name: "metrics", port: col.selfMetrics, publish: false },
       { name: "health", port: col.healthCheck, publish: true },
     ],
@@ -260,10 +301,15 @@ export function buildComponents(
     user: facts.collector.user,
     readOnlyRootFilesystem: true,
     replicas: prod?.collector.minReplicas ?? c.collector.replicas,
+    // With tail sampling it is one instance, never autoscaled, never two.
+    autoscaled: prod !== undefined && !sampling,
+    recreate: sampling,
+    scratchDirs: [],
     podsAlias: COLLECTOR_PODS,
     dependsOn: [
-      { component: NAMES.tempo, condition: "service_started" },
-      { component: NAMES.loki, condition: "service_started" },
+      { component: NAMES.prometheus, condition: "service_healthy" },
+      { component: NAMES.tempo, condition: "service_healthy" },
+      { component: NAMES.loki, condition: "service_healthy" },
     ],
     terminationGraceSeconds: standardGrace,
     clients: [
@@ -271,7 +317,6 @@ export function buildComponents(
       { from: NAMES.app, port: col.otlpHttp },
       { from: NAMES.loadgen, port: col.otlpGrpc },
       { from: NAMES.loadgen, port: col.otlpHttp },
-      { from: NAMES.prometheus, port: col.prometheusExporter },
       { from: NAMES.prometheus, port: col.selfMetrics },
     ],
   };
@@ -279,7 +324,7 @@ export function buildComponents(
   const prometheus: Component = {
     name: NAMES.prometheus,
     description:
-      "Prometheus: scrapes the collector, receives Tempo's generated metrics by remote write.",
+      "Prometheus: the services' metrics pushed by the collector (OTLP), Tempo's by remote write.",
     image: c.prometheus.image,
     build: false,
     args: [...args.prometheus],
@@ -296,7 +341,7 @@ export function buildComponents(
     ],
     volume: dataVolume(
       "prometheus-data",
-      facts.prometheus.dataPath,
+      IMAGE_DATA_DIRS.prometheus,
       prod?.storage.prometheus ?? c.prometheus.storage,
     ),
     health: {
@@ -307,15 +352,19 @@ export function buildComponents(
         `http://127.0.0.1:${c.prometheus.port}/-/ready`,
       ),
       ...CHECK_TIMING,
-      startSeconds: 60,
+      startSeconds: startBudget("prometheus", target),
     },
     resources: c.prometheus.resources,
     user: facts.prometheus.user,
     readOnlyRootFilesystem: true,
     replicas: 1,
+    autoscaled: false,
+    recreate: true,
+    scratchDirs: [],
     dependsOn: [],
     terminationGraceSeconds: 60,
     clients: [
+      { from: NAMES.collector, port: c.prometheus.port },
       { from: NAMES.grafana, port: c.prometheus.port },
       { from: NAMES.tempo, port: c.prometheus.port },
     ],
@@ -328,11 +377,12 @@ export function buildComponents(
     image: c.tempo.image,
     build: false,
     args: [...args.tempo],
-    env: [],
+    env: [goMemLimit(c.tempo.resources)],
     ports: [
       { name: "http", port: c.tempo.port, publish: true },
-      { name: "otlp-grpc", port: TEMPO_OTLP.grpc, publish: false },
-      { name: "otlp-http", port: TEMPO_OTLP.http, publish: false },
+      { name: "grpc", port: c.tempo.grpcPort, publish: false },
+      { name: "otlp-grpc", port: c.tempo.otlpGrpcPort, publish: false },
+      { name: "otlp-http", port: c.tempo.otlpHttpPort, publish: false },
     ],
     configDirs: [
       oneFile(
@@ -345,23 +395,30 @@ export function buildComponents(
     ],
     volume: dataVolume(
       "tempo-data",
-      facts.tempo.dataPath,
+      IMAGE_DATA_DIRS.tempo,
       prod?.storage.tempo ?? c.tempo.storage,
     ),
     health: {
       ready: { port: c.tempo.port, path: "/ready" },
+      // /ready also fails while a module restarts: that is no reason to kill it.
+      alive: { tcpPort: c.tempo.port },
+      // The binary checks its own /ready on localhost:3200 (no shell).
+      command: c.tempo.port === 3200 ? ["/tempo", "-health"] : undefined,
       ...CHECK_TIMING,
-      startSeconds: 60,
+      startSeconds: startBudget("tempo", target),
     },
     resources: c.tempo.resources,
     user: facts.tempo.user,
     readOnlyRootFilesystem: true,
     replicas: 1,
+    autoscaled: false,
+    recreate: true,
+    scratchDirs: [],
     dependsOn: [{ component: NAMES.prometheus, condition: "service_healthy" }],
     terminationGraceSeconds: standardGrace,
     clients: [
-      { from: NAMES.collector, port: TEMPO_OTLP.grpc },
-      { from: NAMES.collector, port: TEMPO_OTLP.http },
+      { from: NAMES.collector, port: c.tempo.otlpGrpcPort },
+      { from: NAMES.collector, port: c.tempo.otlpHttpPort },
       { from: NAMES.grafana, port: c.tempo.port },
     ],
   };
@@ -373,25 +430,37 @@ export function buildComponents(
     image: c.loki.image,
     build: false,
     args: [...args.loki],
-    env: [],
-    ports: [{ name: "http", port: c.loki.port, publish: true }],
+    env: [goMemLimit(c.loki.resources)],
+    ports: [
+      { name: "http", port: c.loki.port, publish: true },
+      { name: "grpc", port: c.loki.grpcPort, publish: false },
+    ],
     configDirs: [
       oneFile("loki-config", "loki", MOUNTS.loki, FILES.loki, contents.loki),
     ],
     volume: dataVolume(
       "loki-data",
-      facts.loki.dataPath,
+      IMAGE_DATA_DIRS.loki,
       prod?.storage.loki ?? c.loki.storage,
     ),
     health: {
       ready: { port: c.loki.port, path: "/ready" },
+      alive: { tcpPort: c.loki.port },
+      command: [
+        "/usr/bin/loki",
+        "-health",
+        `-health.url=http://127.0.0.1:${c.loki.port}/ready`,
+      ],
       ...CHECK_TIMING,
-      startSeconds: 60,
+      startSeconds: startBudget("loki", target),
     },
     resources: c.loki.resources,
     user: facts.loki.user,
     readOnlyRootFilesystem: true,
     replicas: 1,
+    autoscaled: false,
+    recreate: true,
+    scratchDirs: [],
     dependsOn: [],
     terminationGraceSeconds: standardGrace,
     clients: [
@@ -411,15 +480,32 @@ export function buildComponents(
     env: [
       { name: "GF_SECURITY_ADMIN_USER", secretKey: "admin-user" },
       { name: "GF_SECURITY_ADMIN_PASSWORD", secretKey: "admin-password" },
+      // Never anonymous behind the production Ingress: a Viewer can query
+      // every datasource.
       {
         name: "GF_AUTH_ANONYMOUS_ENABLED",
-        value: String(c.grafana.anonymousViewer),
+        value: String(prod ? false : c.grafana.anonymousViewer),
       },
       { name: "GF_AUTH_ANONYMOUS_ORG_ROLE", value: "Viewer" },
       { name: "GF_USERS_ALLOW_SIGN_UP", value: "false" },
       { name: "GF_ANALYTICS_REPORTING_ENABLED", value: "false" },
       { name: "GF_ANALYTICS_CHECK_FOR_UPDATES", value: "false" },
+      { name: "GF_ANALYTICS_CHECK_FOR_PLUGIN_UPDATES", value: "false" },
+      // Grafana 13 unloads its bundled Prometheus, Loki and Tempo plugins
+      // before updating them at start; a failed update (offline, read-only
+      // path) leaves them unregistered. The image's versions stay.
+      { name: "GF_PLUGINS_PREINSTALL_AUTO_UPDATE", value: "false" },
       { name: "GF_SERVER_HTTP_PORT", value: String(c.grafana.port) },
+      ...(prod
+        ? [
+          {
+            name: "GF_SERVER_ROOT_URL",
+            value: `https://${prod.ingress.grafana.host}/`,
+          },
+          { name: "GF_SECURITY_COOKIE_SECURE", value: "true" },
+        ]
+        : []),
+      goMemLimit(c.grafana.resources),
     ],
     ports: [{ name: "http", port: c.grafana.port, publish: true }],
     configDirs: [
@@ -452,7 +538,7 @@ export function buildComponents(
     ],
     volume: dataVolume(
       "grafana-data",
-      facts.grafana.dataPath,
+      IMAGE_DATA_DIRS.grafana,
       prod?.storage.grafana ?? c.grafana.storage,
     ),
     health: {
@@ -462,17 +548,21 @@ export function buildComponents(
         `http://127.0.0.1:${c.grafana.port}/api/health`,
       ),
       ...CHECK_TIMING,
-      startSeconds: 60,
+      startSeconds: startBudget("grafana", target),
     },
     resources: c.grafana.resources,
     user: facts.grafana.user,
-    // Grafana writes plugins and sessions beside its data; keep it writable.
-    readOnlyRootFilesystem: false,
+    // Data, plugins and sessions live on its volume, logs go to the console;
+    // with plugin auto-update off nothing else is written.
+    readOnlyRootFilesystem: true,
     replicas: 1,
+    autoscaled: false,
+    recreate: true,
+    scratchDirs: [],
     dependsOn: [
       { component: NAMES.prometheus, condition: "service_healthy" },
-      { component: NAMES.tempo, condition: "service_started" },
-      { component: NAMES.loki, condition: "service_started" },
+      { component: NAMES.tempo, condition: "service_healthy" },
+      { component: NAMES.loki, condition: "service_healthy" },
     ],
     terminationGraceSeconds: standardGrace,
     clients: [{ from: "outside", port: c.grafana.port }],

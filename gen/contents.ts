@@ -6,9 +6,12 @@
  * @module
  */
 import type { BackendArgs, ConfigContents } from "./components.ts";
-import { MOUNTS } from "./components.ts";
+import { FILES, MOUNTS } from "./components.ts";
 import type { StackConfig } from "./config/types.ts";
-import { collectorConfig } from "./configs/collector.ts";
+import {
+  collectorConfig,
+  spanMetricsInCollector,
+} from "./configs/collector.ts";
 import { lokiArgs, lokiConfig } from "./configs/loki.ts";
 import {
   prometheusArgs,
@@ -16,6 +19,7 @@ import {
   SCRAPE_JOBS,
 } from "./configs/prometheus.ts";
 import { tempoArgs, tempoConfig } from "./configs/tempo.ts";
+import { type ComponentName, CONTAINERS, type Placement } from "./placement.ts";
 import { alertRules } from "./grafana/alerts.ts";
 import { dashboardProvider, datasources } from "./grafana/datasources.ts";
 import { dashboards } from "./grafana/dashboards.ts";
@@ -25,8 +29,14 @@ import { generatedHeader } from "./header.ts";
 import { NAMES } from "./names.ts";
 import { yamlText } from "./serialize.ts";
 
-/** The Grafana folder holding the stack's dashboards and alert rules. */
+/** The Grafana folder holding the stack's dashboards. */
 export const GRAFANA_FOLDER = "space-app";
+
+/**
+ * The folder holding the alert rules: its own, since the dashboard and
+ * alerting provisioners may create a folder of the same title at once.
+ */
+export const ALERTS_FOLDER = "space-app alerts";
 
 /** The query scope of the config's services. */
 export function queryScope(config: StackConfig) {
@@ -35,6 +45,7 @@ export function queryScope(config: StackConfig) {
     serviceNamespace: config.components.app.serviceNamespace,
     loadgenName: config.components.loadgen.serviceName,
     collectorJob: SCRAPE_JOBS.collector,
+    spanMetricsInCollector: spanMetricsInCollector(config),
   });
 }
 
@@ -42,34 +53,39 @@ export function queryScope(config: StackConfig) {
 export function configContents(
   config: StackConfig,
   source: string,
+  placement: Placement = CONTAINERS,
 ): ConfigContents {
   const header = generatedHeader(source);
   const yaml = (text: string) => `${header}\n${text}`;
   const c = config.components;
   const q = queryScope(config);
-  const url = (name: string, port: number) => `http://${name}:${port}`;
+  const url = (name: ComponentName, port: number) =>
+    `http://${placement.host(name)}:${port}`;
   return {
-    collector: yaml(collectorConfig(config)),
-    prometheus: yaml(prometheusConfig(config)),
-    tempo: yaml(tempoConfig(config)),
-    loki: yaml(lokiConfig(config)),
+    collector: yaml(collectorConfig(config, placement)),
+    prometheus: yaml(prometheusConfig(config, placement)),
+    tempo: yaml(tempoConfig(config, placement)),
+    loki: yaml(lokiConfig(config, placement)),
     grafana: {
       datasources: yaml(escapeProvisioning(yamlText([datasources({
-        prometheus: url(NAMES.prometheus, c.prometheus.port),
-        tempo: url(NAMES.tempo, c.tempo.port),
-        loki: url(NAMES.loki, c.loki.port),
-      })]))),
+        prometheus: url("prometheus", c.prometheus.port),
+        tempo: url("tempo", c.tempo.port),
+        loki: url("loki", c.loki.port),
+      }, q.spanMetrics)]))),
       dashboardProvider: yaml(escapeProvisioning(yamlText([dashboardProvider({
         path: MOUNTS.grafanaDashboards,
         folder: GRAFANA_FOLDER,
       })]))),
-      alerting: yaml(escapeProvisioning(yamlText([alertRules(q, {
-        folder: GRAFANA_FOLDER,
+      // Not escaped: Grafana reads rule models raw (a `$$` would reach
+      // Prometheus as is); a test keeps `$` out of this file altogether.
+      alerting: yaml(yamlText([alertRules(q, {
+        folder: ALERTS_FOLDER,
         evaluateEvery: c.grafana.alerts.evaluateEvery,
         errorRatePercent: c.grafana.alerts.errorRatePercent,
         p95LatencyMs: c.grafana.alerts.p95LatencyMs,
         noTelemetryFor: c.grafana.alerts.noTelemetryFor,
-      })]))),
+        notify: c.grafana.notify,
+      })])),
       // JSON has no comments and dashboards are not env-expanded: as is.
       dashboards: dashboards(q, {
         serviceName: c.app.serviceName,
@@ -82,12 +98,17 @@ export function configContents(
   };
 }
 
-/** Command-line flags of each backend container. */
-export function backendArgs(config: StackConfig): BackendArgs {
+/** Command-line flags of each backend. */
+export function backendArgs(
+  config: StackConfig,
+  placement: Placement = CONTAINERS,
+): BackendArgs {
   return {
-    prometheus: prometheusArgs(config),
-    tempo: tempoArgs(),
-    loki: lokiArgs(),
-    collector: [`--config=${MOUNTS.collector}/config.yaml`],
+    prometheus: prometheusArgs(config, placement),
+    tempo: tempoArgs(placement),
+    loki: lokiArgs(placement),
+    collector: [
+      `--config=${placement.configDir("collector")}/${FILES.collector}`,
+    ],
   };
 }

@@ -105,6 +105,7 @@ export function generate(config: StackConfig, source: string): GeneratedFile[] {
         extras: renderProductionExtras({
           components: production,
           ingressClass: prod.ingressClass,
+          ingressNamespace: prod.ingressNamespace,
           ingress: [
             { component: NAMES.app, host: prod.ingress.app },
             { component: NAMES.grafana, host: prod.ingress.grafana },
@@ -112,7 +113,9 @@ export function generate(config: StackConfig, source: string): GeneratedFile[] {
           scaled: [
             { component: NAMES.app, ...prod.app },
             { component: NAMES.collector, ...prod.collector },
-          ],
+          ].filter((s) =>
+            production.some((c) => c.name === s.component && c.autoscaled)
+          ),
         }),
       }),
     ),

@@ -58,12 +58,20 @@ export interface HttpProbe {
   readonly path: string;
 }
 
+/** A port a probe only connects to. */
+export interface TcpProbe {
+  readonly tcpPort: number;
+}
+
 /** How the component's health is checked. */
 export interface Health {
   /** Ready to receive traffic (Kubernetes readiness, Compose gating). */
   readonly ready: HttpProbe;
-  /** Alive (Kubernetes liveness); the ready endpoint when absent. */
-  readonly alive?: HttpProbe;
+  /**
+   * Alive (Kubernetes liveness); the ready endpoint when absent. A TCP check
+   * where readiness can fail for reasons a restart would not cure.
+   */
+  readonly alive?: HttpProbe | TcpProbe;
   /**
    * The same check run inside the container, for Compose; absent when the
    * image has no program that can make an HTTP request (no shell).
@@ -105,6 +113,18 @@ export interface Component {
   /** The image writes nothing outside its volume and `/tmp`. */
   readonly readOnlyRootFilesystem: boolean;
   readonly replicas: number;
+  /**
+   * A HorizontalPodAutoscaler owns the replica count: the manifests leave
+   * `replicas` out, or every apply would reset what it chose.
+   */
+  readonly autoscaled: boolean;
+  /**
+   * Never run old and new pod at once: a ReadWriteOnce volume, or a
+   * collector that must see every span of a trace (tail sampling).
+   */
+  readonly recreate: boolean;
+  /** Writable empty directories besides `/tmp` (emptyDir, tmpfs). */
+  readonly scratchDirs: readonly string[];
   readonly dependsOn: readonly Dependency[];
   /** Seconds Kubernetes waits after SIGTERM (Compose `stop_grace_period`). */
   readonly terminationGraceSeconds: number;

@@ -80,12 +80,17 @@ Deno.test("port collisions are named with both fields", () => {
     "collides with components.prometheus.port",
   );
   const inCollector = withOverride({
-    components: { collector: { ports: { selfMetrics: 8889 } } },
+    components: { collector: { ports: { selfMetrics: 13133 } } },
   });
   assertProblem(
     inCollector,
-    "components.collector.ports.selfMetrics",
-    "collides with components.collector.ports.prometheusExporter",
+    "components.collector.ports.healthCheck",
+    "collides with components.collector.ports.selfMetrics",
+  );
+  assertProblem(
+    withOverride({ components: { tempo: { grpcPort: 4318 } } }),
+    "components.tempo.otlpHttpPort",
+    "collides with components.tempo.grpcPort",
   );
   assertProblem(
     withOverride({ components: { app: { port: 70000 } } }),
@@ -183,11 +188,27 @@ Deno.test("production needs ingress hosts, a storage class and a Grafana credent
   );
 });
 
-Deno.test("cross-field rules: memory limiter, tail sampling, work range", () => {
+Deno.test("cross-field rules: tail sampling, work range, drain, credentials, notifier", () => {
   assertProblem(
-    withOverride({ components: { collector: { memoryLimitMiB: 600 } } }),
-    "components.collector.memoryLimitMiB",
-    "must stay below the container's memory limit 512Mi",
+    withOverride({ components: { app: { shutdownDrainMs: 10_000 } } }),
+    "components.app.shutdownDrainMs",
+    "expected an integer 0-9999",
+  );
+  assertProblem(
+    withOverride({
+      components: {
+        grafana: { notify: { kind: "webhook", url: "hooks.example.com" } },
+      },
+    }),
+    "components.grafana.notify.url",
+    "expected an http\\(s\\) URL",
+  );
+  assertProblem(
+    withOverride({
+      overlays: { production: { ingressNamespace: "Ingress_NGINX" } },
+    }),
+    "overlays.production.ingressNamespace",
+    "the Ingress controller's namespace",
   );
   assertProblem(
     withOverride({

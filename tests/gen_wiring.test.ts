@@ -1,7 +1,7 @@
 /**
- * The stack is wired as the seed describes, in the generated files
- * themselves: traces to Tempo, logs to Loki, metrics through the
- * collector's exporter to Prometheus; every address names a real service
+ * The stack is wired as designed, in the generated files themselves:
+ * traces to Tempo, logs to Loki, metrics pushed by the collector to
+ * Prometheus' OTLP receiver; every address names a real service
  * and port; the backends get the keys and flags of the pinned versions;
  * one changed value reaches every file that depends on it.
  */
@@ -68,20 +68,21 @@ function assertReachable(url: string) {
   );
 }
 
-Deno.test("collector: traces to Tempo, logs to Loki's OTLP endpoint, metrics to the Prometheus exporter", () => {
+Deno.test("collector: traces to Tempo, logs to Loki's OTLP endpoint, metrics to Prometheus' OTLP receiver", () => {
   const only = (signal: string) => (pipelines[signal].exporters as string[]);
   assert.deepEqual(only("traces"), ["otlp_http/tempo"]);
   assert.deepEqual(only("logs"), ["otlp_http/loki"]);
-  assert.deepEqual(only("metrics"), ["prometheus"]);
+  assert.deepEqual(only("metrics"), ["otlp_http/prometheus"]);
   assert.equal(exporters["otlp_http/tempo"].endpoint, "http://tempo:4318");
   assert.equal(exporters["otlp_http/loki"].endpoint, "http://loki:3100/otlp");
-  assertReachable(String(exporters["otlp_http/tempo"].endpoint));
-  assertReachable(String(exporters["otlp_http/loki"].endpoint));
   assert.equal(
-    exporters.prometheus.enable_open_metrics,
-    true,
-    "exemplars are exposed",
+    exporters["otlp_http/prometheus"].endpoint,
+    "http://prometheus:9090/api/v1/otlp",
   );
+  for (const name of ["tempo", "loki", "prometheus"]) {
+    assertReachable(String(exporters[`otlp_http/${name}`].endpoint));
+  }
+  assert.equal(exporters.prometheus, undefined, "no exporter to scrape");
   for (const [name, p] of Object.entries(pipelines)) {
     assert.deepEqual(p.receivers, ["otlp"], name);
     assert.equal(
@@ -95,6 +96,13 @@ Deno.test("collector: traces to Tempo, logs to Loki's OTLP endpoint, metrics to 
       `${name}: batch last`,
     );
   }
+  const limiter = (collector.processors as Obj).memory_limiter as Obj;
+  assert.equal(
+    limiter.limit_percentage,
+    80,
+    "follows each target's container limit",
+  );
+  assert.equal(limiter.limit_mib, undefined);
 });
 
 Deno.test("collector: every component defined is used, extensions enabled, listeners on 0.0.0.0", () => {
@@ -106,7 +114,7 @@ Deno.test("collector: every component defined is used, extensions enabled, liste
     ]),
   );
   for (const section of ["receivers", "processors", "exporters"]) {
-    for (const name of Object.keys(collector[section] as Obj)) {
+    for (const name of Object.keys(collector[section] as Obj ?? {})) {
       assert.ok(used.has(name), `${section}.${name} is used by a pipeline`);
     }
   }
@@ -131,8 +139,9 @@ Deno.test("collector: every component defined is used, extensions enabled, liste
   assert.ok(Array.isArray(metrics.readers));
 });
 
-Deno.test("collector: tail sampling is switchable and needs one instance", () => {
+Deno.test("collector: tail sampling samples only traces, after span metrics and the service graph are counted", () => {
   assert.equal((collector.processors as Obj).tail_sampling, undefined);
+  assert.equal(collector.connectors, undefined);
   const on = tree(override({
     components: {
       collector: { tailSampling: { enabled: true, keepPercent: 25 } },
@@ -141,17 +150,32 @@ Deno.test("collector: tail sampling is switchable and needs one instance", () =>
   }));
   const sampled = yamlOf(on, "k8s/base/config/otelcol/config.yaml");
   const p = (sampled.service as Obj).pipelines as Record<string, Obj>;
-  assert.deepEqual(p.traces.processors, [
-    "memory_limiter",
-    "resource",
-    "tail_sampling",
-    "batch",
+  assert.deepEqual(p.traces, {
+    receivers: ["otlp"],
+    processors: ["memory_limiter", "resource"],
+    exporters: ["span_metrics", "service_graph", "forward/sampling"],
+  });
+  assert.deepEqual(p["traces/sampled"], {
+    receivers: ["forward/sampling"],
+    processors: ["tail_sampling", "batch"],
+    exporters: ["otlp_http/tempo"],
+  });
+  assert.deepEqual(p.metrics.receivers, [
+    "otlp",
+    "span_metrics",
+    "service_graph",
   ]);
   assert.deepEqual(
     p.logs.processors,
     ["memory_limiter", "resource", "batch"],
     "only traces are sampled",
   );
+  // Every connector is an exporter of one pipeline and a receiver of another.
+  for (const name of Object.keys(sampled.connectors as Obj)) {
+    const as = (side: string) =>
+      Object.values(p).some((x) => (x[side] as string[]).includes(name));
+    assert.ok(as("exporters") && as("receivers"), `${name} wired both ways`);
+  }
   const policies = ((sampled.processors as Obj).tail_sampling as Obj)
     .policies as Obj[];
   assert.deepEqual(policies.map((x) => x.type), [
@@ -160,19 +184,32 @@ Deno.test("collector: tail sampling is switchable and needs one instance", () =>
     "probabilistic",
   ]);
   assert.equal((policies[2].probabilistic as Obj).sampling_percentage, 25);
+  // Tempo's generator is off: the metrics would describe the sample.
+  const t = yamlOf(on, "k8s/base/config/tempo/tempo.yaml");
+  assert.equal(t.metrics_generator, undefined);
+  assert.equal(
+    ((t.overrides as Obj).defaults as Obj).metrics_generator,
+    undefined,
+  );
+  // One collector, never two at once: no autoscaler, no budget, Recreate.
+  const prod = on.get("k8s/overlays/production/autoscaling.yaml")!;
+  assert.doesNotMatch(prod, /name: otelcol/);
+  assert.doesNotMatch(
+    on.get("k8s/overlays/production/disruption-budgets.yaml")!,
+    /otelcol/,
+  );
+  const base = parseAllDocuments(on.get("k8s/base/otelcol.yaml")!).map((d) =>
+    d.toJS() as Obj
+  );
+  const deployment = base.find((o) => o.kind === "Deployment")!;
+  assert.deepEqual((deployment.spec as Obj).strategy, { type: "Recreate" });
 });
 
-Deno.test("Prometheus: scrapes each collector instance's exporter with honor_labels, and the collector itself", () => {
+Deno.test("Prometheus: scrapes each collector instance's own metrics; nothing else of the services", () => {
   const jobs = prometheus.scrape_configs as Obj[];
-  const exporterJob = jobs.find((j) => j.job_name === "otelcol-exporter")!;
-  assert.equal(exporterJob.honor_labels, true);
-  const sd = (exporterJob.dns_sd_configs as Obj[])[0];
-  assert.equal(
-    sd.port,
-    Number(String(exporters.prometheus.endpoint).split(":")[1]),
-  );
-  assertReachable(`http://${(sd.names as string[])[0]}:${sd.port}`);
+  assert.deepEqual(jobs.map((j) => j.job_name), ["otelcol", "prometheus"]);
   const selfJob = jobs.find((j) => j.job_name === "otelcol")!;
+  assert.equal(selfJob.honor_labels, undefined);
   const selfSd = (selfJob.dns_sd_configs as Obj[])[0];
   const reader = (((collector.service as Obj).telemetry as Obj).metrics as Obj)
     .readers as Obj[];
@@ -185,20 +222,21 @@ Deno.test("Prometheus: scrapes each collector instance's exporter with honor_lab
   );
   const headless = base.find((o) =>
     o.kind === "Service" &&
-    (o.metadata as Obj).name === (sd.names as string[])[0]
+    (o.metadata as Obj).name === (selfSd.names as string[])[0]
   );
   assert.equal((headless?.spec as Obj).clusterIP, "None");
 });
 
-Deno.test("Prometheus flags: remote-write receiver and exemplar storage for Tempo's generator, retention", () => {
+Deno.test("Prometheus flags: OTLP and remote-write receivers, exemplar storage, out-of-order window, retention", () => {
   const command = compose.services.prometheus.command as string[];
+  assert.ok(command.includes("--web.enable-otlp-receiver"));
   assert.ok(command.includes("--web.enable-remote-write-receiver"));
   assert.ok(command.includes("--enable-feature=exemplar-storage"));
   assert.ok(command.includes("--storage.tsdb.retention.time=15d"));
   assert.equal(
-    (prometheus.storage as Obj).tsdb,
-    undefined,
-    "retention is a flag: promtool 2.42 rejects the key",
+    ((prometheus.storage as Obj).tsdb as Obj).out_of_order_time_window,
+    "30m",
+    "several collectors push samples slightly out of order",
   );
 });
 
@@ -260,10 +298,12 @@ Deno.test("one changed value reaches every file that depends on it", () => {
   assert.deepEqual(changed, [
     "compose/compose.yaml",
     "k8s/base/config/grafana/datasources/datasources.yaml",
+    "k8s/base/config/otelcol/config.yaml",
     "k8s/base/config/prometheus/prometheus.yml",
     "k8s/base/config/tempo/tempo.yaml",
     "k8s/base/prometheus.yaml",
     "k8s/overlays/production/network-policies.yaml",
+    "k8s/overlays/production/patches/prometheus.yaml",
   ]);
   for (const [path, text] of moved) {
     assert.doesNotMatch(text, /\b9090\b/, `${path} still says 9090`);

@@ -1,6 +1,5 @@
 /**
- * The default stack: pinned images (shared/reference/README.md), ports of
- * the upstream images, retention, storage, resources and both overlays.
+ * The default stack: pinned images, ports of the upstream images, retention, storage, resources and both overlays.
  * `deno task gen` renders exactly this unless `gen/stack.config.ts` says
  * otherwise.
  *
@@ -41,6 +40,7 @@ export const DEFAULT_CONFIG: StackConfig = {
       serviceNamespace: "demo",
       maxWorkMs: 10_000,
       shutdownTimeoutMs: 10_000,
+      shutdownDrainMs: 5_000,
       resources: resources("100m", "128Mi", "1", "256Mi"),
     },
     loadgen: {
@@ -58,11 +58,9 @@ export const DEFAULT_CONFIG: StackConfig = {
       ports: {
         otlpGrpc: 4317,
         otlpHttp: 4318,
-        prometheusExporter: 8889,
         selfMetrics: 8888,
         healthCheck: 13133,
       },
-      memoryLimitMiB: 400,
       batch: { timeout: "1s", sendBatchSize: 8192 },
       tailSampling: {
         enabled: false,
@@ -83,6 +81,9 @@ export const DEFAULT_CONFIG: StackConfig = {
     tempo: {
       image: "grafana/tempo:3.0.3",
       port: 3200,
+      grpcPort: 9095,
+      otlpGrpcPort: 4317,
+      otlpHttpPort: 4318,
       retention: "14d",
       storage: "10Gi",
       resources: resources("200m", "512Mi", "1", "1Gi"),
@@ -90,6 +91,7 @@ export const DEFAULT_CONFIG: StackConfig = {
     loki: {
       image: "grafana/loki:3.7.6",
       port: 3100,
+      grpcPort: 9096,
       retention: "14d",
       storage: "10Gi",
       resources: resources("200m", "256Mi", "1", "1Gi"),
@@ -111,7 +113,9 @@ export const DEFAULT_CONFIG: StackConfig = {
         noTelemetryFor: "5m",
         evaluateEvery: "1m",
       },
-      resources: resources("100m", "256Mi", "1", "512Mi"),
+      notify: { kind: "none" },
+      // Grafana 13 runs each bundled datasource as its own plugin process.
+      resources: resources("100m", "256Mi", "1", "1Gi"),
     },
   },
   overlays: {
@@ -130,6 +134,7 @@ export const DEFAULT_CONFIG: StackConfig = {
       appImage: `registry.example.com/space-app:${VERSION}`,
       storageClass: "standard",
       ingressClass: "nginx",
+      ingressNamespace: "ingress-nginx",
       ingress: {
         app: { host: "space-app.example.com", tlsSecret: "space-app-tls" },
         grafana: { host: "grafana.example.com", tlsSecret: "grafana-tls" },

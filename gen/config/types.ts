@@ -42,6 +42,11 @@ export interface AppConfig extends WorkloadConfig {
   readonly maxWorkMs: number;
   /** Bounded shutdown: drain, finish in-flight requests, flush telemetry. */
   readonly shutdownTimeoutMs: number;
+  /**
+   * After SIGTERM, how long `/readyz` answers 503 while requests are still
+   * served, so endpoints and Ingress upstreams drop the pod first.
+   */
+  readonly shutdownDrainMs: number;
 }
 
 /** The load generator (same image as the app, `loadgen` command). */
@@ -76,14 +81,10 @@ export interface CollectorConfig extends WorkloadConfig {
   readonly ports: {
     readonly otlpGrpc: number;
     readonly otlpHttp: number;
-    /** The prometheus exporter Prometheus scrapes. */
-    readonly prometheusExporter: number;
-    /** The collector's own metrics. */
+    /** The collector's own metrics, scraped by Prometheus. */
     readonly selfMetrics: number;
     readonly healthCheck: number;
   };
-  /** memory_limiter's hard limit; keep it under the container's memory limit. */
-  readonly memoryLimitMiB: number;
   readonly batch: { readonly timeout: string; readonly sendBatchSize: number };
   readonly tailSampling: TailSamplingConfig;
 }
@@ -96,12 +97,21 @@ export interface PrometheusConfig extends StoredWorkloadConfig {
 
 /** Tempo (single binary). */
 export interface TempoConfig extends StoredWorkloadConfig {
+  /** HTTP API (Grafana, queries, readiness). */
   readonly port: number;
+  /** Internal gRPC server. */
+  readonly grpcPort: number;
+  /** Its own OTLP receivers, fed by the collector. */
+  readonly otlpGrpcPort: number;
+  readonly otlpHttpPort: number;
 }
 
 /** Loki (single binary). */
 export interface LokiConfig extends StoredWorkloadConfig {
+  /** HTTP API (OTLP ingestion, Grafana, readiness). */
   readonly port: number;
+  /** Internal gRPC server. */
+  readonly grpcPort: number;
 }
 
 /** Where Grafana's admin credentials come from. */
@@ -127,6 +137,16 @@ export interface AlertsConfig {
   readonly evaluateEvery: string;
 }
 
+/**
+ * Where firing alerts are sent. With `none` they show in Grafana's alerting
+ * pages only: Grafana's built-in receiver is an e-mail address that no
+ * server delivers to unless SMTP is configured.
+ */
+export type AlertNotifier =
+  | { readonly kind: "none" }
+  /** A JSON POST of Grafana's webhook payload to this URL for every notification. */
+  | { readonly kind: "webhook"; readonly url: string };
+
 /** Grafana. */
 export interface GrafanaConfig extends WorkloadConfig {
   readonly port: number;
@@ -135,6 +155,7 @@ export interface GrafanaConfig extends WorkloadConfig {
   /** Let visitors browse without logging in, as Viewer. */
   readonly anonymousViewer: boolean;
   readonly alerts: AlertsConfig;
+  readonly notify: AlertNotifier;
 }
 
 /** Every component of the stack. */
@@ -170,6 +191,11 @@ export interface ProductionOverlayConfig {
   readonly appImage: string;
   readonly storageClass: string;
   readonly ingressClass: string;
+  /**
+   * The namespace the Ingress controller runs in: the only one whose pods
+   * may open connections to the app and Grafana.
+   */
+  readonly ingressNamespace: string;
   readonly ingress: {
     readonly app: IngressHost;
     readonly grafana: IngressHost;

@@ -6,6 +6,7 @@
  * @module
  */
 import type {
+  AlertNotifier,
   GrafanaCredentials,
   IngressHost,
   Resources,
@@ -170,6 +171,27 @@ function checkCredentials(
   }
 }
 
+function checkNotifier(p: Problems, path: string, n: AlertNotifier): void {
+  if (n.kind === "none") return;
+  if (n.kind !== "webhook") {
+    p.add(
+      `${path}.kind`,
+      (n as { kind: unknown }).kind,
+      "expected none or webhook",
+    );
+    return;
+  }
+  let url: URL | undefined;
+  try {
+    url = new URL(n.url);
+  } catch {
+    url = undefined;
+  }
+  if (!url || (url.protocol !== "http:" && url.protocol !== "https:")) {
+    p.add(`${path}.url`, n.url, "expected an http(s) URL");
+  }
+}
+
 function checkIngress(p: Problems, path: string, host: IngressHost): void {
   if (!DNS_NAME.test(host.host)) {
     p.add(
@@ -253,6 +275,13 @@ export function validateConfig(config: StackConfig): string[] {
     1_000,
     300_000,
   );
+  checkInt(
+    p,
+    "components.app.shutdownDrainMs",
+    c.app.shutdownDrainMs,
+    0,
+    Math.max(0, c.app.shutdownTimeoutMs - 1),
+  );
   for (const key of ["serviceName", "serviceNamespace"] as const) {
     if (!/^[A-Za-z0-9][A-Za-z0-9._-]*$/.test(c.app[key])) {
       p.add(
@@ -326,24 +355,6 @@ export function validateConfig(config: StackConfig): string[] {
     1_000_000,
   );
   checkDuration(p, "components.collector.batch.timeout", col.batch.timeout);
-  checkInt(
-    p,
-    "components.collector.memoryLimitMiB",
-    col.memoryLimitMiB,
-    32,
-    1_048_576,
-  );
-  const containerMemory = parseBytes(col.resources.limits.memory);
-  if (
-    containerMemory !== undefined &&
-    col.memoryLimitMiB * 2 ** 20 >= containerMemory
-  ) {
-    p.add(
-      "components.collector.memoryLimitMiB",
-      col.memoryLimitMiB,
-      `must stay below the container's memory limit ${col.resources.limits.memory}, or the kernel kills the collector before memory_limiter acts`,
-    );
-  }
   const ts = col.tailSampling;
   checkDuration(
     p,
@@ -371,6 +382,19 @@ export function validateConfig(config: StackConfig): string[] {
     checkDuration(p, `components.${name}.retention`, c[name].retention);
     checkBytes(p, `components.${name}.storage`, c[name].storage);
   }
+  const tempoPorts = [
+    ["components.tempo.port", c.tempo.port],
+    ["components.tempo.grpcPort", c.tempo.grpcPort],
+    ["components.tempo.otlpGrpcPort", c.tempo.otlpGrpcPort],
+    ["components.tempo.otlpHttpPort", c.tempo.otlpHttpPort],
+  ] as const;
+  for (const [path, port] of tempoPorts) checkPort(p, path, port);
+  checkCollisions(p, "tempo container", tempoPorts);
+  checkPort(p, "components.loki.grpcPort", c.loki.grpcPort);
+  checkCollisions(p, "loki container", [
+    ["components.loki.port", c.loki.port],
+    ["components.loki.grpcPort", c.loki.grpcPort],
+  ]);
   checkDuration(
     p,
     "components.prometheus.scrapeInterval",
@@ -417,6 +441,7 @@ export function validateConfig(config: StackConfig): string[] {
     "components.grafana.alerts.evaluateEvery",
     alerts.evaluateEvery,
   );
+  checkNotifier(p, "components.grafana.notify", c.grafana.notify);
 
   // Ports published on the Compose host must all differ. Tempo listens for
   // OTLP on the collector's ports inside its own container, never published.
@@ -430,15 +455,6 @@ export function validateConfig(config: StackConfig): string[] {
     ["components.loki.port", c.loki.port],
     ["components.grafana.port", c.grafana.port],
   ]);
-  for (const [name, port] of [["tempo", c.tempo.port]] as const) {
-    if (port === 4317 || port === 4318) {
-      p.add(
-        `components.${name}.port`,
-        port,
-        "collides with Tempo's own OTLP receivers 4317/4318",
-      );
-    }
-  }
 
   // Local overlay.
   const local = config.overlays.local;
@@ -472,6 +488,13 @@ export function validateConfig(config: StackConfig): string[] {
       "expected an IngressClass name",
     );
   }
+  if (!DNS_LABEL.test(prod.ingressNamespace)) {
+    p.add(
+      "overlays.production.ingressNamespace",
+      prod.ingressNamespace,
+      "expected the Ingress controller's namespace (a DNS label such as ingress-nginx)",
+    );
+  }
   checkIngress(p, "overlays.production.ingress.app", prod.ingress.app);
   checkIngress(p, "overlays.production.ingress.grafana", prod.ingress.grafana);
   if (prod.ingress.app.host === prod.ingress.grafana.host) {
@@ -500,19 +523,6 @@ export function validateConfig(config: StackConfig): string[] {
     );
     checkInt(p, `${path}.targetCpuPercent`, scale.targetCpuPercent, 1, 100);
     checkResources(p, `${path}.resources`, scale.resources);
-  }
-  const prodCollectorMemory = parseBytes(
-    prod.collector.resources.limits.memory,
-  );
-  if (
-    prodCollectorMemory !== undefined &&
-    col.memoryLimitMiB * 2 ** 20 >= prodCollectorMemory
-  ) {
-    p.add(
-      "overlays.production.collector.resources.limits.memory",
-      prod.collector.resources.limits.memory,
-      `must exceed components.collector.memoryLimitMiB (${col.memoryLimitMiB}Mi)`,
-    );
   }
   if (ts.enabled && (prod.collector.maxReplicas > 1 || col.replicas > 1)) {
     p.add(

@@ -1,157 +1,253 @@
 /**
- * The OpenTelemetry Collector's config (contrib 0.159.0): OTLP in;
- * memory_limiter first; the resource processor; optional tail sampling;
- * batching; traces to Tempo, logs to Loki's OTLP endpoint, metrics to a
- * Prometheus exporter that exposes exemplars; health_check and its own
- * metrics. Component names are the current ones (shared/reference/collector.md).
+ * The OpenTelemetry Collector's config (0.159): OTLP in; memory_limiter
+ * first; the resource processor; optional tail sampling; batching; traces
+ * to Tempo, logs to Loki's OTLP endpoint, metrics pushed to Prometheus'
+ * OTLP receiver. With tail sampling on, span metrics and the service graph
+ * are derived here from every span before sampling, and Tempo's generator
+ * stays off. Component names are the 0.159 ones (`otlp_http`, not the
+ * deprecated `otlphttp`).
  *
  * @module
  */
 import type { StackConfig } from "../config/types.ts";
-import { NAMES, TEMPO_OTLP } from "../names.ts";
+import type { Placement } from "../placement.ts";
 import { commentedYaml } from "./commented.ts";
 
 /** Exporter instance names, as pipelines and tests refer to them. */
 export const COLLECTOR_EXPORTERS = {
   traces: "otlp_http/tempo",
   logs: "otlp_http/loki",
-  metrics: "prometheus",
+  metrics: "otlp_http/prometheus",
 } as const;
 
+/** Connectors used when tail sampling is on. */
+export const COLLECTOR_CONNECTORS = {
+  spanMetrics: "span_metrics",
+  serviceGraph: "service_graph",
+  /** Hands every span on from the unsampled pipeline to the sampled one. */
+  toSampling: "forward/sampling",
+} as const;
+
+/**
+ * Span metrics and service-graph series come from the collector (derived
+ * before tail sampling) rather than from Tempo's metrics generator.
+ */
+export function spanMetricsInCollector(config: StackConfig): boolean {
+  return config.components.collector.tailSampling.enabled;
+}
+
+/** Latency buckets of the derived span metrics and service graph, seconds. */
+const LATENCY_BUCKETS_S = [
+  0.005,
+  0.01,
+  0.025,
+  0.05,
+  0.1,
+  0.25,
+  0.5,
+  1,
+  2.5,
+  5,
+  10,
+];
+
+/** How often the connectors emit what they have counted. */
+const CONNECTOR_FLUSH = "15s";
+
+function tailSampling(config: StackConfig): Record<string, unknown> {
+  const ts = config.components.collector.tailSampling;
+  return {
+    decision_wait: ts.decisionWait,
+    num_traces: 50000,
+    policies: [
+      {
+        name: "errors",
+        type: "status_code",
+        status_code: { status_codes: ["ERROR"] },
+      },
+      {
+        name: "slow",
+        type: "latency",
+        latency: { threshold_ms: ts.latencyThresholdMs },
+      },
+      {
+        name: "baseline",
+        type: "probabilistic",
+        probabilistic: { sampling_percentage: ts.keepPercent },
+      },
+    ],
+  };
+}
+
+function connectors(): Record<string, unknown> {
+  return {
+    [COLLECTOR_CONNECTORS.spanMetrics]: {
+      // Series traces_spanmetrics_calls_total and
+      // traces_spanmetrics_duration_seconds_*, as Tempo's generator would.
+      namespace: "traces.spanmetrics",
+      histogram: { unit: "s", explicit: { buckets: LATENCY_BUCKETS_S } },
+      exemplars: { enabled: true },
+      metrics_flush_interval: CONNECTOR_FLUSH,
+    },
+    [COLLECTOR_CONNECTORS.serviceGraph]: {
+      latency_histogram_buckets: LATENCY_BUCKETS_S,
+      metrics_flush_interval: CONNECTOR_FLUSH,
+    },
+    [COLLECTOR_CONNECTORS.toSampling]: {},
+  };
+}
+
+/** The pipelines: one per signal, the traces one split when sampling. */
+function pipelines(config: StackConfig): Record<string, unknown> {
+  const common = ["memory_limiter", "resource"];
+  const metrics = {
+    receivers: ["otlp"],
+    processors: [...common, "batch"],
+    exporters: [COLLECTOR_EXPORTERS.metrics],
+  };
+  const logs = {
+    receivers: ["otlp"],
+    processors: [...common, "batch"],
+    exporters: [COLLECTOR_EXPORTERS.logs],
+  };
+  if (!spanMetricsInCollector(config)) {
+    return {
+      traces: {
+        receivers: ["otlp"],
+        processors: [...common, "batch"],
+        exporters: [COLLECTOR_EXPORTERS.traces],
+      },
+      metrics,
+      logs,
+    };
+  }
+  const c = COLLECTOR_CONNECTORS;
+  return {
+    traces: {
+      receivers: ["otlp"],
+      processors: common,
+      exporters: [c.spanMetrics, c.serviceGraph, c.toSampling],
+    },
+    "traces/sampled": {
+      receivers: [c.toSampling],
+      processors: ["tail_sampling", "batch"],
+      exporters: [COLLECTOR_EXPORTERS.traces],
+    },
+    metrics: {
+      ...metrics,
+      receivers: ["otlp", c.spanMetrics, c.serviceGraph],
+    },
+    logs,
+  };
+}
+
 /** The collector's config file as data. */
-export function collectorData(config: StackConfig): Record<string, unknown> {
-  const col = config.components.collector;
-  const ts = col.tailSampling;
+export function collectorData(
+  config: StackConfig,
+  placement: Placement,
+): Record<string, unknown> {
+  const c = config.components;
+  const col = c.collector;
+  const bind = placement.bind;
+  const url = (name: "tempo" | "loki" | "prometheus", port: number) =>
+    `http://${placement.host(name)}:${port}`;
   const processors: Record<string, unknown> = {
     memory_limiter: {
       check_interval: "1s",
-      limit_mib: col.memoryLimitMiB,
-      spike_limit_mib: Math.floor(col.memoryLimitMiB / 4),
+      // Of the container's memory limit (the cgroup), so it follows every
+      // target's limit; GOMEMLIMIT is set to the same 80%.
+      limit_percentage: 80,
+      spike_limit_percentage: 20,
     },
     resource: {
       attributes: [{
         key: "service.namespace",
-        value: config.components.app.serviceNamespace,
+        value: c.app.serviceNamespace,
         action: "insert",
       }],
     },
   };
-  if (ts.enabled) {
-    processors.tail_sampling = {
-      decision_wait: ts.decisionWait,
-      num_traces: 50000,
-      policies: [
-        {
-          name: "errors",
-          type: "status_code",
-          status_code: { status_codes: ["ERROR"] },
-        },
-        {
-          name: "slow",
-          type: "latency",
-          latency: { threshold_ms: ts.latencyThresholdMs },
-        },
-        {
-          name: "baseline",
-          type: "probabilistic",
-          probabilistic: { sampling_percentage: ts.keepPercent },
-        },
-      ],
-    };
+  if (col.tailSampling.enabled) {
+    processors.tail_sampling = tailSampling(config);
   }
   processors.batch = {
     timeout: col.batch.timeout,
     send_batch_size: col.batch.sendBatchSize,
     send_batch_max_size: col.batch.sendBatchSize * 2,
   };
-  const common = ["memory_limiter", "resource"];
-  const tracesProcessors = ts.enabled
-    ? [...common, "tail_sampling", "batch"]
-    : [...common, "batch"];
-  return {
+  const data: Record<string, unknown> = {
     extensions: {
-      health_check: { endpoint: `0.0.0.0:${col.ports.healthCheck}` },
+      health_check: { endpoint: `${bind}:${col.ports.healthCheck}` },
     },
     receivers: {
       otlp: {
         protocols: {
-          grpc: { endpoint: `0.0.0.0:${col.ports.otlpGrpc}` },
-          http: { endpoint: `0.0.0.0:${col.ports.otlpHttp}` },
+          grpc: { endpoint: `${bind}:${col.ports.otlpGrpc}` },
+          http: { endpoint: `${bind}:${col.ports.otlpHttp}` },
         },
       },
     },
     processors,
-    exporters: {
-      [COLLECTOR_EXPORTERS.traces]: {
-        endpoint: `http://${NAMES.tempo}:${TEMPO_OTLP.http}`,
-      },
-      [COLLECTOR_EXPORTERS.logs]: {
-        endpoint: `http://${NAMES.loki}:${config.components.loki.port}/otlp`,
-      },
-      [COLLECTOR_EXPORTERS.metrics]: {
-        endpoint: `0.0.0.0:${col.ports.prometheusExporter}`,
-        enable_open_metrics: true,
-        metric_expiration: "5m",
-      },
+  };
+  if (spanMetricsInCollector(config)) data.connectors = connectors();
+  data.exporters = {
+    [COLLECTOR_EXPORTERS.traces]: {
+      endpoint: url("tempo", c.tempo.otlpHttpPort),
     },
-    service: {
-      extensions: ["health_check"],
-      telemetry: {
-        logs: { level: "info" },
-        metrics: {
-          level: "normal",
-          readers: [{
-            pull: {
-              exporter: {
-                prometheus: { host: "0.0.0.0", port: col.ports.selfMetrics },
-              },
-            },
-          }],
-        },
-      },
-      pipelines: {
-        traces: {
-          receivers: ["otlp"],
-          processors: tracesProcessors,
-          exporters: [COLLECTOR_EXPORTERS.traces],
-        },
-        metrics: {
-          receivers: ["otlp"],
-          processors: [...common, "batch"],
-          exporters: [COLLECTOR_EXPORTERS.metrics],
-        },
-        logs: {
-          receivers: ["otlp"],
-          processors: [...common, "batch"],
-          exporters: [COLLECTOR_EXPORTERS.logs],
-        },
-      },
+    [COLLECTOR_EXPORTERS.logs]: {
+      endpoint: `${url("loki", c.loki.port)}/otlp`,
+    },
+    [COLLECTOR_EXPORTERS.metrics]: {
+      endpoint: `${url("prometheus", c.prometheus.port)}/api/v1/otlp`,
     },
   };
+  data.service = {
+    extensions: ["health_check"],
+    telemetry: {
+      logs: { level: "info" },
+      metrics: {
+        level: "normal",
+        readers: [{
+          pull: {
+            exporter: {
+              prometheus: { host: bind, port: col.ports.selfMetrics },
+            },
+          },
+        }],
+      },
+    },
+    pipelines: pipelines(config),
+  };
+  return data;
 }
 
 /** The collector's config file as commented YAML (no generated header). */
-export function collectorConfig(config: StackConfig): string {
-  const ts = config.components.collector.tailSampling;
-  return commentedYaml(collectorData(config), {
+export function collectorConfig(
+  config: StackConfig,
+  placement: Placement,
+): string {
+  const sampling = config.components.collector.tailSampling.enabled;
+  return commentedYaml(collectorData(config, placement), {
     "extensions.health_check":
-      "Kubernetes probes and the stack test call it; every listener defaults to localhost, so bind 0.0.0.0.",
+      "Kubernetes probes and the stack test call it; every listener defaults to localhost, so the address is explicit.",
     "processors.memory_limiter":
-      "First in every pipeline: refuses data before the process runs out of memory\n(keep limit_mib below the container's memory limit; gen checks it).",
+      "First in every pipeline: refuses data (the senders retry) before the process runs out of memory.",
     "processors.resource":
       "A sender without service.namespace still lands under the stack's job prefix.",
-    ...(ts.enabled
+    ...(sampling
       ? {
         "processors.tail_sampling":
-          "Keeps every trace with an error or slower than the threshold, and a share of the rest.\nNeeds all spans of a trace on this one instance (gen refuses more than one replica).\nRED metrics come from the SDK's own metrics, so they still count every request.",
+          "Keeps every trace with an error or slower than the threshold, and a share of the rest.\nNeeds all spans of a trace at this one instance: gen allows one replica only.\nExemplars and log-to-trace links can point at traces it dropped.",
+        "connectors":
+          "Span metrics and the service graph are counted here from every span, before sampling,\nso they describe all traffic; Tempo's own generator is off.",
       }
       : {}),
     "exporters.otlp_http/tempo": "Base URL: the exporter appends /v1/traces.",
     "exporters.otlp_http/loki":
       "Loki's OTLP endpoint (/otlp/v1/logs): trace_id and span_id become structured metadata.",
-    "exporters.prometheus":
-      "Scraped by Prometheus with honor_labels, so job stays service.namespace/service.name.\nExemplars (trace_id) are only exposed in the OpenMetrics format.",
+    "exporters.otlp_http/prometheus":
+      "Pushed to Prometheus' OTLP receiver (/api/v1/otlp/v1/metrics), which names series as the\nPrometheus exporter would (job = service.namespace/service.name). Pushing, unlike one\nexporter per collector scraped with honor_labels, stays correct with any number of collectors.",
     "service.telemetry":
-      "The collector's own metrics (otelcol_*), scraped by Prometheus for the collector-health dashboard.",
+      "The collector's own metrics (otelcol_*, counters without _total), scraped per instance by Prometheus.",
   });
 }

@@ -1,26 +1,44 @@
 /**
  * Loki 3.7.6 as a single binary on the filesystem: OTLP ingestion with
- * structured metadata (tsdb, schema v13), retention through the compactor
- * (shared/reference/loki.md).
+ * structured metadata (tsdb, schema v13), retention through the compactor,
+ * a WAL replay ceiling that fits the container, and the pattern ingester
+ * for Logs Drilldown.
  *
  * @module
  */
 import type { StackConfig } from "../config/types.ts";
+import { parseBytes } from "../config/units.ts";
+import type { Placement } from "../placement.ts";
 import { commentedYaml } from "./commented.ts";
 
-/** Where the config is mounted and data is kept. */
-export const LOKI_PATHS = {
-  config: "/etc/loki/loki.yaml",
-  data: "/loki",
-} as const;
+/** File name of the config inside its directory. */
+export const LOKI_FILE = "loki.yaml";
+
+/** Share of the container's memory limit a WAL replay may use. */
+const WAL_REPLAY_SHARE = 0.75;
+
+/** Loki's byte-size notation, whole megabytes (`768MB`). */
+function megabytes(bytes: number): string {
+  return `${Math.floor(bytes / 1e6)}MB`;
+}
 
 /** loki.yaml as data. */
-export function lokiData(config: StackConfig): Record<string, unknown> {
+export function lokiData(
+  config: StackConfig,
+  placement: Placement,
+): Record<string, unknown> {
   const l = config.components.loki;
-  const data = LOKI_PATHS.data;
+  const data = placement.dataDir("loki");
+  const limit = parseBytes(l.resources.limits.memory)!;
   return {
     auth_enabled: false,
-    server: { http_listen_port: l.port, log_level: "info" },
+    server: {
+      http_listen_address: placement.bind,
+      http_listen_port: l.port,
+      grpc_listen_address: placement.bind,
+      grpc_listen_port: l.grpcPort,
+      log_level: "info",
+    },
     common: {
       instance_addr: "127.0.0.1",
       path_prefix: data,
@@ -42,7 +60,11 @@ export function lokiData(config: StackConfig): Record<string, unknown> {
         index: { prefix: "index_", period: "24h" },
       }],
     },
-    ingester: { lifecycler: { min_ready_duration: "1s" } },
+    ingester: {
+      lifecycler: { min_ready_duration: "1s" },
+      wal: { replay_memory_ceiling: megabytes(limit * WAL_REPLAY_SHARE) },
+    },
+    pattern_ingester: { enabled: true },
     limits_config: {
       allow_structured_metadata: true,
       volume_enabled: true,
@@ -58,21 +80,25 @@ export function lokiData(config: StackConfig): Record<string, unknown> {
 }
 
 /** loki.yaml as commented YAML (no generated header). */
-export function lokiConfig(config: StackConfig): string {
-  return commentedYaml(lokiData(config), {
+export function lokiConfig(config: StackConfig, placement: Placement): string {
+  return commentedYaml(lokiData(config, placement), {
+    "server":
+      "Both servers explicit: Tempo's gRPC default (9095) is Loki's default too.",
     "common":
       "One node: in-memory ring on the loopback address (no interface lookup inside containers).",
     "schema_config":
       "tsdb with schema v13 is what structured metadata needs; OTLP trace_id and span_id are stored there.",
-    "ingester": "A single node is ready at once (the default waits 15 s).",
+    "ingester":
+      "A single node is ready at once (the default waits 15 s). A WAL replay after a crash\nmay use 75% of the container's memory limit (the default ceiling is 4 GB).",
+    "pattern_ingester": "Log patterns for Grafana's Logs Drilldown.",
     "limits_config":
-      'service.name and the other OTLP resource attributes become labels (service_name);\ntrace_id is queried as `| trace_id="..."`.',
+      'Loki\'s default OTLP resource attributes become index labels (dots as _): service.name,\nservice.namespace, service.instance.id, deployment.environment.name, k8s and cloud names.\nOther attributes, trace_id and span_id are structured metadata: `| trace_id="..."`.',
     "compactor":
       "Retention is applied by the compactor; it needs a store for delete requests.",
   });
 }
 
-/** Command-line flags of the Loki container. */
-export function lokiArgs(): string[] {
-  return [`-config.file=${LOKI_PATHS.config}`];
+/** Command-line flags of Loki. */
+export function lokiArgs(placement: Placement): string[] {
+  return [`-config.file=${placement.configDir("loki")}/${LOKI_FILE}`];
 }

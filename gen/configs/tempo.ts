@@ -1,34 +1,44 @@
 /**
  * Tempo 3.0.3 as a single binary: OTLP receivers, local storage,
- * retention per tenant, and the metrics generator that remote-writes
- * service graphs and span metrics (with exemplars) to Prometheus
- * (shared/reference/tempo.md).
+ * retention per tenant, and (unless the collector derives them before
+ * tail sampling) the metrics generator that remote-writes service graphs
+ * and span metrics, with exemplars, to Prometheus.
  *
  * @module
  */
 import type { StackConfig } from "../config/types.ts";
 import { goDuration } from "../config/units.ts";
-import { NAMES, TEMPO_OTLP } from "../names.ts";
+import type { Placement } from "../placement.ts";
 import { commentedYaml } from "./commented.ts";
+import { spanMetricsInCollector } from "./collector.ts";
 
-/** Where the config is mounted and data is kept. */
-export const TEMPO_PATHS = {
-  config: "/etc/tempo/tempo.yaml",
-  data: "/var/tempo",
-} as const;
+/** File name of the config inside its directory. */
+export const TEMPO_FILE = "tempo.yaml";
 
 /** tempo.yaml as data. */
-export function tempoData(config: StackConfig): Record<string, unknown> {
+export function tempoData(
+  config: StackConfig,
+  placement: Placement,
+): Record<string, unknown> {
   const t = config.components.tempo;
-  return {
+  const data = placement.dataDir("tempo");
+  const bind = placement.bind;
+  const generator = !spanMetricsInCollector(config);
+  const out: Record<string, unknown> = {
     stream_over_http_enabled: true,
-    server: { http_listen_port: t.port, log_level: "info" },
+    server: {
+      http_listen_address: bind,
+      http_listen_port: t.port,
+      grpc_listen_address: bind,
+      grpc_listen_port: t.grpcPort,
+      log_level: "info",
+    },
     distributor: {
       receivers: {
         otlp: {
           protocols: {
-            grpc: { endpoint: `0.0.0.0:${TEMPO_OTLP.grpc}` },
-            http: { endpoint: `0.0.0.0:${TEMPO_OTLP.http}` },
+            grpc: { endpoint: `${bind}:${t.otlpGrpcPort}` },
+            http: { endpoint: `${bind}:${t.otlpHttpPort}` },
           },
         },
       },
@@ -36,45 +46,63 @@ export function tempoData(config: StackConfig): Record<string, unknown> {
     storage: {
       trace: {
         backend: "local",
-        wal: { path: `${TEMPO_PATHS.data}/wal` },
-        local: { path: `${TEMPO_PATHS.data}/blocks` },
+        wal: { path: `${data}/wal` },
+        local: { path: `${data}/blocks` },
       },
     },
-    metrics_generator: {
+  };
+  if (generator) {
+    out.metrics_generator = {
       registry: { external_labels: { source: "tempo" } },
       storage: {
-        path: `${TEMPO_PATHS.data}/generator/wal`,
+        path: `${data}/generator/wal`,
         remote_write: [{
-          url:
-            `http://${NAMES.prometheus}:${config.components.prometheus.port}/api/v1/write`,
+          url: `http://${
+            placement.host("prometheus")
+          }:${config.components.prometheus.port}/api/v1/write`,
           send_exemplars: true,
         }],
       },
+    };
+  }
+  out.overrides = {
+    defaults: {
+      ...(generator
+        ? {
+          metrics_generator: { processors: ["service-graphs", "span-metrics"] },
+        }
+        : {}),
+      compaction: { block_retention: goDuration(t.retention) },
     },
-    overrides: {
-      defaults: {
-        metrics_generator: { processors: ["service-graphs", "span-metrics"] },
-        compaction: { block_retention: goDuration(t.retention) },
-      },
-    },
-    usage_report: { reporting_enabled: false },
   };
+  out.usage_report = { reporting_enabled: false };
+  return out;
 }
 
 /** tempo.yaml as commented YAML (no generated header). */
-export function tempoConfig(config: StackConfig): string {
-  return commentedYaml(tempoData(config), {
+export function tempoConfig(
+  config: StackConfig,
+  placement: Placement,
+): string {
+  const generator = !spanMetricsInCollector(config);
+  return commentedYaml(tempoData(config, placement), {
     "stream_over_http_enabled": "Grafana streams search results over HTTP.",
+    "server":
+      "Both servers explicit: Loki's gRPC default (9095) is the same port.",
     "distributor":
-      "OTLP from the collector; receivers default to localhost, so bind 0.0.0.0.",
-    "metrics_generator":
-      "Service graph (traces_service_graph_*) and span metrics (traces_spanmetrics_*) for Grafana's\nservice map and trace-to-metrics. Prometheus runs with --web.enable-remote-write-receiver.",
+      "OTLP from the collector; receivers default to localhost, so the address is explicit.",
+    ...(generator
+      ? {
+        "metrics_generator":
+          "Service graph (traces_service_graph_*) and span metrics (traces_spanmetrics_*) for Grafana's\nservice map and trace-to-metrics. Prometheus runs with --web.enable-remote-write-receiver.",
+      }
+      : {}),
     "overrides":
       "Tempo 3 has no compactor block: processors and retention are per-tenant overrides.",
   });
 }
 
-/** Command-line flags of the Tempo container. */
-export function tempoArgs(): string[] {
-  return [`-config.file=${TEMPO_PATHS.config}`];
+/** Command-line flags of Tempo. */
+export function tempoArgs(placement: Placement): string[] {
+  return [`-config.file=${placement.configDir("tempo")}/${TEMPO_FILE}`];
 }

@@ -1,11 +1,13 @@
 /**
  * Alert rules in Grafana's file-provisioning format (apiVersion 1,
- * groups): the seed's error rate, p95 latency, no telemetry arriving, and
- * the collector refusing or failing exports. Each rule is a PromQL query
- * (instant) and a threshold expression on it.
+ * groups): the error rate, p95 latency, no telemetry arriving, and the
+ * collector refusing or failing exports. Each rule is a PromQL query
+ * (instant) and a threshold expression on it. With a notifier configured,
+ * a contact point and the policy that routes every alert to it.
  *
  * @module
  */
+import type { AlertNotifier } from "../config/types.ts";
 import { durationSeconds } from "../config/units.ts";
 import type { Queries } from "./queries.ts";
 import { DATASOURCE, EXPRESSION } from "./uids.ts";
@@ -17,7 +19,14 @@ export interface AlertOptions {
   readonly errorRatePercent: number;
   readonly p95LatencyMs: number;
   readonly noTelemetryFor: string;
+  readonly notify: AlertNotifier;
 }
+
+/** The contact point's name and receiver uid when a notifier is set. */
+export const CONTACT_POINT = {
+  name: "space-app notifications",
+  uid: "space-app-notifications",
+} as const;
 
 /** Rule uids, for links and tests. */
 export const ALERT_UIDS = {
@@ -26,6 +35,9 @@ export const ALERT_UIDS = {
   noTelemetry: "space-app-no-telemetry",
   collectorFailing: "otelcol-refusing-or-failing",
 } as const;
+
+/** How long "no telemetry" must hold before it fires (start-up grace). */
+export const NO_TELEMETRY_GRACE = "2m";
 
 interface RuleSpec {
   readonly uid: string;
@@ -84,6 +96,31 @@ function rule(spec: RuleSpec): Record<string, unknown> {
   };
 }
 
+/**
+ * Where notifications go. A policies entry replaces the organisation's
+ * whole routing tree, so it is written only with a contact point to name.
+ */
+function routing(notify: AlertNotifier): Record<string, unknown> {
+  if (notify.kind === "none") return {};
+  return {
+    contactPoints: [{
+      orgId: 1,
+      name: CONTACT_POINT.name,
+      receivers: [{
+        uid: CONTACT_POINT.uid,
+        type: "webhook",
+        settings: { url: notify.url, httpMethod: "POST" },
+        disableResolveMessage: false,
+      }],
+    }],
+    policies: [{
+      orgId: 1,
+      receiver: CONTACT_POINT.name,
+      group_by: ["grafana_folder", "alertname"],
+    }],
+  };
+}
+
 /** The alerting provisioning document. */
 export function alertRules(
   q: Queries,
@@ -93,6 +130,7 @@ export function alertRules(
   const quietSeconds = durationSeconds(quiet);
   return {
     apiVersion: 1,
+    ...routing(opts.notify),
     groups: [{
       orgId: 1,
       name: "space-app",
@@ -112,7 +150,7 @@ export function alertRules(
           summary:
             `More than ${opts.errorRatePercent}% of space-app requests failed over 5 minutes.`,
           description:
-            "Ratio of app_request_errors_total to app_requests_total (the seed's alert). Check the traces and logs dashboard for failed traces.",
+            "Ratio of app_request_errors_total to app_requests_total. Check the traces and logs dashboard for failed traces.",
           lookbackSeconds: 600,
         }),
         rule({
@@ -136,7 +174,9 @@ export function alertRules(
           expr: q.alerts.received(quiet),
           op: "lt",
           threshold: 1,
-          for: "0s",
+          // A stack that just started has not scraped the collector twice
+          // yet (increase() reads 0): only a quiet spell that lasts fires.
+          for: NO_TELEMETRY_GRACE,
           // The collector itself gone means no series: that is the alert.
           noData: "Alerting",
           severity: "critical",

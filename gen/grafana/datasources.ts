@@ -7,6 +7,7 @@
  *
  * @module
  */
+import type { SpanMetricsSeries } from "./queries.ts";
 import { DATASOURCE } from "./uids.ts";
 
 /** Where Grafana reaches each backend. */
@@ -16,34 +17,34 @@ export interface DatasourceUrls {
   readonly loki: string;
 }
 
-/** Span-metrics queries Tempo offers from a span (Tempo's generator series). */
-const TRACE_TO_METRICS = [
-  {
-    name: "Request rate",
-    query: "sum(rate(traces_spanmetrics_calls_total{$__tags}[5m]))",
-  },
-  {
-    name: "Error rate",
-    query:
-      'sum(rate(traces_spanmetrics_calls_total{$__tags, status_code="STATUS_CODE_ERROR"}[5m]))',
-  },
-  {
-    name: "p95 latency",
-    query:
-      "histogram_quantile(0.95, sum by (le) (rate(traces_spanmetrics_latency_bucket{$__tags}[5m])))",
-  },
-];
+/** Span-metrics queries Tempo offers from a span. */
+function traceToMetrics(series: SpanMetricsSeries) {
+  return [
+    {
+      name: "Request rate",
+      query: `sum(rate(${series.calls}{$__tags}[5m]))`,
+    },
+    {
+      name: "Error rate",
+      query:
+        `sum(rate(${series.calls}{$__tags, status_code="STATUS_CODE_ERROR"}[5m]))`,
+    },
+    {
+      name: "p95 latency",
+      query:
+        `histogram_quantile(0.95, sum by (le) (rate(${series.latency}_bucket{$__tags}[5m])))`,
+    },
+  ];
+}
 
 /** The provisioning document (apiVersion 1). */
-export function datasources(urls: DatasourceUrls): Record<string, unknown> {
+export function datasources(
+  urls: DatasourceUrls,
+  spanMetrics: SpanMetricsSeries,
+): Record<string, unknown> {
   return {
+    // Provisioning updates datasources by name on every start.
     apiVersion: 1,
-    // Replace what an earlier provisioning left under these names.
-    deleteDatasources: [
-      { name: "Prometheus", orgId: 1 },
-      { name: "Tempo", orgId: 1 },
-      { name: "Loki", orgId: 1 },
-    ],
     datasources: [
       {
         name: "Prometheus",
@@ -58,7 +59,7 @@ export function datasources(urls: DatasourceUrls): Record<string, unknown> {
           httpMethod: "POST",
           prometheusType: "Prometheus",
           exemplarTraceIdDestinations: [
-            // The collector's exporter labels exemplars trace_id ...
+            // Prometheus' OTLP receiver labels exemplars trace_id ...
             { name: "trace_id", datasourceUid: DATASOURCE.tempo },
             // ... Tempo's metrics generator labels them traceID.
             { name: "traceID", datasourceUid: DATASOURCE.tempo },
@@ -90,12 +91,11 @@ export function datasources(urls: DatasourceUrls): Record<string, unknown> {
             datasourceUid: DATASOURCE.prometheus,
             spanStartTimeShift: "-5m",
             spanEndTimeShift: "5m",
-            tags: [{ key: "service.name", value: "service" }],
-            queries: TRACE_TO_METRICS,
+            tags: [{ key: "service.name", value: spanMetrics.serviceLabel }],
+            queries: traceToMetrics(spanMetrics),
           },
           serviceMap: { datasourceUid: DATASOURCE.prometheus },
           nodeGraph: { enabled: true },
-          lokiSearch: { datasourceUid: DATASOURCE.loki },
           search: { hide: false },
         },
       },
@@ -108,12 +108,15 @@ export function datasources(urls: DatasourceUrls): Record<string, unknown> {
         url: urls.loki,
         editable: false,
         jsonData: {
-          maxLines: 1000,
+          // A string in the Loki datasource's settings type.
+          maxLines: "1000",
           derivedFields: [{
             name: "trace_id",
             // Matches the trace_id structured-metadata field, not line text.
             matcherType: "label",
-            matcherRegex: "trace_id",
+            // A regular expression over field names: anchored, or
+            // otel_trace_id or parent_trace_id would match first.
+            matcherRegex: "^trace_id$",
             url: "${__value.raw}",
             datasourceUid: DATASOURCE.tempo,
             urlDisplayLabel: "View trace",

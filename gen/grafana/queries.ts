@@ -26,7 +26,35 @@ export interface QueryScope {
   readonly loadgenName: string;
   /** Prometheus job of the collector's own metrics. */
   readonly collectorJob: string;
+  /** Span metrics come from the collector's connector, not Tempo's generator. */
+  readonly spanMetricsInCollector: boolean;
 }
+
+/** Series of the span metrics derived from traces, and the label naming the service. */
+export interface SpanMetricsSeries {
+  readonly calls: string;
+  /** Histogram base name (`_bucket`, `_sum`, `_count` follow). */
+  readonly latency: string;
+  readonly serviceLabel: string;
+}
+
+/** Tempo's metrics generator (modules/generator/processor/spanmetrics). */
+export const TEMPO_SPAN_METRICS: SpanMetricsSeries = {
+  calls: "traces_spanmetrics_calls_total",
+  latency: "traces_spanmetrics_latency",
+  serviceLabel: "service",
+};
+
+/**
+ * The collector's span_metrics connector with namespace
+ * `traces.spanmetrics` and unit `s`, as the Prometheus OTLP receiver
+ * names it (resource attribute service.name becomes `service_name`).
+ */
+export const COLLECTOR_SPAN_METRICS: SpanMetricsSeries = {
+  calls: "traces_spanmetrics_calls_total",
+  latency: "traces_spanmetrics_duration_seconds",
+  serviceLabel: "service_name",
+};
 
 /** Signals the collector counts, with the word its metric names use. */
 export const COLLECTOR_SIGNALS = [
@@ -35,18 +63,21 @@ export const COLLECTOR_SIGNALS = [
   { signal: "metrics", word: "metric_points" },
 ] as const;
 
-/** Collector self-metric names (0.159, Prometheus pull reader: counters end in `_total`). */
+/**
+ * Collector self-metric names at 0.159. Its own metrics go through an
+ * explicit Prometheus pull reader, which since 0.152 translates without
+ * type suffixes or units: counters carry no `_total`
+ * (opentelemetry-collector v0.152.0 changelog, "metric readers").
+ */
 export const COLLECTOR_SERIES = {
-  accepted: (word: string) => `otelcol_receiver_accepted_${word}_total`,
-  refused: (word: string) => `otelcol_receiver_refused_${word}_total`,
-  sent: (word: string) => `otelcol_exporter_sent_${word}_total`,
-  sendFailed: (word: string) => `otelcol_exporter_send_failed_${word}_total`,
-  enqueueFailed: (word: string) =>
-    `otelcol_exporter_enqueue_failed_${word}_total`,
+  accepted: (word: string) => `otelcol_receiver_accepted_${word}`,
+  refused: (word: string) => `otelcol_receiver_refused_${word}`,
+  sent: (word: string) => `otelcol_exporter_sent_${word}`,
+  sendFailed: (word: string) => `otelcol_exporter_send_failed_${word}`,
+  enqueueFailed: (word: string) => `otelcol_exporter_enqueue_failed_${word}`,
   queueSize: "otelcol_exporter_queue_size",
   queueCapacity: "otelcol_exporter_queue_capacity",
-  /** Unit suffix depends on the reader's settings: match both spellings. */
-  memoryRssPattern: "otelcol_process_memory_rss(_bytes)?",
+  memoryRss: "otelcol_process_memory_rss",
 } as const;
 
 /** The queries, per scope. */
@@ -79,9 +110,13 @@ export function queries(scope: QueryScope) {
       orZero(`sum(increase(${name(s.word)}{${col}}[${window}]))`)
     ).join(" + ");
 
+  const spanMetrics = scope.spanMetricsInCollector
+    ? COLLECTOR_SPAN_METRICS
+    : TEMPO_SPAN_METRICS;
   return {
     job,
     loadgenJob,
+    spanMetrics,
     routeVariable: `label_values(${requests}{${sel}}, route)`,
     requestRate: sumRate(requests, route, "route"),
     errorRate: sumRate(errors, route, "route"),
@@ -107,7 +142,7 @@ export function queries(scope: QueryScope) {
     ),
     loadgenP95: quantile(0.95, clientDuration, `job="${loadgenJob}"`, ""),
     spanMetricsRate:
-      `sum by (span_name) (rate(traces_spanmetrics_calls_total{service="${scope.serviceName}"}[$__rate_interval]))`,
+      `sum by (span_name) (rate(${spanMetrics.calls}{${spanMetrics.serviceLabel}="${scope.serviceName}"}[$__rate_interval]))`,
     serviceGraphRate:
       `sum by (client, server) (rate(traces_service_graph_request_total[$__rate_interval]))`,
     collector: {
@@ -119,8 +154,7 @@ export function queries(scope: QueryScope) {
         sumRate(COLLECTOR_SERIES.sendFailed(word), col, "exporter"),
       queueUse:
         `max by (exporter) (${COLLECTOR_SERIES.queueSize}{${col}}) / max by (exporter) (${COLLECTOR_SERIES.queueCapacity}{${col}})`,
-      memory:
-        `max by (instance) ({__name__=~"${COLLECTOR_SERIES.memoryRssPattern}", ${col}})`,
+      memory: `max by (instance) (${COLLECTOR_SERIES.memoryRss}{${col}})`,
       up: `up{job=~"${scope.collectorJob}.*"}`,
     },
     alerts: {

@@ -82,7 +82,7 @@ function service(c: Component, layout: ComposeLayout): Record<string, unknown> {
   if (c.podsAlias) out.networks = { default: { aliases: [c.podsAlias] } };
   out.user = `${c.user.uid}:${c.user.gid}`;
   out.read_only = c.readOnlyRootFilesystem;
-  out.tmpfs = ["/tmp"];
+  out.tmpfs = ["/tmp", ...c.scratchDirs];
   out.cap_drop = ["ALL"];
   out.security_opt = ["no-new-privileges:true"];
   const limits: Record<string, string> = {

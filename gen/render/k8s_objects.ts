@@ -5,7 +5,7 @@
  *
  * @module
  */
-import type { Component, EnvVar, HttpProbe } from "../model.ts";
+import type { Component, EnvVar, HttpProbe, TcpProbe } from "../model.ts";
 
 /** The label every object of a component carries and selectors match on. */
 export const NAME_LABEL = "app.kubernetes.io/name";
@@ -38,7 +38,15 @@ function httpGet(probe: HttpProbe): Record<string, unknown> {
   return { path: probe.path, port: probe.port };
 }
 
-function probes(c: Component): Record<string, unknown> {
+/** The probe's action: an HTTP GET, or only a TCP connect. */
+function action(probe: HttpProbe | TcpProbe): Record<string, unknown> {
+  return "tcpPort" in probe
+    ? { tcpSocket: { port: probe.tcpPort } }
+    : { httpGet: httpGet(probe) };
+}
+
+/** The container's startup, readiness and liveness probes. */
+export function probes(c: Component): Record<string, unknown> {
   const h = c.health;
   if (!h) return {};
   const timing = {
@@ -55,7 +63,7 @@ function probes(c: Component): Record<string, unknown> {
       failureThreshold: Math.max(1, Math.ceil(h.startSeconds / 2)),
     },
     readinessProbe: { httpGet: httpGet(h.ready), ...timing },
-    livenessProbe: { httpGet: httpGet(h.alive ?? h.ready), ...timing },
+    livenessProbe: { ...action(h.alive ?? h.ready), ...timing },
   };
 }
 
@@ -66,6 +74,14 @@ function resources(c: Component): Record<string, unknown> {
     requests: { ...c.resources.requests },
     limits,
   };
+}
+
+/**
+ * The replica count, left out where it is Kubernetes' default of one or an
+ * autoscaler owns it.
+ */
+export function replicas(c: Component): { replicas?: number } {
+  return c.autoscaled || c.replicas === 1 ? {} : { replicas: c.replicas };
 }
 
 /** The component's Deployment. */
@@ -86,8 +102,11 @@ export function deployment(c: Component): Record<string, unknown> {
       persistentVolumeClaim: { claimName: c.volume.name },
     });
   }
-  mounts.push({ name: "tmp", mountPath: "/tmp" });
-  volumes.push({ name: "tmp", emptyDir: {} });
+  for (const [i, path] of ["/tmp", ...c.scratchDirs].entries()) {
+    const name = i === 0 ? "tmp" : `scratch-${i}`;
+    mounts.push({ name, mountPath: path });
+    volumes.push({ name, emptyDir: {} });
+  }
 
   const container: Record<string, unknown> = {
     name: c.name,
@@ -121,10 +140,9 @@ export function deployment(c: Component): Record<string, unknown> {
       annotations: { "kubernetes.io/description": c.description },
     },
     spec: {
-      replicas: c.replicas,
+      ...replicas(c),
       selector: { matchLabels: labels(c) },
-      // A ReadWriteOnce volume cannot be shared by old and new pod.
-      strategy: c.volume ? { type: "Recreate" } : {
+      strategy: c.recreate ? { type: "Recreate" } : {
         type: "RollingUpdate",
         rollingUpdate: { maxUnavailable: 0, maxSurge: 1 },
       },
@@ -139,6 +157,8 @@ export function deployment(c: Component): Record<string, unknown> {
             runAsUser: c.user.uid,
             runAsGroup: c.user.gid,
             fsGroup: c.user.gid,
+            // Change a volume's ownership once, not on every start.
+            ...(c.volume ? { fsGroupChangePolicy: "OnRootMismatch" } : {}),
             seccompProfile: { type: "RuntimeDefault" },
           },
           containers: [container],

@@ -11,7 +11,7 @@
 import type { GrafanaCredentials } from "../config/types.ts";
 import { parseImage } from "../config/units.ts";
 import type { Component } from "../model.ts";
-import { secretName } from "./k8s_objects.ts";
+import { probes, replicas, secretName } from "./k8s_objects.ts";
 import type { Rendered } from "./rendered.ts";
 
 /** What an overlay renders from. */
@@ -63,6 +63,7 @@ function deploymentPatch(
   if (next.imagePullPolicy !== base.imagePullPolicy && next.imagePullPolicy) {
     container.imagePullPolicy = next.imagePullPolicy;
   }
+  if (!same(next.health, base.health)) Object.assign(container, probes(next));
   if (!same(next.resources, base.resources)) {
     container.resources = {
       requests: { ...next.resources.requests },
@@ -70,7 +71,15 @@ function deploymentPatch(
     };
   }
   const spec: Record<string, unknown> = {};
-  if (next.replicas !== base.replicas) spec.replicas = next.replicas;
+  const before = replicas(base).replicas;
+  const after = replicas(next).replicas;
+  // null deletes the field (strategic merge), handing it to the autoscaler.
+  if (before !== after) spec.replicas = after ?? null;
+  if (next.recreate !== base.recreate) {
+    spec.strategy = next.recreate
+      ? { type: "Recreate", rollingUpdate: null }
+      : { type: "RollingUpdate" };
+  }
   if (Object.keys(container).length > 1) {
     spec.template = { spec: { containers: [container] } };
   }

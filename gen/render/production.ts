@@ -23,6 +23,8 @@ export interface Scaled {
 export interface ProductionInput {
   readonly components: readonly Component[];
   readonly ingressClass: string;
+  /** The Ingress controller's namespace: the only outside source admitted. */
+  readonly ingressNamespace: string;
   /** Host per component name, served by the Ingress on its first port. */
   readonly ingress: readonly { component: string; host: IngressHost }[];
   readonly scaled: readonly Scaled[];
@@ -122,8 +124,14 @@ function networkPolicies(input: ProductionInput): Record<string, unknown>[] {
         ingress: ports.map((port) => {
           const from = c.clients.filter((cl) => cl.port === port).map((cl) =>
             cl.from === "outside"
-              // The Ingress controller lives in another namespace.
-              ? { namespaceSelector: {} }
+              // Only the Ingress controller, from its own namespace.
+              ? {
+                namespaceSelector: {
+                  matchLabels: {
+                    "kubernetes.io/metadata.name": input.ingressNamespace,
+                  },
+                },
+              }
               : { podSelector: { matchLabels: { [NAME_LABEL]: cl.from } } }
           );
           return { from, ports: [{ protocol: "TCP", port }] };

@@ -1,0 +1,170 @@
+/**
+ * The pure parts of the native backend build (stack/native/build.ts): cache
+ * directory choice, cache keys, the missing-Go message, and that the wrapper
+ * go.mod files agree with the pinned versions. Nothing is built here.
+ */
+import assert from "node:assert/strict";
+import * as path from "node:path";
+import {
+  BACKEND_VERSIONS,
+  BUILD_TARGETS,
+  cacheKey,
+  collectorBinaryName,
+  defaultCacheDir,
+  ensureBackends,
+  findOnPath,
+  goEnv,
+  goMissingMessage,
+  locateGo,
+  prometheusModuleVersion,
+  requiredVersion,
+  retargetManifest,
+} from "../stack/native/build.ts";
+import { parse as parseYaml } from "yaml";
+
+const BUILD_DIR = new URL("../stack/native/build/", import.meta.url);
+
+function envOf(vars: Record<string, string>) {
+  return (name: string) => vars[name];
+}
+
+Deno.test("cache dir: SPACE_APP_CACHE wins", () => {
+  const dir = defaultCacheDir(envOf({
+    SPACE_APP_CACHE: "/var/cache/sa",
+    XDG_CACHE_HOME: "/x",
+    HOME: "/h",
+  }));
+  assert.equal(dir, "/var/cache/sa");
+});
+
+Deno.test("cache dir: XDG_CACHE_HOME before HOME", () => {
+  const dir = defaultCacheDir(envOf({ XDG_CACHE_HOME: "/x", HOME: "/h" }));
+  assert.equal(dir, "/x/space-app/backends");
+});
+
+Deno.test("cache dir: HOME/.cache when XDG_CACHE_HOME is unset or empty", () => {
+  assert.equal(
+    defaultCacheDir(envOf({ HOME: "/h" })),
+    "/h/.cache/space-app/backends",
+  );
+  assert.equal(
+    defaultCacheDir(envOf({ HOME: "/h", XDG_CACHE_HOME: "" })),
+    "/h/.cache/space-app/backends",
+  );
+});
+
+Deno.test("cache dir: no variable at all is an error", () => {
+  assert.throws(() => defaultCacheDir(envOf({})), /SPACE_APP_CACHE/);
+});
+
+Deno.test("cache key: stable, short, and changes with go.mod", async () => {
+  const goMod = "module x\n\nrequire a v1.0.0\n";
+  const goSum = "a v1.0.0 h1:abc=\n";
+  const key = await cacheKey([["go.mod", goMod], ["go.sum", goSum]]);
+  assert.match(key, /^[0-9a-f]{12}$/);
+  assert.equal(
+    await cacheKey([["go.mod", goMod], ["go.sum", goSum]]),
+    key,
+  );
+  const bumped = goMod.replace("v1.0.0", "v1.0.1");
+  assert.notEqual(
+    await cacheKey([["go.mod", bumped], ["go.sum", goSum]]),
+    key,
+  );
+});
+
+Deno.test("cache key: changes with the collector manifest", async () => {
+  const manifest = "dist:\n  name: otelcol-space-app\n";
+  const a = await cacheKey([["manifest", manifest]]);
+  const b = await cacheKey([["manifest", manifest + "receivers: []\n"]]);
+  assert.notEqual(a, b);
+});
+
+Deno.test("cache key: parts are length-prefixed", async () => {
+  const a = await cacheKey([["go.mod", "ab"], ["go.sum", "c"]]);
+  const b = await cacheKey([["go.mod", "a"], ["go.sum", "bc"]]);
+  assert.notEqual(a, b);
+});
+
+Deno.test("missing go: one clear line", () => {
+  const msg = goMissingMessage();
+  assert.ok(!msg.includes("\n"));
+  assert.match(msg, /"go"/);
+  assert.match(msg, /PATH/);
+  assert.throws(() => locateGo("/nope:/also-nope", () => false), {
+    message: msg,
+  });
+  assert.throws(() => locateGo(undefined, () => false), { message: msg });
+});
+
+Deno.test("findOnPath: first match in PATH order, empty entries skipped", () => {
+  const present = new Set(["/b/go", "/c/go"]);
+  const found = findOnPath("go", ":/a:/b:/c", (p) => present.has(p));
+  assert.equal(found, path.join("/b", "go"));
+});
+
+Deno.test("ensureBackends: otelcol without a manifest is refused early", async () => {
+  await assert.rejects(
+    ensureBackends({ only: ["otelcol"], cacheDir: "/nonexistent" }),
+    /collectorManifest/,
+  );
+});
+
+Deno.test("go commands run with the local toolchain and without cgo", () => {
+  assert.deepEqual(goEnv(), { GOTOOLCHAIN: "local", CGO_ENABLED: "0" });
+  assert.equal(goEnv({ GOBIN: "/o" }).GOBIN, "/o");
+});
+
+Deno.test("prometheus: release 3.14.0 is module v0.314.0", () => {
+  assert.equal(prometheusModuleVersion("3.14.0"), "0.314.0");
+  assert.equal(prometheusModuleVersion("3.5.2"), "0.305.2");
+});
+
+Deno.test("wrapper go.mod files match BACKEND_VERSIONS", async () => {
+  const prom = await Deno.readTextFile(
+    new URL("prometheus/go.mod", BUILD_DIR),
+  );
+  assert.equal(
+    requiredVersion(prom, "github.com/prometheus/prometheus"),
+    prometheusModuleVersion(BACKEND_VERSIONS.prometheus),
+  );
+  const cc = await Deno.readTextFile(new URL("composecheck/go.mod", BUILD_DIR));
+  assert.match(
+    requiredVersion(cc, "github.com/compose-spec/compose-go/v2"),
+    /^2\.\d+\.\d+$/,
+  );
+});
+
+Deno.test("requiredVersion: single-line and block requires", () => {
+  const goMod = [
+    "module m",
+    "require a.example/x v1.2.3",
+    "require (",
+    "\tb.example/y v0.4.0 // indirect",
+    ")",
+  ].join("\n");
+  assert.equal(requiredVersion(goMod, "a.example/x"), "1.2.3");
+  assert.equal(requiredVersion(goMod, "b.example/y"), "0.4.0");
+  assert.throws(() => requiredVersion(goMod, "a.example"), /does not require/);
+});
+
+Deno.test("collector manifest: binary name and retargeted output path", () => {
+  const manifest =
+    "dist:\n  name: otelcol-space-app\n  output_path: ./_build\n" +
+    "receivers:\n  - gomod: go.opentelemetry.io/collector/receiver/otlpreceiver v0.159.0\n";
+  assert.equal(collectorBinaryName(manifest), "otelcol-space-app");
+  assert.equal(collectorBinaryName("receivers: []\n"), "otelcorecol");
+  const doc = parseYaml(retargetManifest(manifest, "/tmp/out", "/usr/bin/go"));
+  assert.equal(doc.dist.output_path, "/tmp/out");
+  assert.equal(doc.dist.go, "/usr/bin/go");
+  assert.equal(doc.dist.name, "otelcol-space-app");
+  assert.equal(doc.receivers.length, 1);
+});
+
+Deno.test("build targets exclude tempo and loki", () => {
+  assert.deepEqual([...BUILD_TARGETS].sort(), [
+    "compose-check",
+    "otelcol",
+    "prometheus",
+  ]);
+});
