@@ -15,7 +15,6 @@ import type {
 import { parseBytes, parseDuration } from "./config/units.ts";
 import type { Component, ConfigDir } from "./model.ts";
 import { httpCheckCommand, IMAGE_FACTS } from "./configs/images.ts";
-import { spanMetricsInCollector } from "./configs/collector.ts";
 import { COLLECTOR_PODS, NAMES } from "./names.ts";
 import { IMAGE_DATA_DIRS } from "./placement.ts";
 

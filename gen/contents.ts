@@ -26,7 +26,6 @@ import { dashboards } from "./grafana/dashboards.ts";
 import { queries } from "./grafana/queries.ts";
 import { escapeProvisioning } from "./grafana/uids.ts";
 import { generatedHeader } from "./header.ts";
-import { NAMES } from "./names.ts";
 import { yamlText } from "./serialize.ts";
 
 /** The Grafana folder holding the stack's dashboards. */
