@@ -21,7 +21,7 @@ export interface ImageFacts {
 
 /** Facts per image of the stack. */
 export const IMAGE_FACTS = {
-  /** Our Dockerfile: distroless cc-debian12:nonroot (uid/gid 65532), the binary checks itself. */
+  /** Our Dockerfile: distroless cc-debian13:nonroot (uid/gid 65532), the binary checks itself. */
   app: { user: { uid: 65532, gid: 65532 } },
   /**
    * otel/opentelemetry-collector-contrib: `FROM scratch`, `USER 10001`
@@ -44,7 +44,8 @@ export const IMAGE_FACTS = {
   tempo: { user: { uid: 10001, gid: 10001 }, dataPath: "/var/tempo" },
   /**
    * grafana/loki: distroless static, `USER 10001`, `/loki` owned by it
-   * (grafana/loki cmd/loki/Dockerfile); no shell or wget since 3.5.8.
+   * (grafana/loki cmd/loki/Dockerfile); no shell or wget since 3.6.0, but
+   * `loki -health` checks /ready.
    */
   loki: { user: { uid: 10001, gid: 10001 }, dataPath: "/loki" },
   /**
