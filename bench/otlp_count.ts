@@ -16,7 +16,7 @@
  *
  * @module
  */
-import { fields, messages, WireType } from "./protobuf.ts";
+import { fields, messages, WireType } from "../lib/protobuf.ts";
 
 /** The three OTLP signals, as in the `/v1/<signal>` path. */
 export type OtlpSignal = "traces" | "logs" | "metrics";

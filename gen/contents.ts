@@ -48,6 +48,40 @@ export function queryScope(config: StackConfig) {
   });
 }
 
+/** Grafana's provisioning documents as data, before serialization. */
+export function grafanaProvisioning(
+  config: StackConfig,
+  placement: Placement = CONTAINERS,
+) {
+  const c = config.components;
+  const q = queryScope(config);
+  const url = (name: ComponentName, port: number) =>
+    `http://${placement.host(name)}:${port}`;
+  return {
+    datasources: datasources({
+      prometheus: url("prometheus", c.prometheus.port),
+      tempo: url("tempo", c.tempo.port),
+      loki: url("loki", c.loki.port),
+    }, q.spanMetrics),
+    dashboardProvider: dashboardProvider({
+      path: MOUNTS.grafanaDashboards,
+      folder: GRAFANA_FOLDER,
+    }),
+    alerting: alertRules(q, {
+      folder: ALERTS_FOLDER,
+      evaluateEvery: c.grafana.alerts.evaluateEvery,
+      errorRatePercent: c.grafana.alerts.errorRatePercent,
+      p95LatencyMs: c.grafana.alerts.p95LatencyMs,
+      noTelemetryFor: c.grafana.alerts.noTelemetryFor,
+      notify: c.grafana.notify,
+    }),
+    dashboards: dashboards(q, {
+      serviceName: c.app.serviceName,
+      slowTraceMs: c.grafana.alerts.p95LatencyMs,
+    }),
+  };
+}
+
 /** The serialized config files of every component. */
 export function configContents(
   config: StackConfig,
@@ -56,40 +90,22 @@ export function configContents(
 ): ConfigContents {
   const header = generatedHeader(source);
   const yaml = (text: string) => `${header}\n${text}`;
-  const c = config.components;
-  const q = queryScope(config);
-  const url = (name: ComponentName, port: number) =>
-    `http://${placement.host(name)}:${port}`;
+  const g = grafanaProvisioning(config, placement);
   return {
     collector: yaml(collectorConfig(config, placement)),
     prometheus: yaml(prometheusConfig(config, placement)),
     tempo: yaml(tempoConfig(config, placement)),
     loki: yaml(lokiConfig(config, placement)),
     grafana: {
-      datasources: yaml(escapeProvisioning(yamlText([datasources({
-        prometheus: url("prometheus", c.prometheus.port),
-        tempo: url("tempo", c.tempo.port),
-        loki: url("loki", c.loki.port),
-      }, q.spanMetrics)]))),
-      dashboardProvider: yaml(escapeProvisioning(yamlText([dashboardProvider({
-        path: MOUNTS.grafanaDashboards,
-        folder: GRAFANA_FOLDER,
-      })]))),
+      datasources: yaml(escapeProvisioning(yamlText([g.datasources]))),
+      dashboardProvider: yaml(
+        escapeProvisioning(yamlText([g.dashboardProvider])),
+      ),
       // Not escaped: Grafana reads rule models raw (a `$$` would reach
       // Prometheus as is); a test keeps `$` out of this file altogether.
-      alerting: yaml(yamlText([alertRules(q, {
-        folder: ALERTS_FOLDER,
-        evaluateEvery: c.grafana.alerts.evaluateEvery,
-        errorRatePercent: c.grafana.alerts.errorRatePercent,
-        p95LatencyMs: c.grafana.alerts.p95LatencyMs,
-        noTelemetryFor: c.grafana.alerts.noTelemetryFor,
-        notify: c.grafana.notify,
-      })])),
+      alerting: yaml(yamlText([g.alerting])),
       // JSON has no comments and dashboards are not env-expanded: as is.
-      dashboards: dashboards(q, {
-        serviceName: c.app.serviceName,
-        slowTraceMs: c.grafana.alerts.p95LatencyMs,
-      }).map((d) => ({
+      dashboards: g.dashboards.map((d) => ({
         name: d.fileName,
         content: `${JSON.stringify(d.dashboard, null, 2)}\n`,
       })),

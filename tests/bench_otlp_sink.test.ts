@@ -29,7 +29,7 @@ import {
   ProtobufError,
   readVarint,
   writeVarint,
-} from "../bench/protobuf.ts";
+} from "../lib/protobuf.ts";
 
 const enc = new TextEncoder();
 

@@ -10,6 +10,7 @@ import { parse } from "yaml";
 import { DEFAULT_CONFIG } from "../gen/config/defaults.ts";
 import { generate } from "../gen/generate.ts";
 import { parseDuration } from "../gen/config/units.ts";
+import { expressions } from "../gen/grafana/expressions.ts";
 import { seriesInPromQL } from "../gen/grafana/promql.ts";
 import { COLLECTOR_SIGNALS } from "../gen/grafana/queries.ts";
 import {
@@ -71,50 +72,12 @@ const KNOWN = new Set<string>([
 ]);
 
 /** Every PromQL expression in dashboards, alerts and datasource correlations. */
-function promExpressions(): { where: string; expr: string }[] {
-  const out: { where: string; expr: string }[] = [];
-  for (const d of dashboards) {
-    for (const panel of d.json.panels as Obj[]) {
-      for (const t of (panel.targets as Obj[] | undefined) ?? []) {
-        if ((t.datasource as Obj).uid === "prometheus") {
-          out.push({
-            where: `${d.path} "${panel.title}"`,
-            expr: String(t.expr),
-          });
-        }
-      }
-    }
-    for (const v of ((d.json.templating as Obj).list as Obj[])) {
-      // label_values(<selector>, <label>): the selector is PromQL.
-      const selector = /^label_values\((.*),\s*\w+\)$/.exec(
-        String(v.definition),
-      );
-      assert.ok(
-        selector,
-        `${d.path} variable ${v.name} is a label_values query`,
-      );
-      out.push({ where: `${d.path} variable ${v.name}`, expr: selector[1] });
-    }
-  }
-  for (const group of alerting.groups as Obj[]) {
-    for (const rule of group.rules as Obj[]) {
-      for (const item of rule.data as Obj[]) {
-        const model = item.model as Obj;
-        if (model.expr) {
-          out.push({ where: `alert ${rule.title}`, expr: String(model.expr) });
-        }
-      }
-    }
-  }
-  const tempo = (datasources.datasources as Obj[]).find((d) =>
-    d.uid === "tempo"
-  )!;
-  for (
-    const q of ((tempo.jsonData as Obj).tracesToMetrics as Obj).queries as Obj[]
-  ) {
-    out.push({ where: `tracesToMetrics ${q.name}`, expr: String(q.query) });
-  }
-  return out;
+function promExpressions() {
+  return expressions({
+    datasources,
+    alerting,
+    dashboards: dashboards.map((d) => ({ dashboard: d.json })),
+  }).filter((e) => e.language === "promql");
 }
 
 Deno.test("the PromQL parser finds names, skips functions, labels and keywords", () => {
