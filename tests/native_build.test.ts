@@ -16,6 +16,7 @@ import {
   goEnv,
   goMissingMessage,
   locateGo,
+  newSumLines,
   prometheusModuleVersion,
   requiredVersion,
   retargetManifest,
@@ -167,4 +168,20 @@ Deno.test("build targets exclude tempo and loki", () => {
     "otelcol",
     "prometheus",
   ]);
+});
+
+Deno.test("collector checksums: counts lines the seed lacks", () => {
+  const known = "a v1 h1:x=\na v1/go.mod h1:y=\n";
+  assert.equal(newSumLines(known, known), 0);
+  assert.equal(newSumLines(known, known + "b v2 h1:z=\n\n"), 1);
+});
+
+Deno.test("collector checksums are seeded with servicegraphconnector", async () => {
+  const sums = await Deno.readTextFile(new URL("otelcol/go.sum", BUILD_DIR));
+  assert.match(
+    sums,
+    new RegExp(
+      `connector/servicegraphconnector v${BACKEND_VERSIONS.collector} h1:`,
+    ),
+  );
 });

@@ -17,6 +17,8 @@ export interface Expression {
   readonly expr: string;
   /** From an alert rule: evaluated instantly, may rightly return nothing. */
   readonly alert?: boolean;
+  /** A dashboard variable's query: `$name` takes the values of `label`. */
+  readonly variable?: { readonly name: string; readonly label: string };
 }
 
 type Obj = Record<string, unknown>;
@@ -53,7 +55,7 @@ export function expressions(p: Provisioning): Expression[] {
     }
     for (const v of ((dashboard.templating as Obj).list as Obj[])) {
       // label_values(<selector>, <label>): the selector is PromQL.
-      const selector = /^label_values\((.*),\s*\w+\)$/.exec(
+      const selector = /^label_values\((.*),\s*(\w+)\)$/.exec(
         String(v.definition),
       );
       if (!selector) throw new Error(`${title}: variable ${v.name}`);
@@ -61,6 +63,7 @@ export function expressions(p: Provisioning): Expression[] {
         where: `${title} / variable ${v.name}`,
         language: "promql",
         expr: selector[1],
+        variable: { name: String(v.name), label: selector[2] },
       });
     }
   }

@@ -88,6 +88,12 @@ function goBuild(ldflags = "-s -w"): string[] {
 const STALE_TMP_MS = 24 * 60 * 60 * 1000;
 
 const WRAPPERS = fileURLToPath(new URL("./build/", import.meta.url));
+/**
+ * Checksums for the collector's modules, seeded into the builder's output:
+ * they pin the build, and cover modules whose checksum-database entry the
+ * module proxy here does not serve (servicegraphconnector v0.159.0).
+ */
+const COLLECTOR_SUMS = path.join(WRAPPERS, "otelcol", "go.sum");
 
 /**
  * The cache directory: `$SPACE_APP_CACHE` if set, else
@@ -292,8 +298,8 @@ export async function ensureComposeCheck(
 
 /**
  * The collector built by the Collector Builder from `manifestPath`; the
- * cache key hashes the manifest content. The generated sources (with their
- * go.mod and go.sum) stay beside the binary.
+ * cache key hashes the manifest content and the known checksums. The
+ * generated sources (with their go.mod and go.sum) stay beside the binary.
  */
 export async function ensureCollector(
   manifestPath: string,
@@ -302,9 +308,11 @@ export async function ensureCollector(
   const version = BACKEND_VERSIONS.collector;
   const manifest = await Deno.readTextFile(manifestPath);
   const binary = collectorBinaryName(manifest);
+  const knownSums = await Deno.readTextFile(COLLECTOR_SUMS);
   const key = await cacheKey([
     ["builder", `${BUILDER_MODULE}@v${version}`],
     ["manifest", manifest],
+    ["go.sum", knownSums],
   ]);
   const dir = await ensureBuilt(`otelcol-${version}-${key}`, [binary], opts, {
     label: `otelcol ${version}`,
@@ -312,13 +320,33 @@ export async function ensureCollector(
       const builder = await ensureBuilder(go, opts);
       const retargeted = path.join(out, "manifest.yaml");
       await Deno.writeTextFile(retargeted, retargetManifest(manifest, out, go));
-      await run([builder, "--config", retargeted], {
-        cwd: out,
-        echo: true,
-      }, log);
+      // The builder writes go.mod but keeps a go.sum it finds, so these
+      // checksums are used instead of asking the checksum database.
+      await Deno.writeTextFile(path.join(out, "go.sum"), knownSums);
+      await run(
+        [builder, "--config", retargeted],
+        { cwd: out, echo: true },
+        log,
+      );
+      const added = newSumLines(
+        knownSums,
+        await Deno.readTextFile(path.join(out, "go.sum")),
+      );
+      if (added > 0) {
+        log(
+          `  ${added} checksums are not in ${COLLECTOR_SUMS}; copy ${out}/go.sum there to pin them`,
+        );
+      }
     },
   });
   return path.join(dir, binary);
+}
+
+/** How many lines of `produced` are missing from `known` (go.sum text). */
+export function newSumLines(known: string, produced: string): number {
+  const have = new Set(known.split("\n").map((l) => l.trim()));
+  return produced.split("\n").filter((l) => l.trim() && !have.has(l.trim()))
+    .length;
 }
 
 /** The Collector Builder itself, `go install`ed into the cache. */
@@ -398,9 +426,13 @@ async function ensureBuilt(
   go?: string,
 ): Promise<string> {
   const log = opts.log ?? writeStderr;
-  const cache = opts.cacheDir ?? defaultCacheDir((k) => Deno.env.get(k));
+  const cache = path.resolve(
+    opts.cacheDir ?? defaultCacheDir((k) => Deno.env.get(k)),
+  );
   const final = path.join(cache, dirName);
-  if (binaries.every((b) => isExecutable(path.join(final, b)))) {
+  const complete = () =>
+    binaries.every((b) => isExecutable(path.join(final, b)));
+  if (complete()) {
     log(`${step.label}: cached, nothing to build (${final})`);
     return final;
   }
@@ -421,8 +453,13 @@ async function ensureBuilt(
       }
     }
     await Deno.chmod(tmp, 0o755);
-    await Deno.remove(final, { recursive: true }).catch(() => {});
-    await Deno.rename(tmp, final);
+    if (complete()) {
+      // Another process finished the same build meanwhile: keep its result.
+      await Deno.remove(tmp, { recursive: true });
+    } else {
+      await Deno.remove(final, { recursive: true }).catch(() => {});
+      await Deno.rename(tmp, final);
+    }
   } catch (err) {
     await Deno.remove(tmp, { recursive: true }).catch(() => {});
     throw err;
