@@ -16,7 +16,7 @@ import { parseBytes, parseDuration } from "./config/units.ts";
 import type { Component, ConfigDir } from "./model.ts";
 import { httpCheckCommand, IMAGE_FACTS } from "./configs/images.ts";
 import { COLLECTOR_PODS, NAMES } from "./names.ts";
-import { IMAGE_DATA_DIRS } from "./placement.ts";
+import { CONTAINERS, IMAGE_DATA_DIRS, type Placement } from "./placement.ts";
 
 export { NAMES };
 
@@ -167,13 +167,15 @@ export function buildComponents(
   target: BuildTarget,
   contents: ConfigContents,
   args: BackendArgs,
+  placement: Placement = CONTAINERS,
 ): Component[] {
   const c = config.components;
   const prod = target === "production" ? config.overlays.production : undefined;
   const sampling = c.collector.tailSampling.enabled;
   const environment = environmentOf(config, target);
-  const otlpEndpoint =
-    `http://${NAMES.collector}:${c.collector.ports.otlpHttp}`;
+  const otlpEndpoint = `http://${
+    placement.host("collector")
+  }:${c.collector.ports.otlpHttp}`;
   const metricIntervalMs = parseDuration(c.prometheus.scrapeInterval)!;
   const pullPolicy = target === "local"
     ? config.overlays.local.imagePullPolicy
@@ -242,7 +244,7 @@ export function buildComponents(
     args: [
       "loadgen",
       "--target",
-      `http://${NAMES.app}:${c.app.port}`,
+      `http://${placement.host("app")}:${c.app.port}`,
       "--rate",
       String(c.loadgen.rate),
       "--concurrency",

@@ -19,7 +19,11 @@ import { renderCompose } from "./render/compose.ts";
 import { renderBase } from "./render/kustomize_base.ts";
 import { renderOverlay } from "./render/overlay.ts";
 import { renderProductionExtras } from "./render/production.ts";
-import { serialize } from "./serialize.ts";
+import { serialize, withHeader } from "./serialize.ts";
+import { collectorData } from "./configs/collector.ts";
+import { builderManifest } from "./configs/collector_builder.ts";
+import { commentedYaml } from "./configs/commented.ts";
+import { CONTAINERS } from "./placement.ts";
 
 /** Paths of the generated tree, relative to `deploy/`. */
 export const PATHS = {
@@ -27,6 +31,7 @@ export const PATHS = {
   base: "k8s/base",
   local: "k8s/overlays/local",
   production: "k8s/overlays/production",
+  collectorBuilder: "collector-builder",
 } as const;
 
 /** Every file of the deploy tree for a config; throws on an invalid config. */
@@ -120,5 +125,15 @@ export function generate(config: StackConfig, source: string): GeneratedFile[] {
       }),
     ),
   );
+  files.push({
+    path: `${PATHS.collectorBuilder}/manifest.yaml`,
+    content: withHeader(
+      source,
+      commentedYaml(builderManifest([collectorData(config, CONTAINERS)]), {
+        dist:
+          "A collector with only the components the generated config uses, for\nthe OpenTelemetry Collector Builder (go.opentelemetry.io/collector/cmd/builder\nv0.159.0): builder --config manifest.yaml",
+      }),
+    ),
+  });
   return files.sort((a, b) => a.path < b.path ? -1 : a.path > b.path ? 1 : 0);
 }

@@ -85,6 +85,7 @@ export function renderNative(
     "compose",
     configContents(native, source, placement),
     backendArgs(native, placement),
+    placement,
   );
   return { config: native, placement, components };
 }

@@ -1,95 +1,131 @@
 /**
- * The whole-stack test: `deno task test:stack` (Docker Compose) and
- * `deno task test:k8s` (the local Kustomize overlay). Brings the generated
- * stack up, waits for readiness, exercises space-app, queries Tempo,
- * Prometheus, Loki and Grafana through their own APIs, and tears it down.
- * Where no engine or cluster answers it says why and exits 0 (1 with
- * `--require`). Not part of `deno task test`.
+ * The whole-stack test: `deno task test:native` (the collector and
+ * Prometheus built from their Go modules, run as processes), `deno task
+ * test:stack` (Docker Compose) and `deno task test:k8s` (the local
+ * Kustomize overlay). One line per check (`ok`, `FAIL`, `skip`), then
+ * `N passed, N failed, N skipped`; exit 1 on any failure, 2 on a bad
+ * command line.
  *
  * @module
  */
-import { fileURLToPath } from "node:url";
+import { parseArgs } from "node:util";
+import { DEFAULT_CONFIG } from "../gen/config/defaults.ts";
+import { mergeConfig } from "../gen/config/merge.ts";
+import type { StackConfig } from "../gen/config/types.ts";
 import { printErr, printOut } from "../lib/output.ts";
-import { denoRunner } from "./commands.ts";
-import { runCompose } from "./compose.ts";
-import type { StackDeps } from "./flow.ts";
-import { FlagError, parseFlags, type StackOptions, USAGE } from "./flags.ts";
-import { runK8s } from "./k8s.ts";
-import { realClock } from "./poll.ts";
+import { runCompose, runK8s } from "./containers.ts";
+import { runNative, type Variant } from "./native.ts";
+import { Report } from "./report.ts";
 
-/** The repository root. */
-export const ROOT = fileURLToPath(new URL("../", import.meta.url));
+/** Usage text. */
+export const USAGE =
+  `usage: deno run -A stack/main.ts <native|compose|k8s> [options]
 
-/** Runs the chosen mode; resolves with the exit code. */
-export function runStack(
-  options: StackOptions,
-  deps: StackDeps,
-): Promise<number> {
-  return options.mode === "compose"
-    ? runCompose(options, deps)
-    : runK8s(options, deps);
+  native    the collector and Prometheus built from their Go modules (Go 1.26+),
+            Tempo and Loki stand-ins, space-app and loadgen, as processes
+  compose   the generated Compose file on a Docker engine
+  k8s       the local Kustomize overlay on the current kubeconfig context
+
+options:
+  --require       a missing toolchain, engine or cluster is a failure, not a skip
+  --keep          leave the stack running and print where to reach it
+  --timeout S     seconds backend checks keep retrying after the exercise (default 120)
+  --variant NAME  native only: default or tail-sampling (default: both)
+  -h, --help      this text`;
+
+/** The config variants the native run checks, by name. */
+export function variants(base: StackConfig = DEFAULT_CONFIG): Variant[] {
+  const tail = mergeConfig(base, {
+    components: { collector: { tailSampling: { enabled: true } } },
+    overlays: { production: { collector: { minReplicas: 1, maxReplicas: 1 } } },
+  });
+  if (tail.problems.length > 0) throw new Error(tail.problems.join("; "));
+  return [
+    { name: "default", config: base },
+    { name: "tail-sampling", config: tail.config },
+  ];
 }
 
-/** The real effects, each replaceable by `overrides` (tests). */
-export function defaultDeps(overrides: Partial<StackDeps> = {}): StackDeps {
-  return {
-    runner: denoRunner,
-    fetch: globalThis.fetch,
-    clock: realClock,
-    wallNow: Date.now,
-    print: printOut,
-    root: ROOT,
-    env: (name) => Deno.env.get(name),
-    ...overrides,
-  };
-}
-
-/**
- * Parses `args` and runs; resolves with the exit code (2 for a bad command
- * line, whose one-line message goes to `printError`).
- */
-export async function main(
-  args: readonly string[],
-  overrides: Partial<StackDeps> = {},
-  printError: (line: string) => void = printErr,
-): Promise<number> {
-  let options: StackOptions;
-  try {
-    const parsed = parseFlags(args);
-    if (parsed.help) {
-      (overrides.print ?? printOut)(USAGE);
-      return 0;
-    }
-    options = parsed.options;
-  } catch (error) {
-    if (error instanceof FlagError) {
-      printError(error.message);
-      return 2;
-    }
-    throw error;
+/** Parses the command line; throws a one-line error on a bad one. */
+export function parseCommand(args: readonly string[]) {
+  const { values, positionals } = parseArgs({
+    args: [...args],
+    allowPositionals: true,
+    options: {
+      require: { type: "boolean", default: false },
+      keep: { type: "boolean", default: false },
+      timeout: { type: "string", default: "120" },
+      variant: { type: "string" },
+      help: { type: "boolean", short: "h", default: false },
+    },
+  });
+  if (values.help) return { help: true as const };
+  const [mode, ...rest] = positionals;
+  if (!["native", "compose", "k8s"].includes(mode ?? "") || rest.length > 0) {
+    throw new Error(
+      `stack: mode ${
+        JSON.stringify(positionals.join(" "))
+      } is invalid: expected one of native, compose, k8s`,
+    );
   }
-  return await runStack(options, defaultDeps(overrides));
-}
-
-/** Tears the stack down on Ctrl-C or SIGTERM, then exits 130. */
-function interruptible(): Partial<StackDeps> {
-  let cleanup: (() => Promise<void>) | undefined;
-  let interrupted = false;
-  const onSignal = async () => {
-    if (interrupted) Deno.exit(130); // a second signal: leave at once
-    interrupted = true;
-    printErr("interrupted; tearing the stack down (again to leave at once)");
-    try {
-      await cleanup?.();
-    } finally {
-      Deno.exit(130);
-    }
+  const timeoutS = Number(values.timeout);
+  if (!Number.isInteger(timeoutS) || timeoutS < 1 || timeoutS > 3600) {
+    throw new Error(
+      `stack: --timeout ${
+        JSON.stringify(values.timeout)
+      } is invalid: expected whole seconds from 1 to 3600`,
+    );
+  }
+  const names = variants().map((v) => v.name);
+  if (values.variant !== undefined && !names.includes(values.variant)) {
+    throw new Error(
+      `stack: --variant ${
+        JSON.stringify(values.variant)
+      } is invalid: expected one of ${names.join(", ")}`,
+    );
+  }
+  return {
+    help: false as const,
+    mode: mode as "native" | "compose" | "k8s",
+    require: values.require,
+    keep: values.keep,
+    timeoutS,
+    variant: values.variant,
   };
-  Deno.addSignalListener("SIGINT", onSignal);
-  Deno.addSignalListener("SIGTERM", onSignal);
-  return { onInterrupt: (fn) => (cleanup = fn) };
 }
 
-if (import.meta.main) {
-  Deno.exit(await main(Deno.args, interruptible()));
+/** Runs the command line; resolves with the exit code. */
+export async function main(args: readonly string[]): Promise<number> {
+  let command;
+  try {
+    command = parseCommand(args);
+  } catch (error) {
+    printErr((error as Error).message);
+    return 2;
+  }
+  if (command.help) {
+    printOut(USAGE);
+    return 0;
+  }
+  const report = new Report(printOut);
+  const common = {
+    report,
+    timeoutS: command.timeoutS,
+    keep: command.keep,
+    require: command.require,
+    log: printErr,
+  };
+  if (command.mode === "native") {
+    const chosen = variants().filter((v) =>
+      !command.variant || v.name === command.variant
+    );
+    await runNative(chosen, common);
+  } else if (command.mode === "compose") {
+    await runCompose(DEFAULT_CONFIG, common);
+  } else {
+    await runK8s(DEFAULT_CONFIG, common);
+  }
+  return report.finish();
 }
+
+if (import.meta.main) Deno.exit(await main(Deno.args));

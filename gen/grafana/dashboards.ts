@@ -72,23 +72,27 @@ function red(q: Queries, title: string): Record<string, unknown> {
     ]),
     timeseries(
       5,
-      "Latency p50 / p95 / p99 (exemplars link to traces)",
+      "Latency p50 / p95 / p99",
       { x: 0, y: 9, w: 12, h: 9 },
       "ms",
       [
-        // Exemplars belong to the series, not the quantile: fetch them once.
-        prom("A", q.durationQuantile(0.5), "p50 {{route}}", true),
+        prom("A", q.durationQuantile(0.5), "p50 {{route}}"),
         prom("B", q.durationQuantile(0.95), "p95 {{route}}"),
         prom("C", q.durationQuantile(0.99), "p99 {{route}}"),
       ],
-      "From app_request_duration_ms; the diamonds are exemplars, each a trace.",
+      "From app_request_duration_ms, per route.",
     ),
     timeseries(
       6,
-      "http.server.request.duration p95 by http.route",
+      "p95 by http.route; server spans with exemplars",
       { x: 12, y: 9, w: 12, h: 9 },
       "s",
-      [prom("A", q.serverDurationQuantile(0.95), "{{http_route}}", true)],
+      [
+        prom("A", q.serverDurationQuantile(0.95), "{{http_route}}"),
+        // The SDK records no exemplars; span metrics carry a trace id each.
+        prom("B", q.spanLatencyQuantile(0.95), "server spans p95", true),
+      ],
+      "http.server.request.duration by route, and the span metrics of server spans: each diamond is an exemplar that opens its trace.",
     ),
     row(7, "Traffic detail", 18),
     timeseries(

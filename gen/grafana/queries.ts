@@ -141,6 +141,14 @@ export function queries(scope: QueryScope) {
       "route, outcome",
     ),
     loadgenP95: quantile(0.95, clientDuration, `job="${loadgenJob}"`, ""),
+    /** Server spans' latency from span metrics, which carry exemplars. */
+    spanLatencyQuantile: (q: number) =>
+      quantile(
+        q,
+        spanMetrics.latency,
+        `${spanMetrics.serviceLabel}="${scope.serviceName}", span_kind="SPAN_KIND_SERVER"`,
+        "",
+      ),
     spanMetricsRate:
       `sum by (span_name) (rate(${spanMetrics.calls}{${spanMetrics.serviceLabel}="${scope.serviceName}"}[$__rate_interval]))`,
     serviceGraphRate:
@@ -150,8 +158,11 @@ export function queries(scope: QueryScope) {
       refused: (word: string) => sumRate(COLLECTOR_SERIES.refused(word), col),
       sent: (word: string) =>
         sumRate(COLLECTOR_SERIES.sent(word), col, "exporter"),
+      // The failure counter appears with the first failure: 0 until then.
       sendFailed: (word: string) =>
-        sumRate(COLLECTOR_SERIES.sendFailed(word), col, "exporter"),
+        `${
+          sumRate(COLLECTOR_SERIES.sendFailed(word), col, "exporter")
+        } or 0 * ${sumRate(COLLECTOR_SERIES.sent(word), col, "exporter")}`,
       queueUse:
         `max by (exporter) (${COLLECTOR_SERIES.queueSize}{${col}}) / max by (exporter) (${COLLECTOR_SERIES.queueCapacity}{${col}})`,
       memory: `max by (instance) (${COLLECTOR_SERIES.memoryRss}{${col}})`,

@@ -1,0 +1,130 @@
+/**
+ * Running other programs: to completion with their output captured, or in
+ * the background with their output kept line by line, stopped with SIGTERM
+ * and, past a grace period, SIGKILL.
+ *
+ * @module
+ */
+
+/** What a finished command printed. */
+export interface Finished {
+  /** Exit code; 127 when the program is not installed. */
+  readonly code: number;
+  readonly stdout: string;
+  readonly stderr: string;
+}
+
+/** Options of a child process. */
+export interface ProcessOptions {
+  readonly cwd?: string;
+  /** The whole environment when `clearEnv`, else added to ours. */
+  readonly env?: Record<string, string>;
+  readonly clearEnv?: boolean;
+}
+
+const decoder = new TextDecoder();
+
+/** Runs `argv` to completion; a missing program is exit code 127. */
+export async function run(
+  argv: readonly string[],
+  options: ProcessOptions = {},
+): Promise<Finished> {
+  const [program, ...args] = argv;
+  try {
+    const out = await new Deno.Command(program, {
+      args,
+      cwd: options.cwd,
+      env: options.env,
+      clearEnv: options.clearEnv,
+      stdin: "null",
+      stdout: "piped",
+      stderr: "piped",
+    }).output();
+    return {
+      code: out.code,
+      stdout: decoder.decode(out.stdout),
+      stderr: decoder.decode(out.stderr),
+    };
+  } catch (error) {
+    if (!(error instanceof Deno.errors.NotFound)) throw error;
+    return { code: 127, stdout: "", stderr: `${program}: not installed` };
+  }
+}
+
+/** A program running in the background. */
+export interface Background {
+  readonly name: string;
+  readonly pid: number;
+  /** Every line it printed so far (stdout and stderr interleaved). */
+  readonly lines: readonly string[];
+  /** Resolves with the exit code once it ended and its output is read. */
+  readonly exited: Promise<number>;
+  /** SIGTERM, then SIGKILL after `graceMs`; resolves with the exit code. */
+  stop(graceMs?: number): Promise<number>;
+}
+
+async function collect(
+  stream: ReadableStream<Uint8Array>,
+  onLine: (line: string) => void,
+): Promise<void> {
+  let buffered = "";
+  for await (const chunk of stream) {
+    buffered += decoder.decode(chunk, { stream: true });
+    let nl: number;
+    while ((nl = buffered.indexOf("\n")) >= 0) {
+      onLine(buffered.slice(0, nl));
+      buffered = buffered.slice(nl + 1);
+    }
+  }
+  if (buffered) onLine(buffered);
+}
+
+/** Starts `argv` in the background, keeping its output. */
+export function start(
+  name: string,
+  argv: readonly string[],
+  options: ProcessOptions = {},
+): Background {
+  const [program, ...args] = argv;
+  const child = new Deno.Command(program, {
+    args,
+    cwd: options.cwd,
+    env: options.env,
+    clearEnv: options.clearEnv,
+    stdin: "null",
+    stdout: "piped",
+    stderr: "piped",
+  }).spawn();
+  const lines: string[] = [];
+  const exited = Promise.all([
+    child.status,
+    collect(child.stdout, (l) => lines.push(l)),
+    collect(child.stderr, (l) => lines.push(l)),
+  ]).then(([status]) => status.code);
+  const signal = (s: Deno.Signal) => {
+    try {
+      child.kill(s);
+    } catch {
+      // already gone
+    }
+  };
+  return {
+    name,
+    pid: child.pid,
+    lines,
+    exited,
+    async stop(graceMs = 10_000) {
+      signal("SIGTERM");
+      let timer: ReturnType<typeof setTimeout> | undefined;
+      const killed = new Promise<void>((resolve) => {
+        timer = setTimeout(() => {
+          signal("SIGKILL");
+          resolve();
+        }, graceMs);
+      });
+      await Promise.race([exited, killed]);
+      clearTimeout(timer);
+      return await exited;
+    },
+  };
+}

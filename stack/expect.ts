@@ -1,0 +1,91 @@
+/**
+ * What a running stack must hold, computed from the same typed config and
+ * generator functions that wrote its files: service names and jobs, series
+ * names after translation, every query of the Grafana provisioning, and
+ * the provisioned uids. Nothing is parsed back from `deploy/`.
+ *
+ * @module
+ */
+import { spanMetricsInCollector } from "../gen/configs/collector.ts";
+import { SCRAPE_JOBS } from "../gen/configs/prometheus.ts";
+import type { StackConfig } from "../gen/config/types.ts";
+import { grafanaProvisioning, queryScope } from "../gen/contents.ts";
+import { BUILT_IN_VARIABLES, expressions } from "../gen/grafana/expressions.ts";
+import { COLLECTOR_SERIES, COLLECTOR_SIGNALS } from "../gen/grafana/queries.ts";
+import { DATASOURCE } from "../gen/grafana/uids.ts";
+import {
+  APP_REQUEST_DURATION,
+  APP_REQUESTS,
+  HTTP_SERVER_DURATION,
+  LOADGEN_REQUESTS,
+  prometheusName,
+  prometheusSeries,
+} from "../telemetry/instruments.ts";
+import type { Expectations } from "./suite.ts";
+
+/** Which backends run: everything, or the native set (no Tempo, Loki, Grafana). */
+export type Backends = "all" | "native";
+
+/** Why Tempo's generated series cannot exist in a native run. */
+export const NO_TEMPO =
+  "from Tempo's metrics generator; Tempo does not run natively";
+
+/** The expectations for `config` with the given backends running. */
+export function expectations(
+  config: StackConfig,
+  backends: Backends,
+): Expectations {
+  const c = config.components;
+  const q = queryScope(config);
+  const g = grafanaProvisioning(config);
+  const fromTempo = !spanMetricsInCollector(config);
+  const provisioned = (list: readonly { uid: string; title: string }[]) =>
+    list.map((x) => ({ uid: x.uid, title: x.title }));
+  const rules = (g.alerting.groups as { rules: Record<string, string>[] }[])
+    .flatMap((group) => group.rules);
+  return {
+    service: c.app.serviceName,
+    loadgen: c.loadgen.serviceName,
+    serviceJob: q.job,
+    loadgenJob: q.loadgenJob,
+    series: {
+      requests: prometheusName(APP_REQUESTS),
+      histograms: [HTTP_SERVER_DURATION, APP_REQUEST_DURATION].map((s) =>
+        prometheusSeries(s)[0]
+      ),
+      loadgenRequests: prometheusName(LOADGEN_REQUESTS),
+      exemplars:
+        `${q.spanMetrics.latency}_bucket{${q.spanMetrics.serviceLabel}="${c.app.serviceName}"}`,
+      collector: COLLECTOR_SIGNALS.flatMap(({ word }) => [
+        COLLECTOR_SERIES.accepted(word),
+        COLLECTOR_SERIES.sent(word),
+      ]),
+      collectorJob: SCRAPE_JOBS.collector,
+      serviceGraph: "traces_service_graph_request_total",
+    },
+    slowWorkMs: c.grafana.alerts.p95LatencyMs + 100,
+    expressions: expressions({
+      datasources: g.datasources,
+      alerting: g.alerting,
+      dashboards: g.dashboards,
+    }),
+    variables: {
+      ...BUILT_IN_VARIABLES,
+      "$__tags": `${q.spanMetrics.serviceLabel}="${c.app.serviceName}"`,
+    },
+    absent: (series) =>
+      backends === "native" && fromTempo && series.startsWith("traces_")
+        ? NO_TEMPO
+        : undefined,
+    datasources: Object.values(DATASOURCE),
+    dashboards: provisioned(
+      g.dashboards.map((d) => ({
+        uid: d.uid,
+        title: String(d.dashboard.title),
+      })),
+    ),
+    alertRules: provisioned(
+      rules.map((r) => ({ uid: r.uid, title: r.title })),
+    ),
+  };
+}
