@@ -14,7 +14,7 @@ import { mergeConfig } from "../gen/config/merge.ts";
 import type { StackConfig } from "../gen/config/types.ts";
 import { printErr, printOut } from "../lib/output.ts";
 import { runCompose, runK8s } from "./containers.ts";
-import { runNative, type Variant } from "./native.ts";
+import { buildBackends, runNative, type Variant } from "./native.ts";
 import { Report } from "./report.ts";
 
 /** Usage text. */
@@ -32,6 +32,9 @@ options:
   --timeout S     seconds backend checks keep retrying after the exercise (default 120)
   --variant NAME  native only: default or tail-sampling (default: both)
   -h, --help      this text`;
+
+const MODES = ["native", "build", "compose", "k8s"] as const;
+type Mode = typeof MODES[number];
 
 /** The config variants the native run checks, by name. */
 export function variants(base: StackConfig = DEFAULT_CONFIG): Variant[] {
@@ -61,11 +64,11 @@ export function parseCommand(args: readonly string[]) {
   });
   if (values.help) return { help: true as const };
   const [mode, ...rest] = positionals;
-  if (!["native", "compose", "k8s"].includes(mode ?? "") || rest.length > 0) {
+  if (MODES.indexOf(mode as Mode) < 0 || rest.length > 0) {
     throw new Error(
       `stack: mode ${
         JSON.stringify(positionals.join(" "))
-      } is invalid: expected one of native, compose, k8s`,
+      } is invalid: ${`expected one of ${MODES.join(", ")}`}`,
     );
   }
   const timeoutS = Number(values.timeout);
@@ -86,7 +89,7 @@ export function parseCommand(args: readonly string[]) {
   }
   return {
     help: false as const,
-    mode: mode as "native" | "compose" | "k8s",
+    mode: mode as Mode,
     require: values.require,
     keep: values.keep,
     timeoutS,
@@ -115,11 +118,17 @@ export async function main(args: readonly string[]): Promise<number> {
     require: command.require,
     log: printErr,
   };
-  if (command.mode === "native") {
-    const chosen = variants().filter((v) =>
-      !command.variant || v.name === command.variant
-    );
-    await runNative(chosen, common);
+  const chosen = variants().filter((v) =>
+    !command.variant || v.name === command.variant
+  );
+  if (command.mode === "native") await runNative(chosen, common);
+  else if (command.mode === "build") {
+    const work = await Deno.makeTempDir({ prefix: "space-app-build-" });
+    try {
+      await buildBackends(chosen, work, common);
+    } finally {
+      await Deno.remove(work, { recursive: true });
+    }
   } else if (command.mode === "compose") {
     await runCompose(DEFAULT_CONFIG, common);
   } else {

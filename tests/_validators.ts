@@ -1,13 +1,14 @@
 /**
  * Validators for generated files: the Compose Specification's JSON
  * schema, the Kubernetes models of a current release (1.34), `kubectl
- * kustomize`, and `promtool`. A validator that is not available returns a
+ * kustomize`, and the pinned Prometheus' `promtool`. A validator that is not available returns a
  * skip with its reason; {@link requireOrSkip} turns that into a failure
  * when `CI=true`.
  *
  * @module
  */
 import Ajv from "ajv";
+import { BACKEND_VERSIONS, defaultCacheDir } from "../stack/native/build.ts";
 import { parseAllDocuments } from "yaml";
 
 /** A validator's verdict. */
@@ -165,15 +166,55 @@ export async function kustomize(
   return { ok: true, objects };
 }
 
-/** `promtool check config|rules FILE`. */
+/**
+ * promtool of the pinned Prometheus (3.14), built by the native stack's
+ * build step: `$PROMTOOL`, else the newest build in the backend cache. An
+ * older promtool (Debian's 2.42) would reject keys only version 3 knows.
+ */
+export function builtPromtool(): string | undefined {
+  const explicit = Deno.env.get("PROMTOOL");
+  if (explicit) return explicit;
+  let dir: string;
+  try {
+    dir = defaultCacheDir((name) => Deno.env.get(name));
+  } catch {
+    return undefined;
+  }
+  const prefix = `prometheus-${BACKEND_VERSIONS.prometheus}-`;
+  try {
+    const builds = [...Deno.readDirSync(dir)]
+      .filter((e) => e.isDirectory && e.name.startsWith(prefix))
+      .map((e) => `${dir}/${e.name}/promtool`)
+      .filter((p) => {
+        try {
+          return Deno.statSync(p).isFile;
+        } catch {
+          return false;
+        }
+      })
+      .sort((a, b) =>
+        Deno.statSync(b).mtime!.getTime() - Deno.statSync(a).mtime!.getTime()
+      );
+    return builds[0];
+  } catch {
+    return undefined;
+  }
+}
+
+/** `promtool check config|rules FILE` with the pinned version's promtool. */
 export async function promtool(
   what: "config" | "rules",
   file: string,
 ): Promise<Verdict> {
-  const out = await run("promtool", ["check", what, file]);
-  if (!out) {
-    return { skipped: "promtool is not installed (Debian package prometheus)" };
+  const tool = builtPromtool();
+  if (!tool) {
+    return {
+      skipped:
+        `no promtool ${BACKEND_VERSIONS.prometheus} built: run deno task build:native (or set PROMTOOL)`,
+    };
   }
+  const out = await run(tool, ["check", what, file]);
+  if (!out) return { skipped: `${tool} is missing` };
   if (out.code !== 0) {
     return { ok: false, errors: [`${out.stdout}${out.stderr}`.trim()] };
   }

@@ -232,12 +232,17 @@ Deno.test("Prometheus flags: OTLP and remote-write receivers, exemplar storage, 
   assert.ok(command.includes("--web.enable-otlp-receiver"));
   assert.ok(command.includes("--web.enable-remote-write-receiver"));
   assert.ok(command.includes("--enable-feature=exemplar-storage"));
-  assert.ok(command.includes("--storage.tsdb.retention.time=15d"));
+  assert.ok(
+    !command.some((a) => a.startsWith("--storage.tsdb.retention")),
+    "the retention flag is deprecated in 3.x",
+  );
+  const tsdb = (prometheus.storage as Obj).tsdb as Obj;
   assert.equal(
-    ((prometheus.storage as Obj).tsdb as Obj).out_of_order_time_window,
+    tsdb.out_of_order_time_window,
     "30m",
     "several collectors push samples slightly out of order",
   );
+  assert.deepEqual(tsdb.retention, { time: "15d" });
 });
 
 Deno.test("Tempo: OTLP on 0.0.0.0, metrics generator remote-writes to Prometheus, v3 keys only", () => {

@@ -259,7 +259,7 @@ Deno.test("command line: modes, flags, one-line errors", () => {
   assert.equal(parseCommand(["--help"]).help, true);
   assert.throws(
     () => parseCommand(["swarm"]),
-    /mode "swarm" is invalid: expected one of native, compose, k8s/,
+    /mode "swarm" is invalid: expected one of native, build, compose, k8s/,
   );
   assert.throws(
     () => parseCommand(["native", "--timeout", "soon"]),

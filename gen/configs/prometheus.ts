@@ -33,7 +33,10 @@ export function prometheusData(
       evaluation_interval: p.scrapeInterval,
     },
     storage: {
-      tsdb: { out_of_order_time_window: "30m" },
+      tsdb: {
+        out_of_order_time_window: "30m",
+        retention: { time: p.retention },
+      },
       exemplars: { max_exemplars: 100000 },
     },
     scrape_configs: [
@@ -56,7 +59,7 @@ export function prometheusConfig(
 ): string {
   return commentedYaml(prometheusData(config, placement), {
     "storage.tsdb":
-      "Pushed samples (OTLP from several collectors, remote write from Tempo) may arrive\na little out of order; accept up to 30 minutes late.",
+      "Pushed samples (OTLP from several collectors, remote write from Tempo) may arrive\na little out of order: accept them up to 30 minutes late. Retention is set here\n(the --storage.tsdb.retention.time flag is deprecated in 3.x).",
     "storage.exemplars":
       "Exemplars need --enable-feature=exemplar-storage (a flag); this sizes their buffer.",
     "scrape_configs":
@@ -73,7 +76,6 @@ export function prometheusArgs(
   return [
     `--config.file=${placement.configDir("prometheus")}/${PROMETHEUS_FILE}`,
     `--storage.tsdb.path=${placement.dataDir("prometheus")}`,
-    `--storage.tsdb.retention.time=${p.retention}`,
     `--web.listen-address=${placement.bind}:${p.port}`,
     // The collector pushes the services' metrics (POST /api/v1/otlp/v1/metrics).
     "--web.enable-otlp-receiver",
