@@ -24,6 +24,7 @@ import { collectorData } from "./configs/collector.ts";
 import { builderManifest } from "./configs/collector_builder.ts";
 import { commentedYaml } from "./configs/commented.ts";
 import { CONTAINERS } from "./placement.ts";
+import { imageVersion } from "./config/units.ts";
 
 /** Paths of the generated tree, relative to `deploy/`. */
 export const PATHS = {
@@ -129,10 +130,16 @@ export function generate(config: StackConfig, source: string): GeneratedFile[] {
     path: `${PATHS.collectorBuilder}/manifest.yaml`,
     content: withHeader(
       source,
-      commentedYaml(builderManifest([collectorData(config, CONTAINERS)]), {
-        dist:
-          "A collector with only the components the generated config uses, for\nthe OpenTelemetry Collector Builder (go.opentelemetry.io/collector/cmd/builder\nv0.159.0): builder --config manifest.yaml",
-      }),
+      commentedYaml(
+        builderManifest(
+          [collectorData(config, CONTAINERS)],
+          imageVersion(config.components.collector.image),
+        ),
+        {
+          dist:
+            "A collector with only the components the generated config uses, for\nthe OpenTelemetry Collector Builder (go.opentelemetry.io/collector/cmd/builder\nat the same version): builder --config manifest.yaml",
+        },
+      ),
     ),
   });
   return files.sort((a, b) => a.path < b.path ? -1 : a.path > b.path ? 1 : 0);

@@ -36,7 +36,12 @@ import {
 } from "./sources.ts";
 import { decodeLogs, decodeSpans, serveStandIn } from "./standin.ts";
 import { runSuite } from "./suite.ts";
-import { type BackendPaths, ensureBackends, locateGo } from "./native/build.ts";
+import {
+  BACKEND_VERSIONS,
+  type BackendPaths,
+  ensureBackends,
+  locateGo,
+} from "./native/build.ts";
 
 /** The repository root. */
 const ROOT = path.resolve(new URL("..", import.meta.url).pathname);
@@ -78,6 +83,7 @@ export async function buildBackends(
   const manifest = path.join(work, "collector-builder.yaml");
   const union = builderManifest(
     variants.map((v) => collectorData(v.config, CONTAINERS)),
+    BACKEND_VERSIONS.collector,
   );
   await Deno.writeTextFile(manifest, JSON.stringify(union, null, 2));
   try {

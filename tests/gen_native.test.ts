@@ -11,6 +11,8 @@ import type { StackConfig } from "../gen/config/types.ts";
 import { backendArgs, configContents } from "../gen/contents.ts";
 import { portFields, renderNative, withPorts } from "../gen/native.ts";
 import { CONTAINERS, IMAGE_DATA_DIRS } from "../gen/placement.ts";
+import { collectorData } from "../gen/configs/collector.ts";
+import { builderManifest } from "../gen/configs/collector_builder.ts";
 
 const ROOT = "/run/native";
 const BACKENDS = ["collector", "prometheus", "tempo", "loki"] as const;
@@ -199,5 +201,38 @@ Deno.test("withPorts refuses a field the config does not have", () => {
   assert.throws(
     () => withPorts(DEFAULT_CONFIG, new Map([["components.app.nope", 1]])),
     /no port field components\.app\.nope/,
+  );
+});
+
+Deno.test("collector builder manifest: one module per component type the configs use", () => {
+  const tail = mergeConfig(DEFAULT_CONFIG, {
+    components: { collector: { tailSampling: { enabled: true } } },
+    overlays: { production: { collector: { minReplicas: 1, maxReplicas: 1 } } },
+  }).config;
+  const modules = (m: Record<string, unknown>, section: string) =>
+    ((m[section] ?? []) as { gomod: string }[]).map((x) =>
+      x.gomod.split("/").at(-1)
+    );
+  const plain = builderManifest(
+    [collectorData(DEFAULT_CONFIG, CONTAINERS)],
+    "0.159.0",
+  );
+  assert.deepEqual(modules(plain, "connectors"), []);
+  assert.deepEqual(modules(plain, "exporters"), ["otlphttpexporter v0.159.0"]);
+  const union = builderManifest([
+    collectorData(DEFAULT_CONFIG, CONTAINERS),
+    collectorData(tail, CONTAINERS),
+  ], "0.159.0");
+  assert.deepEqual(modules(union, "connectors"), [
+    "forwardconnector v0.159.0",
+    "servicegraphconnector v0.159.0",
+    "spanmetricsconnector v0.159.0",
+  ]);
+  assert.ok(
+    modules(union, "processors").includes("tailsamplingprocessor v0.159.0"),
+  );
+  assert.throws(
+    () => builderManifest([{ exporters: { kafka: {} } }], "0.159.0"),
+    /no Go module known for exporters type kafka/,
   );
 });

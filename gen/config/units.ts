@@ -113,6 +113,13 @@ export function parseImage(text: string): ImageRef | undefined {
   return { repository: match[1], tag: match[2], digest: match[3] };
 }
 
+/** The version an image's tag names, without a leading `v` (`v3.14.0` -> `3.14.0`). */
+export function imageVersion(image: string): string {
+  const tag = parseImage(image)?.tag;
+  if (!tag) throw new Error(`image ${image} names no version tag`);
+  return tag.replace(/^v/, "");
+}
+
 /** True when an image names an exact version: a digest, or a tag other than `latest`. */
 export function isPinned(image: ImageRef): boolean {
   return image.digest !== undefined ||

@@ -11,9 +11,6 @@
  * @module
  */
 
-/** The collector release every component module is pinned to. */
-export const COLLECTOR_VERSION = "0.159.0";
-
 /** The binary the manifest builds. */
 export const COLLECTOR_BINARY = "otelcol-space-app";
 
@@ -51,17 +48,19 @@ const MODULES: Readonly<Record<Section, Readonly<Record<string, string>>>> = {
 
 /**
  * The manifest (as data) for collectors running any of `configs`: the
- * union of the component types they define, one module each.
+ * union of the component types they define, one module each, at the
+ * collector release `version` (the pinned image's).
  */
 export function builderManifest(
   configs: readonly Record<string, unknown>[],
+  version: string,
 ): Record<string, unknown> {
   const manifest: Record<string, unknown> = {
     dist: {
       name: COLLECTOR_BINARY,
       description:
         "OpenTelemetry Collector with the components space-app's stack uses",
-      version: COLLECTOR_VERSION,
+      version,
       output_path: `./${COLLECTOR_BINARY}`,
     },
   };
@@ -79,7 +78,7 @@ export function builderManifest(
           `collector builder: no Go module known for ${section} type ${type}`,
         );
       }
-      return { gomod: `${module} v${COLLECTOR_VERSION}` };
+      return { gomod: `${module} v${version}` };
     });
   }
   return manifest;

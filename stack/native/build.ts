@@ -21,21 +21,24 @@ import { parseArgs } from "node:util";
 import * as path from "node:path";
 import { fileURLToPath } from "node:url";
 import { parse as parseYaml, stringify as stringifyYaml } from "yaml";
+import { DEFAULT_CONFIG } from "../../gen/config/defaults.ts";
+import { imageVersion } from "../../gen/config/units.ts";
 
-/** Pinned backend versions: the one place they are written in TypeScript. */
+/**
+ * The versions built: those of the images the typed config pins, so the
+ * native run and the deployed stack cannot differ.
+ */
 export const BACKEND_VERSIONS = {
-  prometheus: "3.14.0",
-  tempo: "3.0.3",
-  loki: "3.7.6",
-  collector: "0.159.0",
+  prometheus: imageVersion(DEFAULT_CONFIG.components.prometheus.image),
+  collector: imageVersion(DEFAULT_CONFIG.components.collector.image),
 } as const;
 
-/** Why a backend has no native build on this project's machines. */
+/** Why a backend has no native build. */
 export const NATIVE_UNAVAILABLE = {
   tempo:
-    "github.com/grafana/tempo is AGPL-3.0; this workplace's Go module proxy refuses it (403) and its package list marks it not-to-use",
+    "github.com/grafana/tempo is AGPL-3.0, which this project does not build or fetch (the Go module proxy CI uses also refuses it: 403)",
   loki:
-    "github.com/grafana/loki/v3 is AGPL-3.0; this workplace's package list marks it not-to-use",
+    "github.com/grafana/loki/v3 is AGPL-3.0, which this project does not build or fetch",
 } as const;
 
 /** Absolute paths of the built executables. */
