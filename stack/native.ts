@@ -133,7 +133,8 @@ async function judged(
       }: ${said}`,
     );
   }
-  return said || `exit ${out.code}`;
+  const verdict = expect === "ok" ? "accepted" : "refused";
+  return `${verdict}: ${said.trim() || `exit ${out.code}`}`;
 }
 
 /**
