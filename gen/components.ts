@@ -7,14 +7,10 @@
  *
  * @module
  */
-import type {
-  GrafanaCredentials,
-  Resources,
-  StackConfig,
-} from "./config/types.ts";
-import { parseBytes, parseDuration } from "./config/units.ts";
+import type { GrafanaCredentials, Resources, StackConfig } from "./types.ts";
+import { parseBytes, parseDuration } from "./units.ts";
 import type { Component, ConfigDir } from "./model.ts";
-import { httpCheckCommand, IMAGE_FACTS } from "./configs/images.ts";
+import { httpCheckCommand, IMAGE_FACTS } from "./components/images.ts";
 import { COLLECTOR_PODS, NAMES } from "./names.ts";
 import { CONTAINERS, IMAGE_DATA_DIRS, type Placement } from "./placement.ts";
 

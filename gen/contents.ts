@@ -7,18 +7,18 @@
  */
 import type { BackendArgs, ConfigContents } from "./components.ts";
 import { FILES, MOUNTS } from "./components.ts";
-import type { StackConfig } from "./config/types.ts";
+import type { StackConfig } from "./types.ts";
 import {
   collectorConfig,
   spanMetricsInCollector,
-} from "./configs/collector.ts";
-import { lokiArgs, lokiConfig } from "./configs/loki.ts";
+} from "./components/collector.ts";
+import { lokiArgs, lokiConfig } from "./components/loki.ts";
 import {
   prometheusArgs,
   prometheusConfig,
   SCRAPE_JOBS,
-} from "./configs/prometheus.ts";
-import { tempoArgs, tempoConfig } from "./configs/tempo.ts";
+} from "./components/prometheus.ts";
+import { tempoArgs, tempoConfig } from "./components/tempo.ts";
 import { type ComponentName, CONTAINERS, type Placement } from "./placement.ts";
 import { alertRules } from "./grafana/alerts.ts";
 import { dashboardProvider, datasources } from "./grafana/datasources.ts";

@@ -12,19 +12,18 @@ import {
   type Target,
 } from "./components.ts";
 import { backendArgs, configContents } from "./contents.ts";
-import type { StackConfig } from "./config/types.ts";
-import { assertValid } from "./config/validate.ts";
+import { assertValid } from "./validate.ts";
 import type { GeneratedFile } from "./header.ts";
 import { renderCompose } from "./render/compose.ts";
 import { renderBase } from "./render/kustomize_base.ts";
 import { renderOverlay } from "./render/overlay.ts";
 import { renderProductionExtras } from "./render/production.ts";
 import { serialize, withHeader } from "./serialize.ts";
-import { collectorData } from "./configs/collector.ts";
-import { builderManifest } from "./configs/collector_builder.ts";
-import { commentedYaml } from "./configs/commented.ts";
+import { collectorData } from "./components/collector.ts";
+import { builderManifest } from "./components/collector_builder.ts";
+import { commentedYaml } from "./commented.ts";
 import { CONTAINERS } from "./placement.ts";
-import { imageVersion } from "./config/units.ts";
+import { imageVersion } from "./units.ts";
 
 /** Paths of the generated tree, relative to `deploy/`. */
 export const PATHS = {
@@ -36,7 +35,7 @@ export const PATHS = {
 } as const;
 
 /** Every file of the deploy tree for a config; throws on an invalid config. */
-export function generate(config: StackConfig, source: string): GeneratedFile[] {
+export function generate(config: unknown, source: string): GeneratedFile[] {
   assertValid(config);
   const contents = configContents(config, source);
   const args = backendArgs(config);

@@ -1,29 +1,34 @@
 /**
  * `deno task gen`: renders `deploy/` from the typed config.
  *
- *   deno task gen                 write deploy/ (atomically)
- *   deno task gen --check         exit 1 listing files that differ
- *   deno task gen --out DIR       write somewhere else
- *   deno task gen --config FILE   apply a JSON override on top of the defaults
+ *   deno task gen                  write deploy/ (atomically)
+ *   deno task gen --check          exit 1 listing files that differ
+ *   deno task gen --out DIR        write somewhere else
+ *   deno task gen --config FILE.ts a config module of your own (see USAGE)
  *
  * @module
  */
-import { DEFAULT_CONFIG } from "./config/defaults.ts";
-import { mergeConfig } from "./config/merge.ts";
-import type { StackConfig } from "./config/types.ts";
-import { StackConfigError } from "./config/validate.ts";
-import { generate } from "./generate.ts";
-import { formatSummary, writeTree } from "./tree.ts";
+import { resolve } from "node:path";
+import { pathToFileURL } from "node:url";
+import { FlagError, parseFlags } from "../lib/flags.ts";
 import { printErr, printOut } from "../lib/output.ts";
+import { generate } from "./generate.ts";
+import { STACK } from "./stack.config.ts";
+import { formatSummary, writeTree } from "./tree.ts";
+import type { StackConfig } from "./types.ts";
+import { StackConfigError } from "./validate.ts";
 
 /** Where the defaults live: named in every generated file's header. */
-export const DEFAULT_SOURCE = "gen/config/defaults.ts";
+export const DEFAULT_SOURCE = "gen/stack.config.ts";
 
-const USAGE = `Usage: deno task gen [--check] [--out DIR] [--config FILE.json]
+const USAGE = `Usage: deno task gen [--check] [--out DIR] [--config FILE.ts]
 
   --check         write nothing; exit 1 listing the files that would change
   --out DIR       output directory (default deploy)
-  --config FILE   JSON object applied on top of ${DEFAULT_SOURCE}`;
+  --config FILE   a TypeScript module whose default export is the config, or a
+                  function from ${DEFAULT_SOURCE}'s config to yours, e.g.
+                    import { override } from "./gen/override.ts";
+                    export default (stack) => override(stack, { namespace: "obs" });`;
 
 /** Parsed command line. */
 export interface GenFlags {
@@ -32,78 +37,41 @@ export interface GenFlags {
   readonly config?: string;
 }
 
-/** Thrown for a bad command line: exit code 2. */
-export class UsageError extends Error {}
-
-/** Parses the command line; throws {@link UsageError} naming the bad flag. */
-export function parseFlags(args: readonly string[]): GenFlags {
-  let check = false;
-  let out = "deploy";
-  let config: string | undefined;
-  for (let i = 0; i < args.length; i++) {
-    const arg = args[i];
-    const [flag, inline] = arg.startsWith("--") && arg.includes("=")
-      ? [arg.slice(0, arg.indexOf("=")), arg.slice(arg.indexOf("=") + 1)]
-      : [arg, undefined];
-    const value = () => {
-      const v = inline ?? args[++i];
-      if (v === undefined || v === "") {
-        throw new UsageError(`${flag} needs a value: a path`);
-      }
-      return v;
-    };
-    switch (flag) {
-      case "--check":
-        if (inline !== undefined) {
-          throw new UsageError(
-            `--check takes no value, got ${JSON.stringify(inline)}`,
-          );
-        }
-        check = true;
-        break;
-      case "--out":
-        out = value();
-        break;
-      case "--config":
-        config = value();
-        break;
-      default:
-        throw new UsageError(
-          `unknown argument ${
-            JSON.stringify(arg)
-          }: expected --check, --out DIR or --config FILE`,
-        );
-    }
-  }
-  return { check, out, config };
+/** Parses the command line; throws {@link FlagError} naming the bad flag. */
+export function parseGenFlags(args: readonly string[]): GenFlags {
+  const { values } = parseFlags(args, {
+    check: { type: "boolean", default: false },
+    out: { type: "string", default: "deploy" },
+    config: { type: "string" },
+  });
+  return { check: values.check, out: values.out, config: values.config };
 }
 
-/** The config and the source named in headers. */
+/** The config (from `path`, else the defaults) and the source named in headers. */
 export async function loadConfig(
   path: string | undefined,
-): Promise<{ config: StackConfig; source: string }> {
-  if (path === undefined) {
-    return { config: DEFAULT_CONFIG, source: DEFAULT_SOURCE };
-  }
-  let text: string;
+): Promise<{ config: unknown; source: string }> {
+  if (path === undefined) return { config: STACK, source: DEFAULT_SOURCE };
+  let module: { default?: unknown };
   try {
-    text = await Deno.readTextFile(path);
+    module = await import(pathToFileURL(resolve(path)).href);
   } catch (error) {
     throw new StackConfigError([
-      `--config ${path}: cannot read it: ${(error as Error).message}`,
+      `--config ${path}: cannot load it: ${
+        (error as Error).message.split("\n")[0]
+      }`,
     ]);
   }
-  let override: unknown;
-  try {
-    override = JSON.parse(text);
-  } catch (error) {
+  const exported = module.default;
+  const config = typeof exported === "function"
+    ? (exported as (stack: StackConfig) => unknown)(structuredClone(STACK))
+    : exported;
+  if (config === undefined) {
     throw new StackConfigError([
-      `--config ${path}: not valid JSON: ${(error as Error).message}`,
+      `--config ${path}: no default export: expected a config or a function returning one`,
     ]);
   }
-  const { config, problems } = mergeConfig(DEFAULT_CONFIG, override);
-  if (problems.length > 0) throw new StackConfigError(problems);
-  return { config, source: `${DEFAULT_SOURCE} with ${path}` };
+  return { config, source: path };
 }
 
 /** Runs gen; resolves with the exit code. */
@@ -113,7 +81,7 @@ export async function main(args: readonly string[]): Promise<number> {
     return 0;
   }
   try {
-    const flags = parseFlags(args);
+    const flags = parseGenFlags(args);
     const { config, source } = await loadConfig(flags.config);
     const files = generate(config, source);
     const result = await writeTree(flags.out, files, { check: flags.check });
@@ -128,7 +96,7 @@ export async function main(args: readonly string[]): Promise<number> {
     }
     return 0;
   } catch (error) {
-    if (error instanceof UsageError) {
+    if (error instanceof FlagError) {
       printErr(`gen: ${error.message}\n\n${USAGE}`);
       return 2;
     }
@@ -141,6 +109,4 @@ export async function main(args: readonly string[]): Promise<number> {
   }
 }
 
-if (import.meta.main) {
-  Deno.exit(await main(Deno.args));
-}
+if (import.meta.main) Deno.exit(await main(Deno.args));

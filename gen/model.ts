@@ -7,7 +7,7 @@
  *
  * @module
  */
-import type { Resources } from "./config/types.ts";
+import type { Resources } from "./types.ts";
 
 /** A port the component listens on. */
 export interface Port {

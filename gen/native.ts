@@ -9,7 +9,7 @@
  * @module
  */
 import { buildComponents } from "./components.ts";
-import type { StackConfig } from "./config/types.ts";
+import type { StackConfig } from "./types.ts";
 import { backendArgs, configContents } from "./contents.ts";
 import type { Component } from "./model.ts";
 import { nativePlacement, type Placement } from "./placement.ts";

@@ -10,7 +10,7 @@
  */
 import * as path from "node:path";
 import { buildComponents, credentialsOf, NAMES } from "../gen/components.ts";
-import type { StackConfig } from "../gen/config/types.ts";
+import type { StackConfig } from "../gen/types.ts";
 import { backendArgs, configContents } from "../gen/contents.ts";
 import { PATHS } from "../gen/generate.ts";
 import type { Component } from "../gen/model.ts";

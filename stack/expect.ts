@@ -6,9 +6,9 @@
  *
  * @module
  */
-import { spanMetricsInCollector } from "../gen/configs/collector.ts";
-import { SCRAPE_JOBS } from "../gen/configs/prometheus.ts";
-import type { StackConfig } from "../gen/config/types.ts";
+import { spanMetricsInCollector } from "../gen/components/collector.ts";
+import { SCRAPE_JOBS } from "../gen/components/prometheus.ts";
+import type { StackConfig } from "../gen/types.ts";
 import { grafanaProvisioning, queryScope } from "../gen/contents.ts";
 import { BUILT_IN_VARIABLES, expressions } from "../gen/grafana/expressions.ts";
 import { COLLECTOR_SERIES, COLLECTOR_SIGNALS } from "../gen/grafana/queries.ts";

@@ -9,9 +9,9 @@
  * @module
  */
 import { parseArgs } from "node:util";
-import { DEFAULT_CONFIG } from "../gen/config/defaults.ts";
-import { mergeConfig } from "../gen/config/merge.ts";
-import type { StackConfig } from "../gen/config/types.ts";
+import { STACK } from "../gen/stack.config.ts";
+import { override } from "../gen/override.ts";
+import type { StackConfig } from "../gen/types.ts";
 import { printErr, printOut } from "../lib/output.ts";
 import { runCompose, runK8s } from "./containers.ts";
 import { buildBackends, runNative, type Variant } from "./native.ts";
@@ -37,15 +37,14 @@ const MODES = ["native", "build", "compose", "k8s"] as const;
 type Mode = typeof MODES[number];
 
 /** The config variants the native run checks, by name. */
-export function variants(base: StackConfig = DEFAULT_CONFIG): Variant[] {
-  const tail = mergeConfig(base, {
+export function variants(base: StackConfig = STACK): Variant[] {
+  const tail = override(base, {
     components: { collector: { tailSampling: { enabled: true } } },
     overlays: { production: { collector: { minReplicas: 1, maxReplicas: 1 } } },
   });
-  if (tail.problems.length > 0) throw new Error(tail.problems.join("; "));
   return [
     { name: "default", config: base },
-    { name: "tail-sampling", config: tail.config },
+    { name: "tail-sampling", config: tail },
   ];
 }
 
@@ -130,9 +129,9 @@ export async function main(args: readonly string[]): Promise<number> {
       await Deno.remove(work, { recursive: true });
     }
   } else if (command.mode === "compose") {
-    await runCompose(DEFAULT_CONFIG, common);
+    await runCompose(STACK, common);
   } else {
-    await runK8s(DEFAULT_CONFIG, common);
+    await runK8s(STACK, common);
   }
   return report.finish();
 }

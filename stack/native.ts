@@ -15,9 +15,9 @@
  */
 import * as path from "node:path";
 import { serviceDenoFlags } from "../bench/service.ts";
-import { collectorData } from "../gen/configs/collector.ts";
-import { builderManifest } from "../gen/configs/collector_builder.ts";
-import type { StackConfig } from "../gen/config/types.ts";
+import { collectorData } from "../gen/components/collector.ts";
+import { builderManifest } from "../gen/components/collector_builder.ts";
+import type { StackConfig } from "../gen/types.ts";
 import { configContents } from "../gen/contents.ts";
 import { generate } from "../gen/generate.ts";
 import type { Component } from "../gen/model.ts";

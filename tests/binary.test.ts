@@ -3,7 +3,7 @@
  * graph, and the Dockerfile that builds it.
  */
 import assert from "node:assert/strict";
-import { IMAGE_FACTS } from "../gen/configs/images.ts";
+import { IMAGE_FACTS } from "../gen/components/images.ts";
 import { ROOT } from "./_helpers.ts";
 
 const denoJson = JSON.parse(await Deno.readTextFile(`${ROOT}deno.json`));

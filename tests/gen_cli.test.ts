@@ -93,16 +93,19 @@ Deno.test("a bad config fails with one line per problem and leaves the output un
   try {
     assert.equal((await gen("--out", out)).code, 0);
     const before = await snapshot(out);
-    const bad = `${out}.json`;
+    const bad = `${out}.config.ts`;
     await Deno.writeTextFile(
       bad,
-      JSON.stringify({
-        components: {
-          grafana: { port: 9090 },
-          prometheus: { retention: "two weeks" },
-        },
-        overlays: { production: { storageClass: "" } },
-      }),
+      `import { override } from "${ROOT}gen/override.ts";
+export default (stack) => override(stack, ${
+        JSON.stringify({
+          components: {
+            grafana: { port: 9090 },
+            prometheus: { retention: "two weeks" },
+          },
+          overlays: { production: { storageClass: "" } },
+        })
+      });\n`,
     );
     try {
       const run = await gen("--config", bad, "--out", out);
@@ -143,20 +146,20 @@ Deno.test("bad flags exit 2 naming the flag", async () => {
   assert.equal(unknown.code, 2);
   assert.match(
     unknown.stderr,
-    /^gen: unknown argument "--chek": expected --check, --out DIR or --config FILE/,
+    /^gen: unknown argument "--chek": expected --check, --out VALUE, --config VALUE/,
   );
   const missing = await gen("--out");
   assert.equal(missing.code, 2);
   assert.match(missing.stderr, /^gen: --out needs a value/);
   const unreadable = await gen(
     "--config",
-    "/nonexistent/stack.json",
+    "/nonexistent/stack.ts",
     "--check",
   );
   assert.equal(unreadable.code, 1);
   assert.match(
     unreadable.stderr,
-    /--config \/nonexistent\/stack.json: cannot read it/,
+    /--config \/nonexistent\/stack.ts: cannot load it/,
   );
 });
 

@@ -4,9 +4,9 @@
  * strictly.
  */
 import assert from "node:assert/strict";
-import { DEFAULT_CONFIG } from "../gen/config/defaults.ts";
-import { mergeConfig } from "../gen/config/merge.ts";
-import type { StackConfig } from "../gen/config/types.ts";
+import { STACK } from "../gen/stack.config.ts";
+import { override, type Patch } from "../gen/override.ts";
+import type { StackConfig } from "../gen/types.ts";
 import {
   goDuration,
   isPinned,
@@ -14,14 +14,12 @@ import {
   parseDuration,
   parseImage,
   parseMillicores,
-} from "../gen/config/units.ts";
-import { validateConfig } from "../gen/config/validate.ts";
+} from "../gen/units.ts";
+import { validateConfig } from "../gen/validate.ts";
 
-/** The defaults with a JSON override applied; fails on merge problems. */
-function withOverride(override: unknown): StackConfig {
-  const { config, problems } = mergeConfig(DEFAULT_CONFIG, override);
-  assert.deepEqual(problems, []);
-  return config;
+/** The config with some fields changed (deliberately bad ones included). */
+function withOverride(patch: unknown): StackConfig {
+  return override(STACK, patch as Patch<StackConfig>);
 }
 
 /** Asserts exactly one problem, starting with `path` and mentioning `text`. */
@@ -37,7 +35,7 @@ function assertProblem(config: StackConfig, path: string, text: string) {
 }
 
 Deno.test("the default config is valid", () => {
-  assert.deepEqual(validateConfig(DEFAULT_CONFIG), []);
+  assert.deepEqual(validateConfig(STACK), []);
 });
 
 Deno.test("units: durations, quantities, images", () => {
@@ -235,34 +233,46 @@ Deno.test("cross-field rules: tail sampling, work range, drain, credentials, not
   );
 });
 
-Deno.test("a JSON override: unknown keys and wrong types are refused with their path", () => {
-  const typo = mergeConfig(DEFAULT_CONFIG, {
-    components: { prometheus: { retension: "1d" } },
-  });
-  assert.deepEqual(typo.problems, [
-    "components.prometheus.retension: unknown key: expected one of image, port, scrapeInterval, retention, storage, resources",
+Deno.test("a config of the wrong shape: unknown keys and wrong types are refused with their path", () => {
+  assert.deepEqual(
+    validateConfig(
+      withOverride({ components: { prometheus: { retension: "1d" } } }),
+    ),
+    [
+      'components.prometheus.retension: "1d" is invalid: unknown key: expected one of image, resources, storage, retention, port, scrapeInterval',
+    ],
+  );
+  assert.deepEqual(
+    validateConfig(withOverride({ components: { app: { port: "8080" } } })),
+    ['components.app.port: "8080" is invalid: expected a number'],
+  );
+  assert.deepEqual(validateConfig({ namespace: "x" }).slice(0, 2), [
+    "environment: undefined is invalid: expected an object",
+    "components: undefined is invalid: expected an object",
   ]);
-  const wrongType = mergeConfig(DEFAULT_CONFIG, {
-    components: { app: { port: "8080" } },
-  });
-  assert.deepEqual(wrongType.problems, [
-    'components.app.port: "8080" is invalid: expected a number',
-  ]);
-  const union = mergeConfig(DEFAULT_CONFIG, {
+  const secret = withOverride({
     overlays: {
       production: {
         credentials: { kind: "secret", secretName: "ops-grafana" },
       },
     },
   });
-  assert.deepEqual(union.problems, []);
-  assert.deepEqual(union.config.overlays.production.credentials, {
+  assert.deepEqual(validateConfig(secret), []);
+  assert.deepEqual(secret.overlays.production.credentials, {
     kind: "secret",
     secretName: "ops-grafana",
   });
-  assert.equal(
-    DEFAULT_CONFIG.components.app.port,
-    8000,
-    "defaults are not mutated",
+  assert.equal(STACK.components.app.port, 8000, "the config is not mutated");
+  assert.match(
+    validateConfig(
+      withOverride({
+        components: {
+          grafana: {
+            credentials: { kind: "literal", user: "a", password: "short" },
+          },
+        },
+      }),
+    ).join("\n"),
+    /password: "<hidden>" is invalid: expected at least 8 characters/,
   );
 });

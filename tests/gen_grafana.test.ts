@@ -7,9 +7,9 @@
  */
 import assert from "node:assert/strict";
 import { parse } from "yaml";
-import { DEFAULT_CONFIG } from "../gen/config/defaults.ts";
+import { STACK } from "../gen/stack.config.ts";
 import { generate } from "../gen/generate.ts";
-import { parseDuration } from "../gen/config/units.ts";
+import { parseDuration } from "../gen/units.ts";
 import { expressions } from "../gen/grafana/expressions.ts";
 import { seriesInPromQL } from "../gen/grafana/promql.ts";
 import { COLLECTOR_SIGNALS } from "../gen/grafana/queries.ts";
@@ -21,7 +21,7 @@ import {
 
 type Obj = Record<string, unknown>;
 const files = new Map(
-  generate(DEFAULT_CONFIG, "tests").map((f) => [f.path, f.content]),
+  generate(STACK, "tests").map((f) => [f.path, f.content]),
 );
 const CONFIG = "k8s/base/config/grafana";
 

@@ -8,19 +8,17 @@
  */
 import assert from "node:assert/strict";
 import { parse } from "yaml";
-import { DEFAULT_CONFIG } from "../gen/config/defaults.ts";
-import { mergeConfig } from "../gen/config/merge.ts";
-import type { StackConfig } from "../gen/config/types.ts";
+import { STACK } from "../gen/stack.config.ts";
+import { override, type Patch } from "../gen/override.ts";
+import type { StackConfig } from "../gen/types.ts";
 import { generate } from "../gen/generate.ts";
 import { writeTree } from "../gen/tree.ts";
 import { kustomize, requireOrSkip } from "./_validators.ts";
 
 type Obj = Record<string, unknown>;
 
-function override(o: unknown): StackConfig {
-  const { config, problems } = mergeConfig(DEFAULT_CONFIG, o);
-  assert.deepEqual(problems, []);
-  return config;
+function patched(o: Patch<StackConfig>): StackConfig {
+  return override(STACK, o);
 }
 
 /** The objects `kubectl kustomize` renders for one overlay of a config. */
@@ -69,21 +67,21 @@ function envOf(c: Obj): Record<string, unknown> {
 }
 
 const files = new Map(
-  generate(DEFAULT_CONFIG, "tests").map((f) => [f.path, f.content]),
+  generate(STACK, "tests").map((f) => [f.path, f.content]),
 );
 const compose = parse(files.get("compose/compose.yaml")!) as {
   services: Record<string, Obj>;
 };
 
 Deno.test("production: Grafana is never anonymous, knows its public URL and sends secure cookies", async (t) => {
-  const objects = await rendered(t, DEFAULT_CONFIG, "production");
+  const objects = await rendered(t, STACK, "production");
   if (!objects) return;
   const env = envOf(container(objects, "grafana"));
   assert.equal(env.GF_AUTH_ANONYMOUS_ENABLED, "false");
   assert.equal(env.GF_SERVER_ROOT_URL, "https://grafana.example.com/");
   assert.equal(env.GF_SECURITY_COOKIE_SECURE, "true");
   // Compose and the local cluster keep anonymous viewing (loopback only).
-  const local = await rendered(t, DEFAULT_CONFIG, "local");
+  const local = await rendered(t, STACK, "local");
   if (!local) return;
   assert.equal(
     envOf(container(local, "grafana")).GF_AUTH_ANONYMOUS_ENABLED,
@@ -92,7 +90,7 @@ Deno.test("production: Grafana is never anonymous, knows its public URL and send
 });
 
 Deno.test("production: only the Ingress controller's namespace reaches the app and Grafana", async (t) => {
-  const config = override({
+  const config = patched({
     overlays: { production: { ingressNamespace: "traefik" } },
   });
   const objects = await rendered(t, config, "production");
@@ -112,7 +110,7 @@ Deno.test("production: only the Ingress controller's namespace reaches the app a
 });
 
 Deno.test("production: autoscaled Deployments carry no replica count", async (t) => {
-  const objects = await rendered(t, DEFAULT_CONFIG, "production");
+  const objects = await rendered(t, STACK, "production");
   if (!objects) return;
   const scaled = objects.filter((o) => o.kind === "HorizontalPodAutoscaler")
     .map((o) => ((o.spec as Obj).scaleTargetRef as Obj).name).sort();
@@ -153,7 +151,7 @@ Deno.test("Go servers know their memory limit: GOMEMLIMIT at 80% of each target'
       name,
     );
   }
-  const objects = await rendered(t, DEFAULT_CONFIG, "production");
+  const objects = await rendered(t, STACK, "production");
   if (!objects) return;
   assert.equal(envOf(container(objects, "otelcol")).GOMEMLIMIT, "819MiB");
 });
@@ -173,7 +171,7 @@ Deno.test("Tempo and Loki: checked by their own -health in Compose, dependants w
       assert.deepEqual(deps[backend], { condition: "service_healthy" });
     }
   }
-  const objects = await rendered(t, DEFAULT_CONFIG, "production");
+  const objects = await rendered(t, STACK, "production");
   if (!objects) return;
   for (const name of ["tempo", "loki"]) {
     const c = container(objects, name);
@@ -206,7 +204,7 @@ Deno.test("alerting: own folder, no `$` anywhere, routing only with a notifier",
 
   const hooked = new Map(
     generate(
-      override({
+      patched({
         components: {
           grafana: {
             notify: { kind: "webhook", url: "https://hooks.example.org/a" },

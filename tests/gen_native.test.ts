@@ -5,14 +5,14 @@
  */
 import assert from "node:assert/strict";
 import { parse } from "yaml";
-import { DEFAULT_CONFIG } from "../gen/config/defaults.ts";
-import { mergeConfig } from "../gen/config/merge.ts";
-import type { StackConfig } from "../gen/config/types.ts";
+import { STACK } from "../gen/stack.config.ts";
+import { override, type Patch } from "../gen/override.ts";
+import type { StackConfig } from "../gen/types.ts";
 import { backendArgs, configContents } from "../gen/contents.ts";
 import { portFields, renderNative, withPorts } from "../gen/native.ts";
 import { CONTAINERS, IMAGE_DATA_DIRS } from "../gen/placement.ts";
-import { collectorData } from "../gen/configs/collector.ts";
-import { builderManifest } from "../gen/configs/collector_builder.ts";
+import { collectorData } from "../gen/components/collector.ts";
+import { builderManifest } from "../gen/components/collector_builder.ts";
 
 const ROOT = "/run/native";
 const BACKENDS = ["collector", "prometheus", "tempo", "loki"] as const;
@@ -119,8 +119,8 @@ function nativeNaming(config: StackConfig, root: string): Naming {
   };
 }
 
-function configsOf(override: unknown) {
-  const variant = mergeConfig(DEFAULT_CONFIG, override).config;
+function configsOf(patch: Patch<StackConfig>) {
+  const variant = override(STACK, patch);
   const ports = nativePorts(variant);
   const native = renderNative(
     variant,
@@ -138,7 +138,7 @@ function configsOf(override: unknown) {
 }
 
 for (
-  const [name, override] of [
+  const [name, patch] of [
     ["defaults", {}],
     ["tail sampling", {
       components: { collector: { tailSampling: { enabled: true } } },
@@ -149,7 +149,7 @@ for (
   ] as const
 ) {
   Deno.test(`native render (${name}): only addresses, ports and data paths differ from Compose`, () => {
-    const r = configsOf(override);
+    const r = configsOf(patch);
     for (const backend of BACKENDS) {
       const a = normalize(r.container[backend], backend, r.containerNaming);
       const b = normalize(r.nativeContents[backend], backend, r.nativeNaming);
@@ -199,28 +199,28 @@ Deno.test("native render: every server on loopback, ports all distinct, files un
 
 Deno.test("withPorts refuses a field the config does not have", () => {
   assert.throws(
-    () => withPorts(DEFAULT_CONFIG, new Map([["components.app.nope", 1]])),
+    () => withPorts(STACK, new Map([["components.app.nope", 1]])),
     /no port field components\.app\.nope/,
   );
 });
 
 Deno.test("collector builder manifest: one module per component type the configs use", () => {
-  const tail = mergeConfig(DEFAULT_CONFIG, {
+  const tail = override(STACK, {
     components: { collector: { tailSampling: { enabled: true } } },
     overlays: { production: { collector: { minReplicas: 1, maxReplicas: 1 } } },
-  }).config;
+  });
   const modules = (m: Record<string, unknown>, section: string) =>
     ((m[section] ?? []) as { gomod: string }[]).map((x) =>
       x.gomod.split("/").at(-1)
     );
   const plain = builderManifest(
-    [collectorData(DEFAULT_CONFIG, CONTAINERS)],
+    [collectorData(STACK, CONTAINERS)],
     "0.159.0",
   );
   assert.deepEqual(modules(plain, "connectors"), []);
   assert.deepEqual(modules(plain, "exporters"), ["otlphttpexporter v0.159.0"]);
   const union = builderManifest([
-    collectorData(DEFAULT_CONFIG, CONTAINERS),
+    collectorData(STACK, CONTAINERS),
     collectorData(tail, CONTAINERS),
   ], "0.159.0");
   assert.deepEqual(modules(union, "connectors"), [

@@ -5,13 +5,13 @@
  */
 import assert from "node:assert/strict";
 import { parse, parseAllDocuments } from "yaml";
-import { DEFAULT_CONFIG } from "../gen/config/defaults.ts";
+import { STACK } from "../gen/stack.config.ts";
 import { generate } from "../gen/generate.ts";
-import { parseBytes } from "../gen/config/units.ts";
+import { parseBytes } from "../gen/units.ts";
 
 type Obj = Record<string, unknown>;
 const files = new Map(
-  generate(DEFAULT_CONFIG, "gen/config/defaults.ts").map((
+  generate(STACK, "gen/config/defaults.ts").map((
     f,
   ) => [f.path, f.content]),
 );

@@ -7,9 +7,9 @@
  */
 import assert from "node:assert/strict";
 import { parse, parseAllDocuments } from "yaml";
-import { DEFAULT_CONFIG } from "../gen/config/defaults.ts";
-import { mergeConfig } from "../gen/config/merge.ts";
-import type { StackConfig } from "../gen/config/types.ts";
+import { STACK } from "../gen/stack.config.ts";
+import { override, type Patch } from "../gen/override.ts";
+import type { StackConfig } from "../gen/types.ts";
 import { generate } from "../gen/generate.ts";
 
 type Obj = Record<string, unknown>;
@@ -24,13 +24,11 @@ function yamlOf(files: Map<string, string>, path: string): Obj {
   return parse(text) as Obj;
 }
 
-function override(o: unknown): StackConfig {
-  const { config, problems } = mergeConfig(DEFAULT_CONFIG, o);
-  assert.deepEqual(problems, []);
-  return config;
+function patched(o: Patch<StackConfig>): StackConfig {
+  return override(STACK, o);
 }
 
-const files = tree(DEFAULT_CONFIG);
+const files = tree(STACK);
 const compose = yamlOf(files, "compose/compose.yaml") as {
   services: Record<string, Obj>;
 };
@@ -142,7 +140,7 @@ Deno.test("collector: every component defined is used, extensions enabled, liste
 Deno.test("collector: tail sampling samples only traces, after span metrics and the service graph are counted", () => {
   assert.equal((collector.processors as Obj).tail_sampling, undefined);
   assert.equal(collector.connectors, undefined);
-  const on = tree(override({
+  const on = tree(patched({
     components: {
       collector: { tailSampling: { enabled: true, keepPercent: 25 } },
     },
@@ -297,7 +295,7 @@ Deno.test("the services export to the collector and loadgen targets the app", ()
 });
 
 Deno.test("one changed value reaches every file that depends on it", () => {
-  const moved = tree(override({ components: { prometheus: { port: 9191 } } }));
+  const moved = tree(patched({ components: { prometheus: { port: 9191 } } }));
   const changed = [...moved.keys()].filter((p) => moved.get(p) !== files.get(p))
     .sort();
   assert.deepEqual(changed, [

@@ -5,7 +5,7 @@
  * stand-ins' OTLP decoding, the command line and the report format.
  */
 import assert from "node:assert/strict";
-import { DEFAULT_CONFIG } from "../gen/config/defaults.ts";
+import { STACK } from "../gen/stack.config.ts";
 import { lenField, writeVarint } from "../lib/protobuf.ts";
 import { runCompose } from "../stack/containers.ts";
 import { expectations, NO_TEMPO } from "../stack/expect.ts";
@@ -276,7 +276,7 @@ Deno.test("no container engine: a skip, or a failure with --require", async () =
   for (const require of [false, true]) {
     const lines: string[] = [];
     const report = new Report((l) => lines.push(l));
-    await runCompose(DEFAULT_CONFIG, {
+    await runCompose(STACK, {
       report,
       timeoutS: 1,
       keep: false,

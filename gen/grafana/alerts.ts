@@ -7,8 +7,8 @@
  *
  * @module
  */
-import type { AlertNotifier } from "../config/types.ts";
-import { durationSeconds } from "../config/units.ts";
+import type { AlertNotifier } from "../types.ts";
+import { durationSeconds } from "../units.ts";
 import type { Queries } from "./queries.ts";
 import { DATASOURCE, EXPRESSION } from "./uids.ts";
 

@@ -5,7 +5,7 @@
  *
  * @module
  */
-import { composeBytes } from "../config/units.ts";
+import { composeBytes } from "../units.ts";
 import type { Component, EnvVar } from "../model.ts";
 
 /** Where the Compose file sits relative to the repository and the config. */

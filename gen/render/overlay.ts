@@ -8,8 +8,8 @@
  *
  * @module
  */
-import type { GrafanaCredentials } from "../config/types.ts";
-import { parseImage } from "../config/units.ts";
+import type { GrafanaCredentials } from "../types.ts";
+import { parseImage } from "../units.ts";
 import type { Component } from "../model.ts";
 import { probes, replicas, secretName } from "./k8s_objects.ts";
 import type { Rendered } from "./rendered.ts";

@@ -6,7 +6,7 @@
  *
  * @module
  */
-import type { IngressHost } from "../config/types.ts";
+import type { IngressHost } from "../types.ts";
 import type { Component } from "../model.ts";
 import { NAME_LABEL } from "./k8s_objects.ts";
 import type { Rendered } from "./rendered.ts";

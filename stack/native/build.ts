@@ -21,16 +21,16 @@ import { parseArgs } from "node:util";
 import * as path from "node:path";
 import { fileURLToPath } from "node:url";
 import { parse as parseYaml, stringify as stringifyYaml } from "yaml";
-import { DEFAULT_CONFIG } from "../../gen/config/defaults.ts";
-import { imageVersion } from "../../gen/config/units.ts";
+import { STACK } from "../../gen/stack.config.ts";
+import { imageVersion } from "../../gen/units.ts";
 
 /**
  * The versions built: those of the images the typed config pins, so the
  * native run and the deployed stack cannot differ.
  */
 export const BACKEND_VERSIONS = {
-  prometheus: imageVersion(DEFAULT_CONFIG.components.prometheus.image),
-  collector: imageVersion(DEFAULT_CONFIG.components.collector.image),
+  prometheus: imageVersion(STACK.components.prometheus.image),
+  collector: imageVersion(STACK.components.collector.image),
 } as const;
 
 /** Why a backend has no native build. */

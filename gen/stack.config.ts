@@ -1,11 +1,13 @@
 /**
- * The default stack: pinned images, ports of the upstream images, retention, storage, resources and both overlays.
- * `deno task gen` renders exactly this unless `gen/stack.config.ts` says
- * otherwise.
+ * The stack, as `deno task gen` renders it: pinned images, ports,
+ * retention, storage, resources, replicas, sampling, Grafana access and
+ * both Kubernetes overlays. Edit the values here (types: `types.ts`), or
+ * keep them and pass `deno task gen --config your.ts` (see `gen/main.ts`).
+ * `validate.ts` checks every value before a file is written.
  *
  * @module
  */
-import { VERSION } from "../../version.ts";
+import { VERSION } from "../version.ts";
 import type { Resources, StackConfig } from "./types.ts";
 
 function resources(
@@ -23,8 +25,8 @@ function resources(
 /** The image tag Compose and the local overlay build from the Dockerfile. */
 export const LOCAL_APP_IMAGE = `space-app:${VERSION}`;
 
-/** The stack as shipped. */
-export const DEFAULT_CONFIG: StackConfig = {
+/** The stack. */
+export const STACK: StackConfig = {
   namespace: "space-app",
   environment: {
     compose: "compose",

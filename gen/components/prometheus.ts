@@ -6,9 +6,9 @@
  *
  * @module
  */
-import type { StackConfig } from "../config/types.ts";
+import type { StackConfig } from "../types.ts";
 import type { Placement } from "../placement.ts";
-import { commentedYaml } from "./commented.ts";
+import { commentedYaml } from "../commented.ts";
 
 /** Scrape job names, as dashboards and alerts refer to them. */
 export const SCRAPE_JOBS = {

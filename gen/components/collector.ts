@@ -9,9 +9,9 @@
  *
  * @module
  */
-import type { StackConfig } from "../config/types.ts";
+import type { StackConfig } from "../types.ts";
 import type { Placement } from "../placement.ts";
-import { commentedYaml } from "./commented.ts";
+import { commentedYaml } from "../commented.ts";
 
 /** Exporter instance names, as pipelines and tests refer to them. */
 export const COLLECTOR_EXPORTERS = {

@@ -6,10 +6,10 @@
  *
  * @module
  */
-import type { StackConfig } from "../config/types.ts";
-import { parseBytes } from "../config/units.ts";
+import type { StackConfig } from "../types.ts";
+import { parseBytes } from "../units.ts";
 import type { Placement } from "../placement.ts";
-import { commentedYaml } from "./commented.ts";
+import { commentedYaml } from "../commented.ts";
 
 /** File name of the config inside its directory. */
 export const LOKI_FILE = "loki.yaml";
