@@ -4,14 +4,10 @@
  *
  * @module
  */
-import {
-  buildComponents,
-  type BuildTarget,
-  credentialsOf,
-  NAMES,
-  type Target,
-} from "./components.ts";
-import { backendArgs, configContents } from "./contents.ts";
+import { buildComponents } from "./components/mod.ts";
+import type { BuildTarget, Target } from "./components/context.ts";
+import { credentialsOf } from "./components/grafana.ts";
+import { NAMES } from "./names.ts";
 import { assertValid } from "./validate.ts";
 import type { GeneratedFile } from "./header.ts";
 import { renderCompose } from "./render/compose.ts";
@@ -37,10 +33,8 @@ export const PATHS = {
 /** Every file of the deploy tree for a config; throws on an invalid config. */
 export function generate(config: unknown, source: string): GeneratedFile[] {
   assertValid(config);
-  const contents = configContents(config, source);
-  const args = backendArgs(config);
   const build = (target: BuildTarget) =>
-    buildComponents(config, target, contents, args);
+    buildComponents(config, target, source);
   const compose = build("compose");
   const base = build("base");
   const local = build("local");

@@ -24,6 +24,3 @@ export const NAMES = {
  * Service picks.
  */
 export const COLLECTOR_PODS = "otelcol-pods";
-
-/** Tempo's fixed OTLP receiver ports (its own, not the collector's). */
-export const TEMPO_OTLP = { grpc: 4317, http: 4318 } as const;

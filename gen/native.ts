@@ -8,9 +8,8 @@
  *
  * @module
  */
-import { buildComponents } from "./components.ts";
+import { buildComponents } from "./components/mod.ts";
 import type { StackConfig } from "./types.ts";
-import { backendArgs, configContents } from "./contents.ts";
 import type { Component } from "./model.ts";
 import { nativePlacement, type Placement } from "./placement.ts";
 
@@ -80,12 +79,6 @@ export function renderNative(
   );
   const native = withPorts(config, ports);
   const placement = nativePlacement(root);
-  const components = buildComponents(
-    native,
-    "compose",
-    configContents(native, source, placement),
-    backendArgs(native, placement),
-    placement,
-  );
+  const components = buildComponents(native, "compose", source, placement);
   return { config: native, placement, components };
 }

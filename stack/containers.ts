@@ -9,9 +9,10 @@
  * @module
  */
 import * as path from "node:path";
-import { buildComponents, credentialsOf, NAMES } from "../gen/components.ts";
+import { buildComponents } from "../gen/components/mod.ts";
+import { credentialsOf } from "../gen/components/grafana.ts";
+import { NAMES } from "../gen/names.ts";
 import type { StackConfig } from "../gen/types.ts";
-import { backendArgs, configContents } from "../gen/contents.ts";
 import { PATHS } from "../gen/generate.ts";
 import type { Component } from "../gen/model.ts";
 import {
@@ -111,12 +112,7 @@ async function allReady(
 }
 
 function components(config: StackConfig, target: "compose" | "local") {
-  return buildComponents(
-    config,
-    target,
-    configContents(config, "stack"),
-    backendArgs(config),
-  );
+  return buildComponents(config, target, "stack");
 }
 
 /** The stack under Docker Compose. */

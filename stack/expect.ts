@@ -9,7 +9,7 @@
 import { spanMetricsInCollector } from "../gen/components/collector.ts";
 import { SCRAPE_JOBS } from "../gen/components/prometheus.ts";
 import type { StackConfig } from "../gen/types.ts";
-import { grafanaProvisioning, queryScope } from "../gen/contents.ts";
+import { grafanaProvisioning, queryScope } from "../gen/components/grafana.ts";
 import { BUILT_IN_VARIABLES, expressions } from "../gen/grafana/expressions.ts";
 import { COLLECTOR_SERIES, COLLECTOR_SIGNALS } from "../gen/grafana/queries.ts";
 import { DATASOURCE } from "../gen/grafana/uids.ts";

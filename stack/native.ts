@@ -15,10 +15,9 @@
  */
 import * as path from "node:path";
 import { serviceDenoFlags } from "../bench/service.ts";
-import { collectorData } from "../gen/components/collector.ts";
+import { collectorConfig, collectorData } from "../gen/components/collector.ts";
 import { builderManifest } from "../gen/components/collector_builder.ts";
 import type { StackConfig } from "../gen/types.ts";
-import { configContents } from "../gen/contents.ts";
 import { generate } from "../gen/generate.ts";
 import type { Component } from "../gen/model.ts";
 import { renderNative } from "../gen/native.ts";
@@ -150,7 +149,7 @@ export async function validateFiles(
   const bad = path.join(work, "bad");
   await Deno.mkdir(bad, { recursive: true });
   const first = variants[0].config;
-  const collectorText = configContents(first, "stack").collector;
+  const collectorText = collectorConfig(first, CONTAINERS);
   await Deno.writeTextFile(
     `${bad}/otelcol.yaml`,
     collectorText.replace(

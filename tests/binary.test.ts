@@ -3,7 +3,7 @@
  * graph, and the Dockerfile that builds it.
  */
 import assert from "node:assert/strict";
-import { IMAGE_FACTS } from "../gen/components/images.ts";
+import { APP_USER } from "../gen/components/app.ts";
 import { ROOT } from "./_helpers.ts";
 
 const denoJson = JSON.parse(await Deno.readTextFile(`${ROOT}deno.json`));
@@ -161,7 +161,7 @@ Deno.test("Dockerfile: the runtime stage runs the binary as non-root with a bina
   const runtime = steps.slice(lastFrom);
   const user = runtime.find((s) => s.op === "USER")?.args;
   assert.ok(user, "USER is set");
-  const app = IMAGE_FACTS.app.user;
+  const app = APP_USER;
   assert.equal(
     user,
     `${app.uid}:${app.gid}`,

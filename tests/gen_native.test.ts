@@ -8,7 +8,11 @@ import { parse } from "yaml";
 import { STACK } from "../gen/stack.config.ts";
 import { override, type Patch } from "../gen/override.ts";
 import type { StackConfig } from "../gen/types.ts";
-import { backendArgs, configContents } from "../gen/contents.ts";
+import { collectorConfig } from "../gen/components/collector.ts";
+import { lokiConfig } from "../gen/components/loki.ts";
+import { prometheusConfig } from "../gen/components/prometheus.ts";
+import { tempoConfig } from "../gen/components/tempo.ts";
+import type { Placement } from "../gen/placement.ts";
 import { portFields, renderNative, withPorts } from "../gen/native.ts";
 import { CONTAINERS, IMAGE_DATA_DIRS } from "../gen/placement.ts";
 import { collectorData } from "../gen/components/collector.ts";
@@ -119,6 +123,16 @@ function nativeNaming(config: StackConfig, root: string): Naming {
   };
 }
 
+/** Each backend's config file for a placement. */
+function configsFor(config: StackConfig, placement: Placement) {
+  return {
+    collector: collectorConfig(config, placement),
+    prometheus: prometheusConfig(config, placement),
+    tempo: tempoConfig(config, placement),
+    loki: lokiConfig(config, placement),
+  };
+}
+
 function configsOf(patch: Patch<StackConfig>) {
   const variant = override(STACK, patch);
   const ports = nativePorts(variant);
@@ -130,8 +144,8 @@ function configsOf(patch: Patch<StackConfig>) {
   );
   return {
     native,
-    container: configContents(variant, "tests", CONTAINERS),
-    nativeContents: configContents(native.config, "tests", native.placement),
+    container: configsFor(variant, CONTAINERS),
+    nativeContents: configsFor(native.config, native.placement),
     containerNaming: containerNaming(variant),
     nativeNaming: nativeNaming(native.config, ROOT),
   };
@@ -183,12 +197,13 @@ Deno.test("native render: every server on loopback, ports all distinct, files un
   }
   const ports = [...portFields(r.native.config).values()];
   assert.equal(new Set(ports).size, ports.length, "no two servers share one");
-  const args = backendArgs(r.native.config, r.native.placement);
-  assert.deepEqual(args.tempo, [
+  const args = (name: string) =>
+    r.native.components.find((c) => c.name === name)!.args;
+  assert.deepEqual(args("tempo"), [
     `-config.file=${ROOT}/config/tempo/tempo.yaml`,
   ]);
   assert.ok(
-    args.prometheus.includes(`--storage.tsdb.path=${ROOT}/data/prometheus`),
+    args("prometheus").includes(`--storage.tsdb.path=${ROOT}/data/prometheus`),
   );
   // The native components are the Compose ones with native args.
   const collector = r.native.components.find((c) => c.name === "otelcol")!;

@@ -9,9 +9,18 @@
  *
  * @module
  */
-import type { StackConfig } from "../types.ts";
-import type { Placement } from "../placement.ts";
 import { commentedYaml } from "../commented.ts";
+import type { Component } from "../model.ts";
+import { COLLECTOR_PODS, NAMES } from "../names.ts";
+import { CONTAINER_CONFIG_DIRS, type Placement } from "../placement.ts";
+import type { StackConfig } from "../types.ts";
+import {
+  type BuildContext,
+  CHECK_TIMING,
+  type ComponentModule,
+  configDir,
+  goMemLimit,
+} from "./context.ts";
 
 /** Exporter instance names, as pipelines and tests refer to them. */
 export const COLLECTOR_EXPORTERS = {
@@ -251,3 +260,79 @@ export function collectorConfig(
       "The collector's own metrics (otelcol_*, counters without _total), scraped per instance by Prometheus.",
   });
 }
+
+/** The collector's config file name. */
+export const COLLECTOR_FILE = "config.yaml";
+
+/**
+ * otel/opentelemetry-collector-contrib: `FROM scratch`, `USER 10001`
+ * (opentelemetry-collector-releases, distributions/otelcol-contrib/
+ * Dockerfile). No shell, so no container health check.
+ */
+const USER = { uid: 10001, gid: 10001 };
+
+/** The OpenTelemetry Collector. */
+export const collector: ComponentModule = {
+  name: "collector",
+  build(ctx: BuildContext): Component {
+    const { config, placement, prod } = ctx;
+    const c = config.components;
+    const col = c.collector.ports;
+    const sampling = c.collector.tailSampling.enabled;
+    const resources = prod?.collector.resources ?? c.collector.resources;
+    const senders = [NAMES.app, NAMES.loadgen];
+    return {
+      name: NAMES.collector,
+      description:
+        "OpenTelemetry Collector: OTLP in; traces to Tempo, logs to Loki, metrics to Prometheus.",
+      image: c.collector.image,
+      build: false,
+      args: [`--config=${placement.configDir("collector")}/${COLLECTOR_FILE}`],
+      env: [goMemLimit(resources)],
+      ports: [
+        { name: "otlp-grpc", port: col.otlpGrpc, publish: true },
+        { name: "otlp-http", port: col.otlpHttp, publish: true },
+        { name: "metrics", port: col.selfMetrics, publish: false },
+        { name: "health", port: col.healthCheck, publish: true },
+      ],
+      configDirs: [
+        configDir(
+          ctx,
+          "otelcol-config",
+          "otelcol",
+          CONTAINER_CONFIG_DIRS.collector,
+          [{
+            name: COLLECTOR_FILE,
+            content: collectorConfig(config, placement),
+          }],
+        ),
+      ],
+      health: {
+        ready: { port: col.healthCheck, path: "/" },
+        ...CHECK_TIMING,
+        startSeconds: 30,
+      },
+      resources,
+      user: USER,
+      readOnlyRootFilesystem: true,
+      replicas: prod?.collector.minReplicas ?? c.collector.replicas,
+      // With tail sampling it is one instance, never autoscaled, never two.
+      autoscaled: prod !== undefined && !sampling,
+      recreate: sampling,
+      scratchDirs: [],
+      podsAlias: COLLECTOR_PODS,
+      dependsOn: [NAMES.prometheus, NAMES.tempo, NAMES.loki].map((name) => ({
+        component: name,
+        condition: "service_healthy" as const,
+      })),
+      terminationGraceSeconds: 30,
+      clients: [
+        ...senders.flatMap((from) => [
+          { from, port: col.otlpGrpc },
+          { from, port: col.otlpHttp },
+        ]),
+        { from: NAMES.prometheus, port: col.selfMetrics },
+      ],
+    };
+  },
+};

@@ -6,10 +6,24 @@
  *
  * @module
  */
+import { commentedYaml } from "../commented.ts";
+import type { Component } from "../model.ts";
+import { NAMES } from "../names.ts";
+import {
+  CONTAINER_CONFIG_DIRS,
+  IMAGE_DATA_DIRS,
+  type Placement,
+} from "../placement.ts";
 import type { StackConfig } from "../types.ts";
 import { parseBytes } from "../units.ts";
-import type { Placement } from "../placement.ts";
-import { commentedYaml } from "../commented.ts";
+import {
+  type BuildContext,
+  CHECK_TIMING,
+  type ComponentModule,
+  configDir,
+  goMemLimit,
+  startBudget,
+} from "./context.ts";
 
 /** File name of the config inside its directory. */
 export const LOKI_FILE = "loki.yaml";
@@ -102,3 +116,67 @@ export function lokiConfig(config: StackConfig, placement: Placement): string {
 export function lokiArgs(placement: Placement): string[] {
   return [`-config.file=${placement.configDir("loki")}/${LOKI_FILE}`];
 }
+
+/**
+ * grafana/loki: distroless static nonroot since 3.6.0, `USER 10001`,
+ * `/loki` owned by it (grafana/loki cmd/loki/Dockerfile); no shell, but
+ * `loki -health` checks /ready.
+ */
+const USER = { uid: 10001, gid: 10001 };
+
+/** Loki. */
+export const loki: ComponentModule = {
+  name: "loki",
+  build(ctx: BuildContext): Component {
+    const { config, placement, prod } = ctx;
+    const l = config.components.loki;
+    return {
+      name: NAMES.loki,
+      description:
+        "Loki: logs over OTLP with structured metadata (trace ids), filesystem storage.",
+      image: l.image,
+      build: false,
+      args: lokiArgs(placement),
+      env: [goMemLimit(l.resources)],
+      ports: [
+        { name: "http", port: l.port, publish: true },
+        { name: "grpc", port: l.grpcPort, publish: false },
+      ],
+      configDirs: [
+        configDir(ctx, "loki-config", "loki", CONTAINER_CONFIG_DIRS.loki, [{
+          name: LOKI_FILE,
+          content: lokiConfig(config, placement),
+        }]),
+      ],
+      volume: {
+        name: "loki-data",
+        mountPath: IMAGE_DATA_DIRS.loki,
+        size: prod?.storage.loki ?? l.storage,
+      },
+      health: {
+        ready: { port: l.port, path: "/ready" },
+        alive: { tcpPort: l.port },
+        command: [
+          "/usr/bin/loki",
+          "-health",
+          `-health.url=http://127.0.0.1:${l.port}/ready`,
+        ],
+        ...CHECK_TIMING,
+        startSeconds: startBudget(ctx, 300),
+      },
+      resources: l.resources,
+      user: USER,
+      readOnlyRootFilesystem: true,
+      replicas: 1,
+      autoscaled: false,
+      recreate: true,
+      scratchDirs: [],
+      dependsOn: [],
+      terminationGraceSeconds: 30,
+      clients: [
+        { from: NAMES.collector, port: l.port },
+        { from: NAMES.grafana, port: l.port },
+      ],
+    };
+  },
+};

@@ -6,9 +6,23 @@
  *
  * @module
  */
-import type { StackConfig } from "../types.ts";
-import type { Placement } from "../placement.ts";
 import { commentedYaml } from "../commented.ts";
+import type { Component } from "../model.ts";
+import { NAMES } from "../names.ts";
+import {
+  CONTAINER_CONFIG_DIRS,
+  IMAGE_DATA_DIRS,
+  type Placement,
+} from "../placement.ts";
+import type { StackConfig } from "../types.ts";
+import {
+  type BuildContext,
+  CHECK_TIMING,
+  type ComponentModule,
+  configDir,
+  startBudget,
+  wgetCheck,
+} from "./context.ts";
 
 /** Scrape job names, as dashboards and alerts refer to them. */
 export const SCRAPE_JOBS = {
@@ -84,3 +98,66 @@ export function prometheusArgs(
     "--enable-feature=exemplar-storage",
   ];
 }
+
+/**
+ * prom/prometheus: busybox base (wget), `USER nobody`, `/prometheus` owned
+ * by nobody (prometheus/prometheus Dockerfile). It sizes GOMEMLIMIT from
+ * the cgroup itself (`--auto-gomemlimit`, on by default in 3.x).
+ */
+const USER = { uid: 65534, gid: 65534 };
+
+/** Prometheus. */
+export const prometheus: ComponentModule = {
+  name: "prometheus",
+  build(ctx: BuildContext): Component {
+    const { config, placement, prod } = ctx;
+    const p = config.components.prometheus;
+    return {
+      name: NAMES.prometheus,
+      description:
+        "Prometheus: the services' metrics pushed by the collector (OTLP), Tempo's by remote write.",
+      image: p.image,
+      build: false,
+      args: prometheusArgs(config, placement),
+      env: [],
+      ports: [{ name: "http", port: p.port, publish: true }],
+      configDirs: [
+        configDir(
+          ctx,
+          "prometheus-config",
+          "prometheus",
+          CONTAINER_CONFIG_DIRS.prometheus,
+          [{
+            name: PROMETHEUS_FILE,
+            content: prometheusConfig(config, placement),
+          }],
+        ),
+      ],
+      volume: {
+        name: "prometheus-data",
+        mountPath: IMAGE_DATA_DIRS.prometheus,
+        size: prod?.storage.prometheus ?? p.storage,
+      },
+      health: {
+        ready: { port: p.port, path: "/-/ready" },
+        alive: { port: p.port, path: "/-/healthy" },
+        command: wgetCheck(`http://127.0.0.1:${p.port}/-/ready`),
+        ...CHECK_TIMING,
+        startSeconds: startBudget(ctx, 600),
+      },
+      resources: p.resources,
+      user: USER,
+      readOnlyRootFilesystem: true,
+      replicas: 1,
+      autoscaled: false,
+      recreate: true,
+      scratchDirs: [],
+      dependsOn: [],
+      terminationGraceSeconds: 60,
+      clients: [NAMES.collector, NAMES.grafana, NAMES.tempo].map((from) => ({
+        from,
+        port: p.port,
+      })),
+    };
+  },
+};

@@ -6,11 +6,25 @@
  *
  * @module
  */
+import { commentedYaml } from "../commented.ts";
+import type { Component } from "../model.ts";
+import { NAMES } from "../names.ts";
+import {
+  CONTAINER_CONFIG_DIRS,
+  IMAGE_DATA_DIRS,
+  type Placement,
+} from "../placement.ts";
 import type { StackConfig } from "../types.ts";
 import { goDuration } from "../units.ts";
-import type { Placement } from "../placement.ts";
-import { commentedYaml } from "../commented.ts";
 import { spanMetricsInCollector } from "./collector.ts";
+import {
+  type BuildContext,
+  CHECK_TIMING,
+  type ComponentModule,
+  configDir,
+  goMemLimit,
+  startBudget,
+} from "./context.ts";
 
 /** File name of the config inside its directory. */
 export const TEMPO_FILE = "tempo.yaml";
@@ -106,3 +120,70 @@ export function tempoConfig(
 export function tempoArgs(placement: Placement): string[] {
   return [`-config.file=${placement.configDir("tempo")}/${TEMPO_FILE}`];
 }
+
+/**
+ * grafana/tempo: distroless, `USER 10001:10001`, `/var/tempo` owned by it
+ * (grafana/tempo cmd/tempo/Dockerfile); `/tempo -health` checks /ready.
+ */
+const USER = { uid: 10001, gid: 10001 };
+
+/** Tempo. */
+export const tempo: ComponentModule = {
+  name: "tempo",
+  build(ctx: BuildContext): Component {
+    const { config, placement, prod } = ctx;
+    const t = config.components.tempo;
+    return {
+      name: NAMES.tempo,
+      description:
+        "Tempo: traces over OTLP, local storage, service-graph and span metrics generator.",
+      image: t.image,
+      build: false,
+      args: tempoArgs(placement),
+      env: [goMemLimit(t.resources)],
+      ports: [
+        { name: "http", port: t.port, publish: true },
+        { name: "grpc", port: t.grpcPort, publish: false },
+        { name: "otlp-grpc", port: t.otlpGrpcPort, publish: false },
+        { name: "otlp-http", port: t.otlpHttpPort, publish: false },
+      ],
+      configDirs: [
+        configDir(ctx, "tempo-config", "tempo", CONTAINER_CONFIG_DIRS.tempo, [{
+          name: TEMPO_FILE,
+          content: tempoConfig(config, placement),
+        }]),
+      ],
+      volume: {
+        name: "tempo-data",
+        mountPath: IMAGE_DATA_DIRS.tempo,
+        size: prod?.storage.tempo ?? t.storage,
+      },
+      health: {
+        ready: { port: t.port, path: "/ready" },
+        // /ready also fails while a module restarts: no reason to kill it.
+        alive: { tcpPort: t.port },
+        // `-health` asks localhost:3200 (cmd/tempo/health.go).
+        command: t.port === 3200 ? ["/tempo", "-health"] : undefined,
+        ...CHECK_TIMING,
+        startSeconds: startBudget(ctx, 300),
+      },
+      resources: t.resources,
+      user: USER,
+      readOnlyRootFilesystem: true,
+      replicas: 1,
+      autoscaled: false,
+      recreate: true,
+      scratchDirs: [],
+      dependsOn: [{
+        component: NAMES.prometheus,
+        condition: "service_healthy",
+      }],
+      terminationGraceSeconds: 30,
+      clients: [
+        { from: NAMES.collector, port: t.otlpGrpcPort },
+        { from: NAMES.collector, port: t.otlpHttpPort },
+        { from: NAMES.grafana, port: t.port },
+      ],
+    };
+  },
+};
