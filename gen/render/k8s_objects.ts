@@ -5,6 +5,17 @@
  *
  * @module
  */
+import type { IDeployment } from "kubernetes-models/apps/v1/Deployment";
+import type {
+  IContainer,
+  IEnvVar,
+  IProbe,
+  IServicePort,
+  IVolume,
+  IVolumeMount,
+} from "kubernetes-models/v1";
+import type { IPersistentVolumeClaim } from "kubernetes-models/v1/PersistentVolumeClaim";
+import type { IService } from "kubernetes-models/v1/Service";
 import type { Component, EnvVar, HttpProbe, TcpProbe } from "../model.ts";
 
 /** The label every object of a component carries and selectors match on. */
@@ -24,7 +35,7 @@ function labels(c: Component): Record<string, string> {
   return { [NAME_LABEL]: c.name };
 }
 
-function env(c: Component, e: EnvVar): Record<string, unknown> {
+function env(c: Component, e: EnvVar): IEnvVar {
   if ("value" in e) return { name: e.name, value: e.value };
   return {
     name: e.name,
@@ -34,19 +45,21 @@ function env(c: Component, e: EnvVar): Record<string, unknown> {
   };
 }
 
-function httpGet(probe: HttpProbe): Record<string, unknown> {
+function httpGet(probe: HttpProbe): IProbe["httpGet"] {
   return { path: probe.path, port: probe.port };
 }
 
 /** The probe's action: an HTTP GET, or only a TCP connect. */
-function action(probe: HttpProbe | TcpProbe): Record<string, unknown> {
+function action(probe: HttpProbe | TcpProbe): IProbe {
   return "tcpPort" in probe
     ? { tcpSocket: { port: probe.tcpPort } }
     : { httpGet: httpGet(probe) };
 }
 
 /** The container's startup, readiness and liveness probes. */
-export function probes(c: Component): Record<string, unknown> {
+export function probes(
+  c: Component,
+): Pick<IContainer, "startupProbe" | "readinessProbe" | "livenessProbe"> {
   const h = c.health;
   if (!h) return {};
   const timing = {
@@ -67,7 +80,7 @@ export function probes(c: Component): Record<string, unknown> {
   };
 }
 
-function resources(c: Component): Record<string, unknown> {
+function resources(c: Component): IContainer["resources"] {
   const limits: Record<string, string> = { memory: c.resources.limits.memory };
   if (c.resources.limits.cpu) limits.cpu = c.resources.limits.cpu;
   return {
@@ -85,13 +98,13 @@ export function replicas(c: Component): { replicas?: number } {
 }
 
 /** The component's Deployment. */
-export function deployment(c: Component): Record<string, unknown> {
-  const mounts: Record<string, unknown>[] = c.configDirs.map((d) => ({
+export function deployment(c: Component): IDeployment {
+  const mounts: IVolumeMount[] = c.configDirs.map((d) => ({
     name: d.name,
     mountPath: d.mountPath,
     readOnly: true,
   }));
-  const volumes: Record<string, unknown>[] = c.configDirs.map((d) => ({
+  const volumes: IVolume[] = c.configDirs.map((d) => ({
     name: d.name,
     configMap: { name: configMapName(d.name) },
   }));
@@ -108,7 +121,7 @@ export function deployment(c: Component): Record<string, unknown> {
     volumes.push({ name, emptyDir: {} });
   }
 
-  const container: Record<string, unknown> = {
+  const container: IContainer = {
     name: c.name,
     image: c.image,
   };
@@ -169,7 +182,7 @@ export function deployment(c: Component): Record<string, unknown> {
   };
 }
 
-function servicePorts(c: Component): Record<string, unknown>[] {
+function servicePorts(c: Component): IServicePort[] {
   return c.ports.map((p) => ({
     name: p.name,
     port: p.port,
@@ -179,7 +192,7 @@ function servicePorts(c: Component): Record<string, unknown>[] {
 }
 
 /** The component's Service, or none when it listens on nothing. */
-export function service(c: Component): Record<string, unknown> | undefined {
+export function service(c: Component): IService | undefined {
   if (c.ports.length === 0) return undefined;
   return {
     apiVersion: "v1",
@@ -194,7 +207,7 @@ export function service(c: Component): Record<string, unknown> | undefined {
 }
 
 /** A headless Service resolving to every pod, when the component asks for one. */
-export function podsService(c: Component): Record<string, unknown> | undefined {
+export function podsService(c: Component): IService | undefined {
   if (!c.podsAlias || c.ports.length === 0) return undefined;
   return {
     apiVersion: "v1",
@@ -209,7 +222,7 @@ export function podsService(c: Component): Record<string, unknown> | undefined {
 }
 
 /** The component's claim for its data volume, if it keeps data. */
-export function claim(c: Component): Record<string, unknown> | undefined {
+export function claim(c: Component): IPersistentVolumeClaim | undefined {
   if (!c.volume) return undefined;
   return {
     apiVersion: "v1",

@@ -6,6 +6,7 @@
  *
  * @module
  */
+import type { INamespace } from "kubernetes-models/v1/Namespace";
 import type { Component } from "../model.ts";
 import {
   claim,
@@ -30,22 +31,19 @@ export const PART_OF = "app.kubernetes.io/part-of";
 /** Files of `deploy/k8s/base`, paths relative to it. */
 export function renderBase(input: BaseInput): Rendered[] {
   const files: Rendered[] = [];
-  files.push({
-    path: "namespace.yaml",
-    kind: "yaml",
-    docs: [{
-      apiVersion: "v1",
-      kind: "Namespace",
-      metadata: {
-        name: input.namespace,
-        labels: {
-          // Every workload here runs non-root with no capabilities.
-          "pod-security.kubernetes.io/enforce": "restricted",
-          "pod-security.kubernetes.io/enforce-version": "latest",
-        },
+  const namespace: INamespace = {
+    apiVersion: "v1",
+    kind: "Namespace",
+    metadata: {
+      name: input.namespace,
+      labels: {
+        // Every workload here runs non-root with no capabilities.
+        "pod-security.kubernetes.io/enforce": "restricted",
+        "pod-security.kubernetes.io/enforce-version": "latest",
       },
-    }],
-  });
+    },
+  };
+  files.push({ path: "namespace.yaml", kind: "yaml", docs: [namespace] });
   for (const c of input.components) {
     const docs = [deployment(c), service(c), podsService(c), claim(c)].filter((
       d,

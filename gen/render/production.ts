@@ -6,6 +6,13 @@
  *
  * @module
  */
+import type { IHorizontalPodAutoscaler } from "kubernetes-models/autoscaling/v2/HorizontalPodAutoscaler";
+import type { IIngress } from "kubernetes-models/networking.k8s.io/v1/Ingress";
+import type {
+  INetworkPolicy,
+  INetworkPolicyPeer,
+} from "kubernetes-models/networking.k8s.io/v1";
+import type { IPodDisruptionBudget } from "kubernetes-models/policy/v1/PodDisruptionBudget";
 import type { IngressHost } from "../types.ts";
 import type { Component } from "../model.ts";
 import { NAME_LABEL } from "./k8s_objects.ts";
@@ -30,7 +37,7 @@ export interface ProductionInput {
   readonly scaled: readonly Scaled[];
 }
 
-function ingress(input: ProductionInput): Record<string, unknown> {
+function ingress(input: ProductionInput): IIngress {
   const byName = new Map(input.components.map((c) => [c.name, c]));
   return {
     apiVersion: "networking.k8s.io/v1",
@@ -62,7 +69,7 @@ function ingress(input: ProductionInput): Record<string, unknown> {
   };
 }
 
-function autoscaler(s: Scaled): Record<string, unknown> {
+function autoscaler(s: Scaled): IHorizontalPodAutoscaler {
   return {
     apiVersion: "autoscaling/v2",
     kind: "HorizontalPodAutoscaler",
@@ -89,7 +96,7 @@ function autoscaler(s: Scaled): Record<string, unknown> {
   };
 }
 
-function disruptionBudget(s: Scaled): Record<string, unknown> {
+function disruptionBudget(s: Scaled): IPodDisruptionBudget {
   return {
     apiVersion: "policy/v1",
     kind: "PodDisruptionBudget",
@@ -102,8 +109,8 @@ function disruptionBudget(s: Scaled): Record<string, unknown> {
   };
 }
 
-function networkPolicies(input: ProductionInput): Record<string, unknown>[] {
-  const policies: Record<string, unknown>[] = [{
+function networkPolicies(input: ProductionInput): INetworkPolicy[] {
+  const policies: INetworkPolicy[] = [{
     apiVersion: "networking.k8s.io/v1",
     kind: "NetworkPolicy",
     metadata: { name: "default-deny-ingress" },
@@ -122,7 +129,9 @@ function networkPolicies(input: ProductionInput): Record<string, unknown>[] {
         podSelector: { matchLabels: { [NAME_LABEL]: c.name } },
         policyTypes: ["Ingress"],
         ingress: ports.map((port) => {
-          const from = c.clients.filter((cl) => cl.port === port).map((cl) =>
+          const from = c.clients.filter((cl) => cl.port === port).map((
+            cl,
+          ): INetworkPolicyPeer =>
             cl.from === "outside"
               // Only the Ingress controller, from its own namespace.
               ? {
