@@ -68,7 +68,19 @@ export interface TelemetryConfig {
   readonly metricExportTimeoutMs: number;
   readonly spanBatch: BatchConfig;
   readonly logBatch: BatchConfig;
+  /**
+   * Which implementation exports spans and log records, and which batches
+   * them: this project's (`own`) or the SDK's stock OTLP/HTTP exporters and
+   * batch processors (`sdk`). The bench compares them side by side.
+   */
+  readonly implementation: {
+    readonly exporter: Implementation;
+    readonly processor: Implementation;
+  };
 }
+
+/** This project's telemetry parts, or the SDK's stock ones. */
+export type Implementation = "own" | "sdk";
 
 /** Defaults that hold about 10,000 requests/s (two spans and up to one log each) without overflow. */
 export const DEFAULT_BATCH: BatchConfig = {
@@ -293,5 +305,19 @@ export function readTelemetryConfig(
     metricExportTimeoutMs,
     spanBatch: readBatch(env, "OTEL_BSP"),
     logBatch: readBatch(env, "OTEL_BLRP"),
+    implementation: {
+      exporter: readChoice<Implementation>(
+        env,
+        "SPACE_APP_OTLP_EXPORTER",
+        "own",
+        ["own", "sdk"],
+      ),
+      processor: readChoice<Implementation>(
+        env,
+        "SPACE_APP_BATCH_PROCESSOR",
+        "own",
+        ["own", "sdk"],
+      ),
+    },
   };
 }

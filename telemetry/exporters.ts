@@ -20,7 +20,9 @@ import { OTLPTraceExporter as JsonTraceExporter } from "@opentelemetry/exporter-
 import { OTLPMetricExporter as JsonMetricExporter } from "@opentelemetry/exporter-metrics-otlp-http";
 import { OTLPMetricExporter as ProtoMetricExporter } from "@opentelemetry/exporter-metrics-otlp-proto";
 import { OTLPLogExporter as JsonLogExporter } from "@opentelemetry/exporter-logs-otlp-http";
-import type { SignalConfig } from "./config.ts";
+import { OTLPLogExporter as SdkProtoLogExporter } from "@opentelemetry/exporter-logs-otlp-proto";
+import { OTLPTraceExporter as SdkProtoTraceExporter } from "@opentelemetry/exporter-trace-otlp-proto";
+import type { Implementation, SignalConfig } from "./config.ts";
 import { encodeLogs, encodeSpans } from "./otlp/encode.ts";
 import { OtlpProtoExporter } from "./otlp/exporter.ts";
 
@@ -49,6 +51,7 @@ function otlpOptions(config: SignalConfig) {
 /** The span exporter of a signal config, or `undefined` for `none`. */
 export function createSpanExporter(
   config: SignalConfig,
+  implementation: Implementation = "own",
 ): SpanExporter | undefined {
   switch (config.exporter) {
     case "none":
@@ -56,8 +59,11 @@ export function createSpanExporter(
     case "console":
       return new ConsoleSpanExporter();
     case "otlp":
-      return config.protocol === "http/json"
-        ? new JsonTraceExporter(otlpOptions(config))
+      if (config.protocol === "http/json") {
+        return new JsonTraceExporter(otlpOptions(config));
+      }
+      return implementation === "sdk"
+        ? new SdkProtoTraceExporter(otlpOptions(config))
         : new OtlpProtoExporter(protoOptions(config), encodeSpans);
   }
 }
@@ -81,6 +87,7 @@ export function createMetricExporter(
 /** The log record exporter of a signal config, or `undefined` for `none`. */
 export function createLogExporter(
   config: SignalConfig,
+  implementation: Implementation = "own",
 ): LogRecordExporter | undefined {
   switch (config.exporter) {
     case "none":
@@ -88,8 +95,11 @@ export function createLogExporter(
     case "console":
       return new ConsoleLogRecordExporter();
     case "otlp":
-      return config.protocol === "http/json"
-        ? new JsonLogExporter(otlpOptions(config))
+      if (config.protocol === "http/json") {
+        return new JsonLogExporter(otlpOptions(config));
+      }
+      return implementation === "sdk"
+        ? new SdkProtoLogExporter(otlpOptions(config))
         : new OtlpProtoExporter(protoOptions(config), encodeLogs);
   }
 }

@@ -27,6 +27,7 @@ import {
 import {
   AlwaysOffSampler,
   AlwaysOnSampler,
+  BatchSpanProcessor,
   ParentBasedSampler,
   TraceIdRatioBasedSampler,
   TracerProvider,
@@ -37,9 +38,12 @@ import {
   type PushMetricExporter,
   type ResourceMetrics,
 } from "@opentelemetry/sdk-metrics";
-import { LoggerProvider } from "@opentelemetry/sdk-logs";
+import {
+  BatchLogRecordProcessor,
+  LoggerProvider,
+} from "@opentelemetry/sdk-logs";
 import { type ExportResult, ExportResultCode } from "@opentelemetry/core";
-import type { Signal, TelemetryConfig } from "./config.ts";
+import type { BatchConfig, Signal, TelemetryConfig } from "./config.ts";
 import { ExportMonitor } from "./export_monitor.ts";
 import {
   createLogExporter,
@@ -142,6 +146,16 @@ function monitoredMetricExporter(
   };
 }
 
+/** Our batch settings in the SDK batch processors' terms. */
+function sdkBatch(b: BatchConfig) {
+  return {
+    maxQueueSize: b.maxQueueSize,
+    maxExportBatchSize: b.maxExportBatchSize,
+    scheduledDelayMillis: b.scheduleDelayMs,
+    exportTimeoutMillis: b.exportTimeoutMs,
+  };
+}
+
 /** Options of {@link startTelemetry}. */
 export interface StartOptions {
   /** Instrumentation scope of the service's own tracer, meter and logger. */
@@ -197,17 +211,6 @@ export function startTelemetry(
   );
   propagation.setGlobalPropagator(new CompositePropagator({ propagators }));
 
-  const spanExporter = createSpanExporter(config.traces);
-  const tracerProvider = new TracerProvider({
-    resource,
-    idGenerator: new FastIdGenerator(),
-    sampler: createSampler(config),
-    spanProcessors: spanExporter
-      ? [new BoundedSpanProcessor(spanExporter, config.spanBatch, monitor)]
-      : [],
-  });
-  trace.setGlobalTracerProvider(tracerProvider);
-
   const metricExporter = createMetricExporter(config.metrics);
   const meterProvider = new MeterProvider({
     resource,
@@ -223,11 +226,40 @@ export function startTelemetry(
   });
   metrics.setGlobalMeterProvider(meterProvider);
 
-  const logExporter = createLogExporter(config.logs);
+  const { exporter: exporterImpl, processor: processorImpl } =
+    config.implementation;
+  const spanExporter = createSpanExporter(config.traces, exporterImpl);
+  const tracerProvider = new TracerProvider({
+    resource,
+    idGenerator: new FastIdGenerator(),
+    sampler: createSampler(config),
+    spanProcessors: spanExporter
+      ? [
+        processorImpl === "sdk"
+          ? new BatchSpanProcessor({
+            exporter: spanExporter,
+            ...sdkBatch(config.spanBatch),
+            selfObsMeterProvider: meterProvider,
+          })
+          : new BoundedSpanProcessor(spanExporter, config.spanBatch, monitor),
+      ]
+      : [],
+  });
+  trace.setGlobalTracerProvider(tracerProvider);
+
+  const logExporter = createLogExporter(config.logs, exporterImpl);
   const loggerProvider = new LoggerProvider({
     resource,
     processors: logExporter
-      ? [new BoundedLogProcessor(logExporter, config.logBatch, monitor)]
+      ? [
+        processorImpl === "sdk"
+          ? new BatchLogRecordProcessor({
+            exporter: logExporter,
+            ...sdkBatch(config.logBatch),
+            selfObsMeterProvider: meterProvider,
+          })
+          : new BoundedLogProcessor(logExporter, config.logBatch, monitor),
+      ]
       : [],
   });
   configureLogger({

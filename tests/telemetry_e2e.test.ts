@@ -216,59 +216,68 @@ Deno.test("the service exports all three signals, correlated, to an OTLP receive
   });
 });
 
-Deno.test("http/protobuf (the default) reaches the receiver's three paths", async () => {
-  const receiver = new OtlpReceiver();
-  const env = exportEnv(receiver.endpoint);
-  delete env.OTEL_EXPORTER_OTLP_PROTOCOL;
-  const service = spawnService(["serve"], env);
-  try {
-    await waitForHttp(`${service.base}/healthz`);
-    await getJson(`${service.base}/`);
-    service.child.kill("SIGTERM");
-    assert.equal((await service.status).code, 0);
-  } finally {
-    await receiver.close();
-  }
-  const paths = new Set(
-    receiver.requests.map((r) => `${r.path} ${r.contentType}`),
-  );
-  assert.ok(
-    paths.has("/v1/traces application/x-protobuf"),
-    [...paths].join(", "),
-  );
-  assert.ok(paths.has("/v1/logs application/x-protobuf"));
-  assert.ok(paths.has("/v1/metrics application/x-protobuf"));
-  // Decode what our protobuf encoder sent: resource_spans(1) > scope_spans(2) > spans(2) > name(5).
-  const names = receiver.requests.filter((r) => r.path === "/v1/traces")
-    .flatMap((r) => {
-      const request = decode(r.body, TRACES_REQUEST);
-      return (request.get(1) ?? []).flatMap((rs) =>
-        ((rs as DecodedMessage).get(2) ?? []).flatMap((ss) =>
-          ((ss as DecodedMessage).get(2) ?? []).map((span) =>
-            new TextDecoder().decode(
-              (span as DecodedMessage).get(5)![0] as Uint8Array,
+for (
+  const implementation of ["own", "sdk"] as const
+) {
+  Deno.test(`http/protobuf (the default) reaches the receiver's three paths (${implementation} exporter and batch processor)`, async () => {
+    const receiver = new OtlpReceiver();
+    const env: Record<string, string> = {
+      ...exportEnv(receiver.endpoint),
+      SPACE_APP_OTLP_EXPORTER: implementation,
+      SPACE_APP_BATCH_PROCESSOR: implementation,
+    };
+    delete env.OTEL_EXPORTER_OTLP_PROTOCOL;
+    const service = spawnService(["serve"], env);
+    try {
+      await waitForHttp(`${service.base}/healthz`);
+      await getJson(`${service.base}/`);
+      service.child.kill("SIGTERM");
+      assert.equal((await service.status).code, 0);
+    } finally {
+      await receiver.close();
+    }
+    const paths = new Set(
+      receiver.requests.map((r) => `${r.path} ${r.contentType}`),
+    );
+    assert.ok(
+      paths.has("/v1/traces application/x-protobuf"),
+      [...paths].join(", "),
+    );
+    assert.ok(paths.has("/v1/logs application/x-protobuf"));
+    assert.ok(paths.has("/v1/metrics application/x-protobuf"));
+    // Decode what our protobuf encoder sent: resource_spans(1) > scope_spans(2) > spans(2) > name(5).
+    const names = receiver.requests.filter((r) => r.path === "/v1/traces")
+      .flatMap((r) => {
+        const request = decode(r.body, TRACES_REQUEST);
+        return (request.get(1) ?? []).flatMap((rs) =>
+          ((rs as DecodedMessage).get(2) ?? []).flatMap((ss) =>
+            ((ss as DecodedMessage).get(2) ?? []).map((span) =>
+              new TextDecoder().decode(
+                (span as DecodedMessage).get(5)![0] as Uint8Array,
+              )
             )
           )
-        )
-      );
-    });
-  assert.deepEqual(names.sort(), ["GET /", "root-handler"]);
-  const logBodies = receiver.requests.filter((r) => r.path === "/v1/logs")
-    .flatMap((r) => {
-      const request = decode(r.body, LOGS_REQUEST);
-      return (request.get(1) ?? []).flatMap((rl) =>
-        ((rl as DecodedMessage).get(2) ?? []).flatMap((sl) =>
-          ((sl as DecodedMessage).get(2) ?? []).map((record) => {
-            const body = (record as DecodedMessage).get(
-              5,
-            )![0] as DecodedMessage;
-            return new TextDecoder().decode(body.get(1)![0] as Uint8Array);
-          })
-        )
-      );
-    });
-  assert.ok(logBodies.includes("hello from space-app"), logBodies.join(", "));
-});
+        );
+      });
+    assert.deepEqual(names.sort(), ["GET /", "root-handler"]);
+    const logBodies = receiver.requests.filter((r) => r.path === "/v1/logs")
+      .flatMap((r) => {
+        const request = decode(r.body, LOGS_REQUEST);
+        return (request.get(1) ?? []).flatMap((rl) =>
+          ((rl as DecodedMessage).get(2) ?? []).flatMap((sl) =>
+            ((sl as DecodedMessage).get(2) ?? []).map((record) => {
+              const body = (record as DecodedMessage).get(
+                5,
+              )![0] as DecodedMessage;
+              return new TextDecoder().decode(body.get(1)![0] as Uint8Array);
+            })
+          )
+        );
+      });
+    assert.ok(logBodies.includes("hello from space-app"), logBodies.join(", "));
+    assert.equal(service.stderr(), "", "nothing refused under -P=service");
+  });
+}
 
 async function failingCollector(
   name: string,
