@@ -1,30 +1,12 @@
 /**
  * Parsers for the notations the config uses: durations (`30s`, `336h`,
- * `15d`), Kubernetes quantities (`512Mi`, `250m`) and image references.
- * Each returns `undefined` for a malformed value so the validator can
- * name it.
+ * `15d`, whole numbers: `lib/duration.ts`), Kubernetes quantities
+ * (`512Mi`, `250m`) and image references. Each returns `undefined` for a
+ * malformed value so the validator can name it.
  *
  * @module
  */
-
-const DURATION_UNITS_MS: Readonly<Record<string, number>> = {
-  ms: 1,
-  s: 1_000,
-  m: 60_000,
-  h: 3_600_000,
-  d: 86_400_000,
-  w: 604_800_000,
-};
-
-/** Milliseconds of a duration such as `1h30m` or `15d`; undefined if malformed. */
-export function parseDuration(text: string): number | undefined {
-  if (!/^(\d+(ms|s|m|h|d|w))+$/.test(text)) return undefined;
-  let total = 0;
-  for (const [, amount, unit] of text.matchAll(/(\d+)(ms|s|m|h|d|w)/g)) {
-    total += Number(amount) * DURATION_UNITS_MS[unit];
-  }
-  return total;
-}
+import { parseDuration } from "../lib/duration.ts";
 
 /**
  * A duration in Go's `time.ParseDuration` notation, which has no days or

@@ -8,13 +8,8 @@
  */
 import { blockedPortReason } from "../lib/http_url.ts";
 import type { Resources, StackConfig } from "./types.ts";
-import {
-  isPinned,
-  parseBytes,
-  parseDuration,
-  parseImage,
-  parseMillicores,
-} from "./units.ts";
+import { isPinned, parseBytes, parseImage, parseMillicores } from "./units.ts";
+import { parseDuration } from "../lib/duration.ts";
 
 /** Thrown by {@link assertValid}: one line per problem. */
 export class StackConfigError extends Error {

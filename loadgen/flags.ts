@@ -8,7 +8,7 @@
  */
 import { ConfigError, type EnvSource } from "../lib/env.ts";
 import { parseHttpUrl } from "../lib/http_url.ts";
-import { parseDuration } from "./duration.ts";
+import { parseDuration } from "../lib/duration.ts";
 import {
   DEFAULT_MIX,
   DEFAULT_WORK_MS,
@@ -196,8 +196,8 @@ function readDuration(
   maxText: string,
   allowZero = false,
 ): number {
-  const ms = parseDuration(raw.value);
-  const maxMs = parseDuration(maxText)!;
+  const ms = parseDuration(raw.value, { fractions: true });
+  const maxMs = parseDuration(maxText, { fractions: true })!;
   if (
     ms === undefined || ms > maxMs || (ms < minMs && !(allowZero && ms === 0))
   ) {

@@ -7,22 +7,10 @@
  * @module
  */
 
+import { percentile } from "../lib/stats.ts";
+
 /** Values kept before reservoir sampling starts (8 bytes each). */
 export const DEFAULT_CAPACITY = 200_000;
-
-/**
- * The nearest-rank percentile `p` (0 < p <= 100) of ascending `sorted`
- * values: the smallest value with at least p% of the values at or below it.
- * `undefined` for no values.
- */
-export function percentile(
-  sorted: ArrayLike<number>,
-  p: number,
-): number | undefined {
-  if (sorted.length === 0) return undefined;
-  const rank = Math.ceil((p / 100) * sorted.length);
-  return sorted[Math.min(sorted.length, Math.max(1, rank)) - 1];
-}
 
 /** Percentiles of a sample, in milliseconds; `undefined` with no values. */
 export interface Percentiles {

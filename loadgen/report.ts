@@ -6,7 +6,7 @@
  */
 import type { Attributes } from "@opentelemetry/api";
 import type { Level } from "../telemetry/logger.ts";
-import { formatDuration } from "./duration.ts";
+import { formatDuration } from "../lib/duration.ts";
 import type { Percentiles } from "./latency.ts";
 import type { TargetState } from "./schedule.ts";
 import type { RouteSummary, RunTotals, WindowStats } from "./stats.ts";

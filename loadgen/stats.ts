@@ -4,7 +4,8 @@
  *
  * @module
  */
-import { LatencySample, percentile, type Percentiles } from "./latency.ts";
+import { percentile } from "../lib/stats.ts";
+import { LatencySample, type Percentiles } from "./latency.ts";
 
 /** How one sent request ended. */
 export interface RequestResult {

@@ -11,10 +11,10 @@ import {
   goDuration,
   isPinned,
   parseBytes,
-  parseDuration,
   parseImage,
   parseMillicores,
 } from "../gen/units.ts";
+import { parseDuration } from "../lib/duration.ts";
 import { validateConfig } from "../gen/validate.ts";
 
 /** The config with some fields changed (deliberately bad ones included). */

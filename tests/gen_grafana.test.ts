@@ -9,7 +9,7 @@ import assert from "node:assert/strict";
 import { parse } from "yaml";
 import { STACK } from "../gen/stack.config.ts";
 import { generate } from "../gen/generate.ts";
-import { parseDuration } from "../gen/units.ts";
+import { parseDuration } from "../lib/duration.ts";
 import { expressions } from "../gen/grafana/expressions.ts";
 import { seriesInPromQL } from "../gen/grafana/promql.ts";
 import { COLLECTOR_SIGNALS } from "../gen/grafana/queries.ts";

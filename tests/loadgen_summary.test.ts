@@ -7,7 +7,8 @@ import assert from "node:assert/strict";
 import { metrics, trace } from "@opentelemetry/api";
 import { recordEnv } from "../lib/env.ts";
 import { type LoadgenConfig, parseLoadgenArgs } from "../loadgen/flags.ts";
-import { LatencySample, percentile } from "../loadgen/latency.ts";
+import { percentile } from "../lib/stats.ts";
+import { LatencySample } from "../loadgen/latency.ts";
 import { MixPicker } from "../loadgen/mix.ts";
 import { seededRandom } from "../loadgen/random.ts";
 import {

@@ -7,7 +7,7 @@
 import type { Component, EnvVar } from "../model.ts";
 import { NAMES } from "../names.ts";
 import type { StackConfig } from "../types.ts";
-import { parseDuration } from "../units.ts";
+import { parseDuration } from "../../lib/duration.ts";
 import {
   type BuildContext,
   CHECK_TIMING,
