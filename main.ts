@@ -35,7 +35,7 @@ Usage:
 
 Environment: PORT (8000), HOST (0.0.0.0), MAX_WORK_MS (10000),
 SHUTDOWN_TIMEOUT_MS (10000), SHUTDOWN_DRAIN_MS (1000) and the standard
-OTEL_* variables (see README.md).`;
+OTEL_* variables (see docs/configuration.md and docs/telemetry.md).`;
 
 async function runServe(): Promise<number> {
   const server = readServerConfig(processEnv);

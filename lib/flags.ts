@@ -34,9 +34,20 @@ export function parseFlags<T extends ParseArgsOptionsConfig>(
       args: [...args],
       options,
       allowPositionals: positionals,
+      tokens: true,
     });
-    for (const [name, value] of Object.entries(parsed.values)) {
-      if (value === "") throw new FlagError(`--${name} needs a value`);
+    const seen = new Set<string>();
+    for (const token of parsed.tokens) {
+      if (token.kind !== "option") continue;
+      if (seen.has(token.name)) {
+        throw new FlagError(
+          `--${token.name} is given twice: expected it at most once`,
+        );
+      }
+      seen.add(token.name);
+      if (token.value === "") {
+        throw new FlagError(`--${token.name} needs a value`);
+      }
     }
     return parsed;
   } catch (error) {
@@ -54,6 +65,8 @@ export function parseFlags<T extends ParseArgsOptionsConfig>(
         throw new FlagError(
           message.includes("does not take")
             ? `${option} takes no value`
+            : message.includes("ambiguous")
+            ? `${option} needs a value (one that starts with - is written ${option}=VALUE)`
             : `${option} needs a value`,
         );
       case "ERR_PARSE_ARGS_UNEXPECTED_POSITIONAL":

@@ -7,6 +7,7 @@
  * @module
  */
 import { ConfigError, type EnvSource } from "../lib/env.ts";
+import { FlagError, parseFlags } from "../lib/flags.ts";
 import { parseHttpUrl } from "../lib/http_url.ts";
 import { parseDuration } from "../lib/duration.ts";
 import {
@@ -226,40 +227,25 @@ function readBoolean(raw: Raw): boolean {
 
 /** Splits `args` into flag values; throws on unknown flags and missing values. */
 function scanArgs(args: readonly string[]): Map<string, string> | "help" {
-  const values = new Map<string, string>();
-  const known = FLAGS.map((f) => f.flag);
-  for (let i = 0; i < args.length; i++) {
-    const arg = args[i];
-    if (arg === "--help" || arg === "-h") return "help";
-    const eq = arg.indexOf("=");
-    const flag = arg.startsWith("--") && eq > 0 ? arg.slice(0, eq) : arg;
-    const spec = FLAGS.find((f) => f.flag === flag);
-    if (!spec) {
-      throw new ConfigError(
-        `${JSON.stringify(arg)} is not a loadgen flag: expected one of ${
-          known.join(", ")
-        }, --help`,
-      );
-    }
-    if (values.has(flag)) {
-      throw new ConfigError(`${flag} is given twice: expected it at most once`);
-    }
-    if (eq > 0 && flag !== arg) {
-      values.set(flag, arg.slice(eq + 1));
-    } else if (!spec.arg) {
-      values.set(flag, "true");
-    } else {
-      const next = args[i + 1];
-      if (next === undefined || next.startsWith("--")) {
-        throw new ConfigError(
-          `${flag} needs a value: expected ${flag} ${spec.arg} (see --help)`,
-        );
-      }
-      values.set(flag, next);
-      i++;
-    }
+  const options = Object.fromEntries([
+    ...FLAGS.map((
+      f,
+    ) => [f.flag.slice(2), { type: f.arg ? "string" : "boolean" }]),
+    ["help", { type: "boolean", short: "h" }],
+  ]) as Record<string, { type: "string" | "boolean"; short?: string }>;
+  let values: Record<string, string | boolean | undefined>;
+  try {
+    values = parseFlags(args, options).values as typeof values;
+  } catch (error) {
+    if (error instanceof FlagError) throw new ConfigError(error.message);
+    throw error;
   }
-  return values;
+  if (values.help) return "help";
+  return new Map(
+    Object.entries(values).filter(([, v]) => v !== undefined).map((
+      [name, v],
+    ) => [`--${name}`, String(v)]),
+  );
 }
 
 /**

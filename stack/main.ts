@@ -8,10 +8,10 @@
  *
  * @module
  */
-import { parseArgs } from "node:util";
 import { STACK } from "../gen/stack.config.ts";
 import { override } from "../gen/override.ts";
 import type { StackConfig } from "../gen/types.ts";
+import { parseFlags } from "../lib/flags.ts";
 import { printErr, printOut } from "../lib/output.ts";
 import { runCompose, runK8s } from "./containers.ts";
 import { buildBackends, runNative, type Variant } from "./native.ts";
@@ -50,17 +50,13 @@ export function variants(base: StackConfig = STACK): Variant[] {
 
 /** Parses the command line; throws a one-line error on a bad one. */
 export function parseCommand(args: readonly string[]) {
-  const { values, positionals } = parseArgs({
-    args: [...args],
-    allowPositionals: true,
-    options: {
-      require: { type: "boolean", default: false },
-      keep: { type: "boolean", default: false },
-      timeout: { type: "string", default: "120" },
-      variant: { type: "string" },
-      help: { type: "boolean", short: "h", default: false },
-    },
-  });
+  const { values, positionals } = parseFlags(args, {
+    require: { type: "boolean", default: false },
+    keep: { type: "boolean", default: false },
+    timeout: { type: "string", default: "120" },
+    variant: { type: "string" },
+    help: { type: "boolean", short: "h", default: false },
+  }, true);
   if (values.help) return { help: true as const };
   const [mode, ...rest] = positionals;
   if (MODES.indexOf(mode as Mode) < 0 || rest.length > 0) {
@@ -102,7 +98,7 @@ export async function main(args: readonly string[]): Promise<number> {
   try {
     command = parseCommand(args);
   } catch (error) {
-    printErr((error as Error).message);
+    printErr(`stack: ${(error as Error).message.replace(/^stack: /, "")}`);
     return 2;
   }
   if (command.help) {

@@ -238,7 +238,7 @@ Deno.test("invalid values name the flag or variable, the value and what is allow
       '--work-ms="100-20000" is invalid: expected MIN-MAX or N in milliseconds, integers from 0 to 10000 with MIN <= MAX (e.g. 100-500)',
     ],
     [
-      ["--seed", "-3"],
+      ["--seed=-3"],
       {},
       '--seed="-3" is invalid: expected an integer from 0 to 4294967295',
     ],
@@ -250,17 +250,17 @@ Deno.test("invalid values name the flag or variable, the value and what is allow
     [
       ["--rates", "3"],
       {},
-      '"--rates" is not a loadgen flag: expected one of --target, --rate, --concurrency, --duration, --requests, --mix, --work-ms, --seed, --json, --timeout, --progress, --help',
+      'unknown argument "--rates": expected --target VALUE, --rate VALUE, --concurrency VALUE, --duration VALUE, --requests VALUE, --mix VALUE, --work-ms VALUE, --seed VALUE, --json, --timeout VALUE, --progress VALUE, --help',
     ],
     [
       ["--rate"],
       {},
-      "--rate needs a value: expected --rate N (see --help)",
+      "--rate needs a value",
     ],
     [
       ["--rate", "--json"],
       {},
-      "--rate needs a value: expected --rate N (see --help)",
+      "--rate needs a value (one that starts with - is written --rate=VALUE)",
     ],
     [
       ["--rate", "1", "--rate=2"],
