@@ -33,7 +33,7 @@ import {
   standInLogs,
   standInTraces,
 } from "./sources.ts";
-import { decodeLogs, decodeSpans, serveStandIn } from "./standin.ts";
+import { OtlpReceiver } from "../lib/otlp_receiver.ts";
 import { runSuite } from "./suite.ts";
 import {
   BACKEND_VERSIONS,
@@ -250,8 +250,15 @@ export async function runVariant(
   }
   const c = stack.config.components;
   const processes: Background[] = [];
-  const tempo = serveStandIn(c.tempo.otlpHttpPort, "/v1/traces", decodeSpans);
-  const loki = serveStandIn(c.loki.port, "/otlp/v1/logs", decodeLogs);
+  // Tempo's and Loki's OTLP paths, at their addresses.
+  const tempo = new OtlpReceiver({
+    port: c.tempo.otlpHttpPort,
+    paths: { traces: "/v1/traces" },
+  });
+  const loki = new OtlpReceiver({
+    port: c.loki.port,
+    paths: { logs: "/otlp/v1/logs" },
+  });
   const deno = [Deno.execPath(), "run", ...serviceDenoFlags(ROOT), "main.ts"];
   const startOne = (name: string, argv: string[], extra = {}) => {
     const p = start(name, argv, {
@@ -311,7 +318,7 @@ export async function runVariant(
       const refused = [...tempo.refused, ...loki.refused];
       if (refused.length > 0) throw new Error(refused.slice(0, 3).join("; "));
       return Promise.resolve(
-        `Tempo stand-in ${tempo.items.length} spans, Loki stand-in ${loki.items.length} records`,
+        `Tempo stand-in ${tempo.spans.length} spans, Loki stand-in ${loki.logs.length} records`,
       );
     });
     if (options.keep) {

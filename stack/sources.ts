@@ -23,7 +23,7 @@ import {
   type TraceSpan,
 } from "./checks.ts";
 import { type FetchLike, getAnswer } from "./http.ts";
-import type { StandIn, StoredLog, StoredSpan } from "./standin.ts";
+import type { OtlpReceiver, ReceivedSpan } from "../lib/otlp_receiver.ts";
 
 /** How far back queries look. */
 const LOOKBACK_MS = 15 * 60_000;
@@ -185,21 +185,20 @@ const KIND_NAMES = [
 ] as const;
 
 /** The spans the Tempo stand-in received. */
-export function standInTraces(standIn: StandIn<StoredSpan>): TraceSource {
-  const asSpan = (s: StoredSpan): TraceSpan => ({
+export function standInTraces(standIn: OtlpReceiver): TraceSource {
+  const asSpan = (s: ReceivedSpan): TraceSpan => ({
     traceId: s.traceId,
     spanId: s.spanId,
     parentSpanId: s.parentSpanId,
     name: s.name,
     kind: KIND_NAMES[s.kind] ?? "UNSPECIFIED",
-    serviceName: s.serviceName,
+    serviceName: String(s.resource["service.name"] ?? ""),
     statusCode: "UNSET",
   });
   const ids = (service: string) =>
     new Set(
-      standIn.items.filter((s) => s.serviceName === service).map((s) =>
-        s.traceId
-      ),
+      standIn.spans.filter((s) => s.resource["service.name"] === service)
+        .map((s) => s.traceId),
     );
   return {
     label: "the Tempo stand-in",
@@ -210,20 +209,21 @@ export function standInTraces(standIn: StandIn<StoredSpan>): TraceSource {
     },
     trace: (id) =>
       Promise.resolve(
-        standIn.items.filter((s) => s.traceId === id).map(asSpan),
+        standIn.spans.filter((s) => s.traceId === id).map(asSpan),
       ),
   };
 }
 
 /** The log records the Loki stand-in received. */
-export function standInLogs(standIn: StandIn<StoredLog>): LogSource {
+export function standInLogs(standIn: OtlpReceiver): LogSource {
   return {
     label: "the Loki stand-in",
     logs: (service) =>
       Promise.resolve(
-        standIn.items.filter((l) => l.serviceName === service).reverse().map((
-          l,
-        ) => ({ traceId: l.traceId || undefined, text: String(l.body) })),
+        standIn.logs.filter((l) => l.resource["service.name"] === service)
+          .reverse().map((
+            l,
+          ) => ({ traceId: l.traceId || undefined, text: String(l.body) })),
       ),
   };
 }

@@ -10,7 +10,7 @@ import {
   spawnService,
   waitForHttp,
 } from "./_helpers.ts";
-import { OtlpReceiver } from "./_otlp_receiver.ts";
+import { OtlpReceiver } from "../lib/otlp_receiver.ts";
 
 const CLIENT = 3;
 const SERVER = 2;

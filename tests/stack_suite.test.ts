@@ -16,7 +16,7 @@ import type {
   PrometheusSource,
   TraceSource,
 } from "../stack/sources.ts";
-import { decodeLogs, decodeSpans, serveStandIn } from "../stack/standin.ts";
+import { decodeProtoLogs, OtlpReceiver } from "../lib/otlp_receiver.ts";
 import { runSuite, spread } from "../stack/suite.ts";
 import { freePort } from "./_helpers.ts";
 
@@ -177,7 +177,7 @@ function hexBytes(hex: string): Uint8Array {
   return new Uint8Array(hex.match(/../g)!.map((h) => parseInt(h, 16)));
 }
 
-Deno.test("stand-ins decode the collector's gzip protobuf exports", async () => {
+Deno.test("the receiver decodes the collector's gzip protobuf exports", async () => {
   const enc = new TextEncoder();
   const resource = lenField(1, lenField(1, kv("service.name", "space-app")));
   const kind: number[] = [];
@@ -203,7 +203,7 @@ Deno.test("stand-ins decode the collector's gzip protobuf exports", async () => 
   ]);
 
   const port = freePort();
-  const standIn = serveStandIn(port, "/v1/traces", decodeSpans);
+  const standIn = new OtlpReceiver({ port, paths: { traces: "/v1/traces" } });
   try {
     const gz = new Response(
       new Blob([new Uint8Array(traces)]).stream().pipeThrough(
@@ -230,20 +230,22 @@ Deno.test("stand-ins decode the collector's gzip protobuf exports", async () => 
   } finally {
     await standIn.close();
   }
-  assert.deepEqual(standIn.items, [{
+  assert.deepEqual(standIn.spans, [{
     traceId: "0102030405060708090a0b0c0d0e0f10",
     spanId: "1112131415161718",
     parentSpanId: "2122232425262728",
     name: "GET /",
     kind: 2,
-    serviceName: "space-app",
     attributes: { "http.route": "/" },
+    status: undefined,
+    events: [],
+    resource: { "service.name": "space-app" },
   }]);
   assert.equal(standIn.refused.length, 1);
-  const [log] = decodeLogs(new Uint8Array(logsBody));
+  const [log] = decodeProtoLogs(new Uint8Array(logsBody));
   assert.equal(log.body, "hello");
   assert.equal(log.severityText, "INFO");
-  assert.equal(log.serviceName, "space-app");
+  assert.equal(log.resource["service.name"], "space-app");
   assert.equal(log.traceId, "0102030405060708090a0b0c0d0e0f10");
 });
 

@@ -5,7 +5,7 @@
  */
 import assert from "node:assert/strict";
 import { getJson, spawnService, waitForHttp } from "./_helpers.ts";
-import { OtlpReceiver, type ReceivedSpan } from "./_otlp_receiver.ts";
+import { OtlpReceiver, type ReceivedSpan } from "../lib/otlp_receiver.ts";
 import { SECOND_BUCKETS } from "../telemetry/instruments.ts";
 import {
   decode,
@@ -284,7 +284,7 @@ async function failingCollector(
   env: (endpoint: string) => Record<string, string>,
   mode: "hang" | "status-503" | "status-400" | "refuse",
 ) {
-  const receiver = new OtlpReceiver(mode === "refuse" ? "ok" : mode);
+  const receiver = new OtlpReceiver({ mode: mode === "refuse" ? "ok" : mode });
   const endpoint = receiver.endpoint;
   // Closing the receiver leaves a port where connections are refused.
   if (mode === "refuse") await receiver.close();
