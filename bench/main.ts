@@ -1,49 +1,48 @@
 /**
- * `deno task bench`: what the telemetry costs. Runs the service with
- * telemetry on (exporting to a local OTLP sink) and off
- * (`OTEL_SDK_DISABLED=true`), A B A B in fresh processes, under wrk (or the
- * labelled Deno fallback), then a memory run with the collector refusing
- * connections; prints a table and writes the same figures as JSON.
+ * `deno task bench`: what the telemetry costs, the variants of
+ * bench/variants.ts side by side: rounds of fresh processes, one table, the
+ * targets; with `--json PATH` the same as JSON.
  *
- * Exit codes: 0 figures produced (full mode: whatever the targets say);
- * 1 something failed to run or figures are missing, or, with `--smoke`,
- * telemetry was lost; 2 bad flags.
+ * Exit codes: 0 figures produced (whatever the targets say; a variant that
+ * could not be prepared is reported, not a failure); 1 a run failed or
+ * figures are missing, or, with `--smoke`, `own` lost telemetry; 2 bad flags.
  *
  * @module
  */
 import { dirname, resolve } from "node:path";
 import { pathToFileURL } from "node:url";
 import { printErr, printOut } from "../lib/output.ts";
-import { which } from "./exec.ts";
-import { type BenchOptions, FlagError, parseFlags, USAGE } from "./flags.ts";
-import { createLoadGenerator } from "./loadgen.ts";
-import { type MemoryRunResult, runMemory } from "./memory_run.ts";
+import {
+  type BenchOptions,
+  FlagError,
+  parseBenchFlags,
+  USAGE,
+} from "./flags.ts";
+import { createLoadGenerator } from "./load.ts";
 import { startSink } from "./otlp_sink.ts";
 import { detectPinning, pinSelf } from "./pinning.ts";
-import { clockTicksPerSecond } from "./proc.ts";
-import {
-  type ProfileSummary,
-  renderProfileSummary,
-  summarizeFile,
-} from "./profile_summary.ts";
+import { backgroundLoadPct, clockTicksPerSecond } from "./proc.ts";
+import { renderProfileSummary, summarizeFile } from "./profile_summary.ts";
 import { renderReport } from "./report.ts";
-import {
-  backgroundLoadPct,
-  type RunContext,
-  type RunResult,
-  runVariant,
-} from "./run.ts";
-import { killAll, serviceDenoFlags } from "./service.ts";
+import { type RunContext, runOnce, type RunResult } from "./run.ts";
+import { killAll } from "./server.ts";
 import { snapshotCode } from "./snapshot.ts";
-import { summarize } from "./summary.ts";
-import { METRIC_INTERVAL_MS, type Variant, VARIANT_LABEL } from "./variants.ts";
-import { wrkVersion } from "./wrk.ts";
+import { type Outcome, summarize, TARGETS } from "./summary.ts";
+import {
+  METRIC_INTERVAL_MS,
+  type ServerCommand,
+  Unavailable,
+  variant,
+} from "./variants.ts";
 
-/** Background CPU (percent of one core) above which the report warns. */
-const BUSY_PCT = 10;
+/** The bench's temporary directory, for an interrupted run to remove. */
+const workDirs: string[] = [];
 
 /** Version of the JSON layout. */
-export const JSON_SCHEMA = "space-app-bench/1";
+export const JSON_SCHEMA = "space-app-bench/2";
+
+const firstLine = (e: unknown) =>
+  (e instanceof Error ? e.message : String(e)).split("\n")[0];
 
 function cpuModel(): string {
   try {
@@ -54,183 +53,165 @@ function cpuModel(): string {
   }
 }
 
-function onlineCpus(): number {
-  return navigator.hardwareConcurrency ?? 0;
-}
-
 /** Runs the whole bench; resolves with the exit code. */
-export async function bench(options: BenchOptions): Promise<number> {
+export async function bench(o: BenchOptions): Promise<number> {
   if (Deno.build.os !== "linux") {
-    printErr(
-      "bench: needs Linux (/proc) to read the service's CPU time and RSS",
-    );
+    printErr("bench: needs Linux (/proc) to read CPU time and RSS");
     return 1;
   }
-  const started = performance.now();
+  const t0 = performance.now();
   const progress = (line: string) =>
     printErr(
-      `[bench ${((performance.now() - started) / 1000).toFixed(0)}s] ${line}`,
+      `[bench ${((performance.now() - t0) / 1000).toFixed(0)}s] ${line}`,
     );
-  const pinning = detectPinning();
+  const pinning = await detectPinning();
   const selfPinned = await pinSelf(pinning);
-  const wrk = options.noWrk ? undefined : which("wrk");
-  const wrkLabel = wrk ? await wrkVersion(wrk) : undefined;
-  const load = createLoadGenerator(pinning, wrk, wrkLabel);
-  const clockTicks = clockTicksPerSecond();
-  const backgroundPct = await backgroundLoadPct(2_000, clockTicks);
+  const load = await createLoadGenerator(pinning, !o.noWrk);
+  const clockTicks = await clockTicksPerSecond();
+  const busyPct = await backgroundLoadPct(1_000, clockTicks);
   const workDir = await Deno.makeTempDir({ prefix: "space-app-bench-" });
+  workDirs.push(workDir);
+  const cleanup = () =>
+    Deno.remove(workDir, { recursive: true }).catch(() => {});
   let code;
   try {
-    code = await snapshotCode(workDir, options.ref);
+    code = await snapshotCode(workDir);
   } catch (error) {
-    printErr(`bench: ${(error as Error).message}`);
-    await Deno.remove(workDir, { recursive: true }).catch(() => {});
+    printErr(`bench: ${firstLine(error)}`);
+    await cleanup();
     return 1;
   }
   const sink = await startSink();
   const ctx: RunContext = {
-    options,
+    options: o,
     pinning,
     load,
     sink,
     workDir,
-    codeDir: code.dir,
     clockTicks,
     progress,
   };
-  const serviceCommand = `deno run ${
-    serviceDenoFlags(code.dir).join(" ")
-  } main.ts serve`;
-  const environment = {
-    serviceCommand,
-    code: {
-      commit: code.commit,
-      changedFiles: code.changedFiles,
-      description: code.description,
-    },
-    deno: Deno.version.deno,
-    v8: Deno.version.v8,
-    cpuModel: cpuModel(),
-    onlineCpus: onlineCpus(),
-    clockTicks,
-    saturationTool: load.saturationTool,
-    saturationFallback: load.fallback,
-    fixedRateTool: "bench/rate_client.ts (Deno, open loop)",
-    pinning: pinning.description,
-    harnessPinned: selfPinned,
-    backgroundCpuPctBeforeStart: backgroundPct,
-    sink:
-      `bench/otlp_sink.ts at ${sink.endpoint} (OTLP/HTTP, protobuf default)`,
-  };
+  const fallback = load.fallback
+    ? "  <-- FALLBACK: not comparable with wrk runs"
+    : "";
+  const unpinned = pinning.loadCpu !== undefined && !selfPinned
+    ? " (the harness could not pin itself)"
+    : "";
   const header = [
     `space-app bench (${
-      options.smoke ? "SMOKE mode: short, figures not comparable" : "full"
-    }): telemetry on (A) vs ${VARIANT_LABEL.B} (B)`,
-    `  ${options.pairs} pair(s) A B alternating, each a fresh '${serviceCommand}'; warm-up ${options.warmupS} s; fixed rate ${options.rate} req/s for ${options.durationS} s; saturation ${options.connections} connections for ${options.durationS} s; GET /`,
-    `  saturation load: ${load.saturationTool}${
-      load.fallback
-        ? "  <-- FALLBACK, wrk not used: figures not comparable with wrk runs"
-        : ""
-    }`,
-    `  pinning: ${pinning.description}${
-      pinning.taskset && !selfPinned ? " (harness could not pin itself)" : ""
-    }`,
+      o.smoke ? "SMOKE: short, figures not comparable" : "full"
+    }): ${o.rounds} round(s) of ${
+      o.variants.join(", ")
+    }, each run a fresh process`,
+    `  per run: warm-up ${o.warmupS} s at saturation; ${o.rate} req/s for ${o.durationS} s; saturation with ${o.connections} connections for ${o.durationS} s; GET /`,
+    `  saturation load: ${load.tool}${fallback}`,
+    `  pinning: ${pinning.description}${unpinned}`,
     `  code: ${code.description}`,
-    `  machine: ${environment.cpuModel}, ${environment.onlineCpus} CPUs, Deno ${environment.deno}; A exports to the sink every ${METRIC_INTERVAL_MS} ms (metrics), batches per OTEL_BSP/BLRP defaults`,
+    `  machine: ${cpuModel()}, ${navigator.hardwareConcurrency} CPUs, Deno ${Deno.version.deno}; exporting variants send metrics every ${METRIC_INTERVAL_MS} ms`,
+    ...o.variants.map((id) => `  ${id}: ${variant(id).label}`),
   ];
-  if (backgroundPct > BUSY_PCT) {
+  if (busyPct > 10) {
     header.push(
-      `  WARNING: the machine was already busy before the bench started (${
-        backgroundPct.toFixed(0)
-      }% of a core): other processes disturb the figures`,
+      `  WARNING: the machine was busy before the bench started (${
+        busyPct.toFixed(0)
+      }% of a core): figures disturbed`,
     );
   }
   printErr(header.join("\n"));
 
+  const prep = { codeDir: code.dir, smoke: o.smoke, progress };
+  const outcomes: Outcome[] = [];
+  const commands = new Map<string, ServerCommand>();
   const runs: RunResult[] = [];
-  let memory: MemoryRunResult | undefined;
-  let memoryControl: MemoryRunResult | undefined;
-  let profile: { file: string; summary: ProfileSummary } | undefined;
-  const errors: string[] = [];
+  const failures: string[] = [];
+  let profile;
   try {
-    for (let pair = 1; pair <= options.pairs; pair++) {
-      for (const variant of ["A", "B"] as Variant[]) {
-        runs.push(await runVariant(ctx, variant, pair));
+    for (const v of o.variants.map(variant)) {
+      try {
+        commands.set(v.id, await v.prepare(prep));
+        outcomes.push({ variant: v });
+      } catch (error) {
+        const unavailable = {
+          reason: firstLine(error),
+          skipped: error instanceof Unavailable && error.skipped,
+        };
+        progress(
+          `${v.id}: ${
+            unavailable.skipped ? "skipped" : "FAILED"
+          }: ${unavailable.reason}`,
+        );
+        outcomes.push({ variant: v, unavailable });
       }
     }
-    if (options.memoryS > 0) {
-      memory = await runMemory(ctx, options.memoryS, "down");
-      memoryControl = await runMemory(ctx, options.memoryS, "up");
+    for (let round = 1; round <= o.rounds; round++) {
+      for (const { variant: v } of outcomes.filter((x) => !x.unavailable)) {
+        try {
+          runs.push(await runOnce(ctx, v, commands.get(v.id)!, round));
+        } catch (error) {
+          failures.push(`${v.id} round ${round}: ${firstLine(error)}`);
+          progress(failures.at(-1)!);
+        }
+      }
     }
-    if (options.profileDir) {
-      const dir = resolve(options.profileDir);
+    if (o.profileDir) {
+      const dir = resolve(o.profileDir);
       await Deno.mkdir(dir, { recursive: true });
       progress(
-        `profile: one more telemetry-on run under --cpu-prof (${dir}); not in the figures`,
+        `profile: one more ${TARGETS.variant} run under --cpu-prof into ${dir}, not in the figures`,
       );
-      await runVariant(ctx, "A", 0, dir);
+      const v = variant(TARGETS.variant);
+      await runOnce(ctx, v, await v.prepare({ ...prep, profileDir: dir }), 0);
       profile = summarizeFile(dir, {
-        top: 25,
         root: pathToFileURL(`${code.dir}/`).href,
       });
     }
   } catch (error) {
-    errors.push(`bench stopped: ${(error as Error).message}`);
+    failures.push(`bench stopped: ${firstLine(error)}`);
   } finally {
     await sink.close();
-    await Deno.remove(workDir, { recursive: true }).catch(() => {});
+    await cleanup();
   }
 
-  const summary = summarize(
-    runs,
-    memory,
-    options.memoryS > 0,
-    memoryControl,
-  );
-  summary.failures.unshift(...errors);
-  printOut(
-    renderReport(runs, memory, summary, {
-      rate: options.rate,
-      header,
-      memoryControl,
-    }),
-  );
+  const summary = summarize(outcomes, runs);
+  summary.failures.unshift(...failures);
+  printOut(renderReport(summary, header, o.rate));
   if (profile) {
     printOut("\n" + renderProfileSummary(profile.summary, profile.file));
   }
-
   const failed = summary.failures.length > 0 ||
-    (options.smoke && summary.losses.length > 0);
-  const jsonPath = resolve(options.jsonPath);
-  await Deno.mkdir(dirname(jsonPath), { recursive: true });
-  await Deno.writeTextFile(
-    jsonPath,
-    JSON.stringify(
-      {
-        schema: JSON_SCHEMA,
-        generatedAt: new Date().toISOString(),
-        mode: options.smoke ? "smoke" : "full",
-        ok: !failed,
-        settings: options,
-        environment,
-        summary,
-        runs,
-        memoryRun: memory,
-        memoryControl,
-        profile,
+    (o.smoke && summary.losses.length > 0);
+  if (o.jsonPath) {
+    const path = resolve(o.jsonPath);
+    const json = {
+      schema: JSON_SCHEMA,
+      generatedAt: new Date().toISOString(),
+      ok: !failed,
+      settings: o,
+      environment: {
+        header,
+        clockTicks,
+        backgroundCpuPct: busyPct,
+        harnessPinned: selfPinned,
       },
-      (_key, value) =>
-        typeof value === "number" && !Number.isFinite(value) ? null : value,
-      2,
-    ) + "\n",
-  );
-  printOut(`\nJSON: ${jsonPath}`);
-  if (failed) {
+      ...summary,
+      runs,
+      profile,
+    };
+    await Deno.mkdir(dirname(path), { recursive: true });
+    await Deno.writeTextFile(
+      path,
+      JSON.stringify(
+        json,
+        (_k, v) => typeof v === "number" && !Number.isFinite(v) ? null : v,
+        2,
+      ) + "\n",
+    );
+    printOut(`\nJSON: ${path}`);
+  }
+  if (summary.failures.length > 0) printErr("bench: failed (see FAILED above)");
+  else if (failed) {
     printErr(
-      options.smoke && summary.losses.length > 0 &&
-        summary.failures.length === 0
-        ? "bench: telemetry was lost (smoke mode fails on loss)"
-        : "bench: failed (see FAILED above)",
+      `bench: ${TARGETS.variant} lost telemetry (smoke runs fail on loss)`,
     );
   }
   return failed ? 1 : 0;
@@ -239,24 +220,26 @@ export async function bench(options: BenchOptions): Promise<number> {
 if (import.meta.main) {
   for (const signal of ["SIGINT", "SIGTERM"] as const) {
     Deno.addSignalListener(signal, () => {
-      printErr(`bench: ${signal}: stopping the service processes`);
+      printErr(`bench: ${signal}: stopping the servers`);
       killAll();
+      for (const dir of workDirs) {
+        try {
+          Deno.removeSync(dir, { recursive: true });
+        } catch {
+          // already removed
+        }
+      }
       Deno.exit(signal === "SIGINT" ? 130 : 143);
     });
   }
-  let code: number;
+  let exit = 2;
   try {
-    const parsed = parseFlags(Deno.args);
-    if (parsed.help) {
-      printOut(USAGE);
-      code = 0;
-    } else {
-      code = await bench(parsed.options);
-    }
+    const parsed = parseBenchFlags(Deno.args);
+    if (parsed.help) printOut(USAGE);
+    exit = parsed.help ? 0 : await bench(parsed.options);
   } catch (error) {
     if (!(error instanceof FlagError)) throw error;
-    printErr(error.message);
-    code = 2;
+    printErr(`bench: ${error.message}`);
   }
-  Deno.exit(code);
+  Deno.exit(exit);
 }

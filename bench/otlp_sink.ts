@@ -1,20 +1,14 @@
 /**
  * A local OTLP/HTTP sink that counts what it receives: spans, log records
- * and metric data points, in JSON or protobuf, plain or gzip. It answers
- * 200 with an empty export response after counting, so counts are final
- * once the sender has its answer.
+ * and metric data points, protobuf (as every variant exports), plain or
+ * gzip. It answers 200 with an empty export response after counting, so
+ * the counts are final once the sender has its answer.
  *
  * @module
  */
-import {
-  countJson,
-  countProtobuf,
-  emptyContents,
-  type ExportContents,
-  type OtlpSignal,
-} from "./otlp_count.ts";
+import { countProtobuf, emptyContents, type OtlpSignal } from "./otlp_count.ts";
 
-/** Everything received so far. */
+/** Everything received since the last reset. */
 export interface SinkCounts {
   spans: number;
   logRecords: number;
@@ -33,19 +27,13 @@ export interface SinkCounts {
 
 /** A running sink. */
 export interface OtlpSink {
-  readonly port: number;
   /** Base URL for `OTEL_EXPORTER_OTLP_ENDPOINT`. */
   readonly endpoint: string;
   /** A copy of the counts so far. */
   counts(): SinkCounts;
-  /** Zeroes the counts. */
   reset(): void;
-  /** Stops listening. */
   close(): Promise<void>;
 }
-
-/** Distinct names or bodies kept before the rest are counted under `(other)`. */
-export const MAX_KEYS = 1_000;
 
 const PATHS: Record<string, OtlpSignal> = {
   "/v1/traces": "traces",
@@ -66,53 +54,25 @@ function emptyCounts(): SinkCounts {
   };
 }
 
-function mergeKeys(into: Record<string, number>, from: Map<string, number>) {
-  for (const [key, n] of from) {
-    const known = key in into || Object.keys(into).length < MAX_KEYS;
-    const k = known ? key : "(other)";
-    into[k] = (into[k] ?? 0) + n;
-  }
-}
-
-/** Adds one request's contents to `counts`. */
-export function addContents(counts: SinkCounts, c: ExportContents): void {
-  counts.spans += c.spans;
-  counts.logRecords += c.logRecords;
-  counts.metricPoints += c.metricPoints;
-  mergeKeys(counts.spanNames, c.spanNames);
-  mergeKeys(counts.logBodies, c.logBodies);
-}
-
+/** The request body un-gzipped, and its size as sent; refuses JSON and other encodings. */
 async function readBody(request: Request): Promise<[Uint8Array, number]> {
-  const raw = new Uint8Array(await request.arrayBuffer());
-  const encoding = (request.headers.get("content-encoding") ?? "identity")
-    .trim().toLowerCase();
-  if (encoding === "identity" || encoding === "") return [raw, raw.length];
-  if (encoding !== "gzip") {
-    throw new Error(`unsupported content-encoding ${encoding}`);
+  const type = request.headers.get("content-type") ?? "";
+  if (type.toLowerCase().includes("json")) {
+    throw new Error("only protobuf is counted, not JSON");
   }
-  const stream = new Blob([raw]).stream().pipeThrough(
-    new DecompressionStream("gzip"),
-  );
-  return [new Uint8Array(await new Response(stream).arrayBuffer()), raw.length];
+  const raw = await request.arrayBuffer();
+  const encoding = request.headers.get("content-encoding")?.trim() ||
+    "identity";
+  if (encoding === "identity") return [new Uint8Array(raw), raw.byteLength];
+  if (encoding !== "gzip") throw new Error(`unsupported encoding ${encoding}`);
+  const gunzip = new DecompressionStream("gzip");
+  const stream = new Blob([raw]).stream().pipeThrough(gunzip);
+  const body = new Uint8Array(await new Response(stream).arrayBuffer());
+  return [body, raw.byteLength];
 }
 
-/**
- * Decodes one export request body and counts it. `contentType` picks the
- * encoding: JSON when it names json, protobuf otherwise.
- */
-export function countBody(
-  signal: OtlpSignal,
-  contentType: string,
-  body: Uint8Array,
-): ExportContents {
-  return contentType.toLowerCase().includes("json")
-    ? countJson(signal, JSON.parse(new TextDecoder().decode(body)))
-    : countProtobuf(signal, body, emptyContents());
-}
-
-/** Starts the sink on 127.0.0.1, on a free port unless `port` is given. */
-export function startSink(port = 0): Promise<OtlpSink> {
+/** Starts the sink on a free port of 127.0.0.1. */
+export function startSink(): Promise<OtlpSink> {
   let counts = emptyCounts();
   const handler = async (request: Request): Promise<Response> => {
     const signal = PATHS[new URL(request.url).pathname];
@@ -121,39 +81,40 @@ export function startSink(port = 0): Promise<OtlpSink> {
       await request.body?.cancel();
       return new Response(null, { status: signal ? 405 : 404 });
     }
-    const contentType = request.headers.get("content-type") ?? "";
-    const json = contentType.toLowerCase().includes("json");
     try {
-      const [body, wireBytes] = await readBody(request);
-      addContents(counts, countBody(signal, contentType, body));
+      const [body, bytes] = await readBody(request);
+      const c = countProtobuf(signal, body, emptyContents());
+      counts.spans += c.spans;
+      counts.logRecords += c.logRecords;
+      counts.metricPoints += c.metricPoints;
+      for (
+        const [to, from] of [[counts.spanNames, c.spanNames], [
+          counts.logBodies,
+          c.logBodies,
+        ]] as const
+      ) {
+        for (const [key, n] of from) to[key] = (to[key] ?? 0) + n;
+      }
       counts.requests[signal]++;
-      counts.bytes += wireBytes;
+      counts.bytes += bytes;
     } catch (error) {
       counts.rejected++;
-      return new Response(
-        JSON.stringify({ code: 3, message: String(error) }),
-        { status: 400, headers: { "content-type": "application/json" } },
-      );
+      return new Response(String(error), { status: 400 });
     }
-    // An empty Export*ServiceResponse: `{}` in JSON, zero bytes in protobuf.
-    return json
-      ? new Response("{}", { headers: { "content-type": "application/json" } })
-      : new Response(new Uint8Array(0), {
-        headers: { "content-type": "application/x-protobuf" },
-      });
+    // An empty Export*ServiceResponse: zero bytes.
+    return new Response(new Uint8Array(0), {
+      headers: { "content-type": "application/x-protobuf" },
+    });
   };
   return new Promise((resolve) => {
     const server = Deno.serve({
       hostname: "127.0.0.1",
-      port,
+      port: 0,
       onListen: ({ port }) =>
         resolve({
-          port,
           endpoint: `http://127.0.0.1:${port}`,
           counts: () => structuredClone(counts),
-          reset: () => {
-            counts = emptyCounts();
-          },
+          reset: () => void (counts = emptyCounts()),
           close: () => server.shutdown(),
         }),
     }, handler);

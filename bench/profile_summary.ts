@@ -2,13 +2,10 @@
  * Summarizes a V8 `.cpuprofile` (from `deno run --cpu-prof`): self time per
  * function and per package or file, busiest first, so it shows where the
  * instrumented service spends its CPU.
- *
- * Usage: deno run -A bench/profile_summary.ts FILE.cpuprofile|DIR [--top N]
+
  *
  * @module
  */
-import { printErr, printOut } from "../lib/output.ts";
-
 /** The parts of a V8 CPU profile used here. */
 export interface CpuProfile {
   nodes: {
@@ -170,44 +167,20 @@ export function renderProfileSummary(
   return lines.join("\n");
 }
 
-/** The newest `.cpuprofile` in `dir`, or `undefined`. */
-export function newestProfile(dir: string): string | undefined {
-  let best: { path: string; mtime: number } | undefined;
-  for (const entry of Deno.readDirSync(dir)) {
-    if (!entry.isFile || !entry.name.endsWith(".cpuprofile")) continue;
-    const path = `${dir}/${entry.name}`;
-    const mtime = Deno.statSync(path).mtime?.getTime() ?? 0;
-    if (!best || mtime > best.mtime) best = { path, mtime };
-  }
-  return best?.path;
-}
-
-/** Reads and summarizes the profile at `path` (or the newest in a directory). */
+/** Reads and summarizes the profile at `path`, or the newest `.cpuprofile` in a directory. */
 export function summarizeFile(
   path: string,
   options: { top?: number; root?: string } = {},
 ): { file: string; summary: ProfileSummary } {
-  const file = Deno.statSync(path).isDirectory ? newestProfile(path) : path;
+  const file = !Deno.statSync(path).isDirectory ? path : [
+    ...Deno.readDirSync(path),
+  ].filter((e) => e.isFile && e.name.endsWith(".cpuprofile"))
+    .map((e) => `${path}/${e.name}`)
+    .sort((a, b) =>
+      Deno.statSync(a).mtime!.getTime() - Deno.statSync(b).mtime!.getTime()
+    )
+    .at(-1);
   if (!file) throw new Error(`no .cpuprofile in ${path}`);
   const profile = JSON.parse(Deno.readTextFileSync(file)) as CpuProfile;
   return { file, summary: summarizeProfile(profile, options) };
-}
-
-if (import.meta.main) {
-  const args = [...Deno.args];
-  let topN = 25;
-  const at = args.indexOf("--top");
-  if (at >= 0) {
-    topN = Number(args[at + 1]);
-    args.splice(at, 2);
-  }
-  if (args.length !== 1 || !(topN > 0)) {
-    printErr(
-      "usage: deno run -A bench/profile_summary.ts FILE.cpuprofile|DIR [--top N]",
-    );
-    Deno.exit(2);
-  }
-  const root = new URL("../", import.meta.url).href;
-  const { file, summary } = summarizeFile(args[0], { top: topN, root });
-  printOut(renderProfileSummary(summary, file));
 }

@@ -1,306 +1,286 @@
 /**
- * From runs to conclusions: medians per variant, instrumented/uninstrumented
- * ratios, added CPU per request (median of the pairs' differences),
- * delivery, the issue's targets, and what counts as a failed bench.
+ * From runs to conclusions: a row per variant (medians of rounds), the CPU
+ * a variant adds over the baseline round by round, the targets, and what
+ * fails the bench.
  *
  * @module
  */
-import type { MemoryRunResult } from "./memory_run.ts";
-import type { RunResult } from "./run.ts";
-import { median, ratio } from "./stats.ts";
-import type { Variant } from "./variants.ts";
+import { median } from "../lib/stats.ts";
+import type { Delivery, RunResult } from "./run.ts";
+import { BASELINE, type Variant } from "./variants.ts";
 
-/** Targets of the issue. */
+/** The targets, all about `variant`. */
 export const TARGETS = {
-  addedCpuUsPerRequest: 40,
-  peakRssMb: 200,
-  memoryDriftPct: 10,
+  variant: "own",
+  addedSaturationUs: 20,
+  addedRateUs: 30,
+  peakRssMb: 150,
+  peer: "fastapi",
+  throughputOverPeer: 4,
 } as const;
 
-/** Foreign CPU (percent of one core) in a window above which a note says so. */
-export const FOREIGN_PCT = 10;
-
-/** Load-side CPU (percent of its core) above which the load side may be the limit. */
+/** Other processes' CPU (percent of a core) in a phase above which a note says so. */
+export const OTHER_PCT = 10;
+/** Load-side CPU (percent of its core) above which req/s may be the load side's limit. */
 export const LOAD_SIDE_PCT = 90;
 
-/** Medians of one variant over its runs. */
-export interface VariantMedians {
-  readonly runs: number;
-  /** Saturation throughput. */
+/** A selected variant, unavailable when it could not be prepared. */
+export interface Outcome {
+  readonly variant: Variant;
+  readonly unavailable?: { readonly reason: string; readonly skipped: boolean };
+}
+
+/** One row of the table: medians of rounds, peak RSS the largest, deliveries summed. */
+export interface Row {
+  readonly id: string;
+  readonly status: "ran" | "skipped" | "failed";
+  readonly reason?: string;
+  readonly rounds: number;
   readonly rps: number;
-  /** Fixed-rate latency. */
+  readonly saturationCpuUs: number;
+  readonly rateCpuUs: number;
   readonly p50Ms: number;
   readonly p99Ms: number;
-  /** Service CPU per request at saturation. */
-  readonly cpuUsPerRequest: number;
-  /** Service CPU per request at the fixed rate. */
-  readonly rateCpuUsPerRequest: number;
   readonly peakRssMb: number;
+  readonly spans: Delivery;
+  readonly logs: Delivery;
 }
 
-/** One target line. `met` is `null` for figures reported without a target. */
-export interface Target {
+/** A conclusion: `info` has no target, `n/a` lacks the runs it needs. */
+export interface Line {
   readonly name: string;
-  readonly target: string;
   readonly value: string;
-  readonly met: boolean | null;
+  readonly target?: string;
+  readonly verdict: "met" | "NOT met" | "info" | "n/a";
 }
 
-/** Everything concluded from the runs. */
-export interface BenchSummary {
-  readonly medians: Record<Variant, VariantMedians>;
-  /** Instrumented over uninstrumented, medians. */
-  readonly ratios: {
-    readonly throughput: number;
-    readonly cpuPerRequest: number;
-    readonly p50: number;
-    readonly p99: number;
-  };
-  /** A minus B per pair at saturation, and their median. */
-  readonly addedCpuUsPerRequest: {
-    readonly median: number;
-    readonly pairs: number[];
-  };
-  /** A minus B per pair at the fixed rate, and their median. */
-  readonly addedCpuUsPerRequestAtRate: {
-    readonly median: number;
-    readonly pairs: number[];
-  };
-  /** Telemetry items missing at the sink, summed over the instrumented runs. */
-  readonly lost: { readonly spans: number; readonly logs: number };
-  readonly targets: Target[];
-  /** Figures missing or runs that failed: the bench failed. */
+/** Everything concluded. */
+export interface Summary {
+  readonly rows: Row[];
+  readonly lines: Line[];
+  /** Runs that failed or miss figures: the bench failed. */
   readonly failures: string[];
-  /** Telemetry lost at saturation (fails the smoke run, never the full one). */
+  /** Telemetry lost by `TARGETS.variant` (fails a smoke run). */
   readonly losses: string[];
   /** Oddities worth a look that fail nothing. */
   readonly notes: string[];
 }
 
-function mediansOf(runs: readonly RunResult[]): VariantMedians {
+const finite = Number.isFinite;
+
+/** A number with fixed decimals, `n/a` when missing. */
+export function num(value: number | null | undefined, digits = 1): string {
+  return typeof value === "number" && finite(value)
+    ? value.toFixed(digits)
+    : "n/a";
+}
+
+function total(ds: Delivery[]): Delivery {
+  const expected = ds.map((d) => d.expected);
   return {
-    runs: runs.length,
-    rps: median(runs.map((r) => r.saturation.rps)),
-    p50Ms: median(runs.map((r) => r.rate.p50Ms)),
-    p99Ms: median(runs.map((r) => r.rate.p99Ms)),
-    cpuUsPerRequest: median(runs.map((r) => r.saturationCpu.usPerRequest)),
-    rateCpuUsPerRequest: median(runs.map((r) => r.rateCpu.usPerRequest)),
-    peakRssMb: median(runs.map((r) => r.peakRssMb)),
+    received: ds.reduce((n, d) => n + d.received, 0),
+    expected: ds.length && !expected.includes(null)
+      ? expected.reduce((n, e) => n! + e!, 0)
+      : null,
   };
 }
 
-function pairDifferences(
-  runs: readonly RunResult[],
-  figure: (r: RunResult) => number,
-): number[] {
-  const out: number[] = [];
-  for (const a of runs.filter((r) => r.variant === "A")) {
-    const b = runs.find((r) => r.variant === "B" && r.pair === a.pair);
-    if (b) out.push(figure(a) - figure(b));
-  }
-  return out;
-}
-
-function finite(value: number): boolean {
-  return typeof value === "number" && Number.isFinite(value);
-}
-
-/** Figures a run must have, by name. */
-function runFigures(r: RunResult): Record<string, number> {
+function rowOf({ variant, unavailable }: Outcome, runs: RunResult[]): Row {
+  const m = (f: (r: RunResult) => number) => median(runs.map(f));
+  const ran = runs.length > 0;
   return {
+    id: variant.id,
+    status: unavailable
+      ? (unavailable.skipped ? "skipped" : "failed")
+      : ran
+      ? "ran"
+      : "failed",
+    reason: unavailable?.reason ?? (ran ? undefined : "no run completed"),
+    rounds: runs.length,
+    rps: m((r) => r.saturation.rps),
+    saturationCpuUs: m((r) => r.saturationCpu.usPerRequest),
+    rateCpuUs: m((r) => r.rateCpu.usPerRequest),
+    p50Ms: m((r) => r.rate.p50Ms),
+    p99Ms: m((r) => r.rate.p99Ms),
+    peakRssMb: ran ? Math.max(...runs.map((r) => r.peakRssMb)) : NaN,
+    spans: total(runs.map((r) => r.spans)),
+    logs: total(runs.map((r) => r.logs)),
+  };
+}
+
+/** `id` minus `baseline`, CPU µs per request in `phase`, round by round. */
+export function addedCpu(
+  runs: readonly RunResult[],
+  id: string,
+  phase: "saturationCpu" | "rateCpu",
+  baseline = BASELINE,
+): number[] {
+  return runs.flatMap((r) => {
+    const b = runs.find((x) => x.variant === baseline && x.round === r.round);
+    return r.variant === id && b
+      ? [r[phase].usPerRequest - b[phase].usPerRequest]
+      : [];
+  });
+}
+
+const judge = (value: number, ok: boolean): Line["verdict"] =>
+  finite(value) && ok ? "met" : "NOT met";
+
+function addedLines(outcomes: readonly Outcome[], runs: RunResult[]): Line[] {
+  return outcomes.filter((o) => o.variant.addedOver).flatMap(({ variant }) =>
+    ([
+      ["saturationCpu", "at saturation", TARGETS.addedSaturationUs],
+      ["rateCpu", "at the fixed rate", TARGETS.addedRateUs],
+    ] as const).map(([phase, where, limit]) => {
+      const base = variant.addedOver!;
+      const d = addedCpu(runs, variant.id, phase, base);
+      const m = median(d);
+      const target = variant.id === TARGETS.variant ? limit : undefined;
+      return {
+        name: `added CPU per request ${where}, ${variant.id} - ${base}`,
+        value: d.length
+          ? `${d.map((x) => num(x)).join(", ")} µs by round; median ${
+            num(m)
+          } µs`
+          : `n/a (${variant.id} and ${base} did not both complete a round)`,
+        target: target === undefined ? undefined : `<= ${target} µs`,
+        verdict: !d.length
+          ? "n/a"
+          : target === undefined
+          ? "info"
+          : judge(m, m <= target),
+      };
+    })
+  );
+}
+
+function targetLines(rows: readonly Row[], runs: RunResult[]): Line[] {
+  const find = (id: string) => rows.find((r) => r.id === id && r.rounds > 0);
+  const own = find(TARGETS.variant);
+  const peer = find(TARGETS.peer);
+  const notRun = `n/a (${TARGETS.variant} did not run)`;
+  const lines: Line[] = (["spans", "logs"] as const).map((what) => {
+    const noun = what === "spans" ? "spans" : "log records";
+    const lost = runs.filter((r) => r.variant === TARGETS.variant).reduce(
+      (n, r) => n + Math.max(0, (r[what].expected ?? 0) - r[what].received),
+      0,
+    );
+    const expected = own?.[what].expected ?? 0;
+    return {
+      name: `${noun} lost at saturation, ${TARGETS.variant}`,
+      value: own ? `${lost} of ${expected}` : notRun,
+      target: "0",
+      verdict: own ? judge(expected, lost === 0 && expected > 0) : "n/a",
+    };
+  });
+  lines.push({
+    name: `peak RSS, ${TARGETS.variant} (largest of the rounds)`,
+    value: own ? `${num(own.peakRssMb)} MB` : notRun,
+    target: `<= ${TARGETS.peakRssMb} MB`,
+    verdict: own
+      ? judge(own.peakRssMb, own.peakRssMb <= TARGETS.peakRssMb)
+      : "n/a",
+  });
+  const times = own && peer ? own.rps / peer.rps : NaN;
+  lines.push({
+    name: `throughput ${TARGETS.variant} / ${TARGETS.peer} (median req/s)`,
+    value: own && peer
+      ? `${num(times, 2)} (${num(own.rps, 0)} / ${num(peer.rps, 0)})`
+      : `n/a (${own ? TARGETS.peer : TARGETS.variant} did not run)`,
+    target: `>= ${TARGETS.throughputOverPeer}`,
+    verdict: own && peer
+      ? judge(times, times >= TARGETS.throughputOverPeer)
+      : "n/a",
+  });
+  return lines;
+}
+
+/** The failures, losses and notes of one run. */
+function check(r: RunResult, v: Variant, s: Summary): void {
+  const name = `${r.variant} round ${r.round}`;
+  const figures = {
     "req/s": r.saturation.rps,
+    "CPU µs/req at saturation": r.saturationCpu.usPerRequest,
+    "CPU µs/req at the fixed rate": r.rateCpu.usPerRequest,
     p50: r.rate.p50Ms,
     p99: r.rate.p99Ms,
-    "CPU us/req": r.saturationCpu.usPerRequest,
     "peak RSS": r.peakRssMb,
-    "requests handled": r.serverHandled > 0 ? r.serverHandled : NaN,
+    "requests handled": r.handled || NaN,
   };
+  for (const [figure, value] of Object.entries(figures)) {
+    if (!finite(value)) s.failures.push(`${name}: ${figure} is missing`);
+  }
+  if (!(v.cleanExit ?? [0]).includes(r.exitCode)) {
+    s.failures.push(`${name}: exited ${r.exitCode} after SIGTERM`);
+  }
+  for (
+    const [noun, { received: got, expected: exp }] of [["spans", r.spans], [
+      "log records",
+      r.logs,
+    ]] as const
+  ) {
+    if (exp !== null && got < exp) {
+      const lost = `${name}: lost ${exp - got} of ${exp} ${noun}`;
+      (v.id === TARGETS.variant ? s.losses : s.notes).push(lost);
+    }
+    if (exp !== null && got > exp) {
+      s.notes.push(`${name}: ${got - exp} more ${noun} than expected`);
+    }
+  }
+  const [sat, rate, other] = [
+    r.saturation,
+    r.rate,
+    Math.max(r.saturationCpu.otherPct, r.rateCpu.otherPct),
+  ];
+  const odd = sat.errors + sat.non2xx + rate.errors + rate.non2xx +
+    rate.skipped;
+  for (
+    const [when, note] of [
+      [
+        other > OTHER_PCT,
+        `other processes used up to ${
+          num(other, 0)
+        }% of a core in a phase: figures disturbed`,
+      ],
+      [
+        r.saturationCpu.loadSidePct > LOAD_SIDE_PCT,
+        `the load side used ${
+          num(r.saturationCpu.loadSidePct, 0)
+        }% of its core at saturation: req/s may be its limit`,
+      ],
+      [
+        odd > 0,
+        `saturation ${sat.errors} errors, ${sat.non2xx} non-2xx; fixed rate ${rate.errors} errors, ${rate.non2xx} non-2xx, ${rate.skipped} skipped`,
+      ],
+    ] as const
+  ) {
+    if (when) s.notes.push(`${name}: ${note}`);
+  }
 }
 
-const fmt = (n: number, digits = 1) => finite(n) ? n.toFixed(digits) : "n/a";
-
-/** Summarizes runs (and the memory run, when there was one). */
+/** Summarizes the measured runs (round > 0) of the selected variants, in run order. */
 export function summarize(
-  runs: readonly RunResult[],
-  memory: MemoryRunResult | undefined,
-  memoryExpected: boolean,
-  control?: MemoryRunResult,
-): BenchSummary {
-  const failures: string[] = [];
-  const losses: string[] = [];
-  const notes: string[] = [];
-  let lostSpans = 0;
-  let lostLogs = 0;
-  for (const r of runs) {
-    const name = `${r.variant}${r.pair}`;
-    for (const [figure, value] of Object.entries(runFigures(r))) {
-      if (!finite(value)) failures.push(`${name}: ${figure} is missing`);
-    }
-    if (r.exitCode !== 0) {
-      failures.push(`${name}: the service exited ${r.exitCode} at SIGTERM`);
-    }
-    const spansLost = Math.max(0, r.spans.expected - r.spans.received);
-    const logsLost = Math.max(0, r.logs.expected - r.logs.received);
-    if (r.variant === "A") {
-      lostSpans += spansLost;
-      lostLogs += logsLost;
-      if (spansLost > 0 || logsLost > 0) {
-        losses.push(
-          `${name}: lost ${spansLost} of ${r.spans.expected} spans and ${logsLost} of ${r.logs.expected} log records`,
-        );
-      }
-      if (r.spans.received > r.spans.expected) {
-        notes.push(
-          `${name}: ${
-            r.spans.received - r.spans.expected
-          } more spans than requests explain (duplicates from retries?)`,
-        );
-      }
-    } else if (r.sink.spans + r.sink.logRecords + r.sink.metricPoints > 0) {
-      notes.push(`${name}: the sink received telemetry from a disabled SDK`);
-    }
-    for (
-      const [phase, w] of [["saturation", r.saturationCpu], [
-        "fixed rate",
-        r.rateCpu,
-      ]] as const
-    ) {
-      if (w.foreignPct > FOREIGN_PCT) {
-        notes.push(
-          `${name}: other processes used ${
-            w.foreignPct.toFixed(0)
-          }% of a core during the ${phase} phase: figures disturbed`,
-        );
-      }
-    }
-    const loadSide = r.saturationCpu.harnessPct + r.saturationCpu.loadGenPct;
-    if (loadSide > LOAD_SIDE_PCT) {
-      notes.push(
-        `${name}: the load side (load generator + harness/sink) used ${
-          loadSide.toFixed(0)
-        }% of its core at saturation: req/s may be limited by it, not by the service`,
-      );
-    }
-    if (r.saturation.errors > 0 || r.saturation.non2xx > 0) {
-      notes.push(
-        `${name}: saturation had ${r.saturation.errors} socket errors and ${r.saturation.non2xx} non-2xx responses`,
-      );
-    }
-    if (r.rate.skipped > 0 || r.rate.errors > 0) {
-      notes.push(
-        `${name}: fixed-rate client skipped ${r.rate.skipped} and failed ${r.rate.errors} requests`,
-      );
-    }
-  }
-  const a = runs.filter((r) => r.variant === "A");
-  const b = runs.filter((r) => r.variant === "B");
-  if (a.length === 0 || b.length === 0) {
-    failures.push("no complete pair of runs");
-  }
-  if (memoryExpected) {
-    if (!memory) failures.push("memory run: missing");
-    else {
-      if (!finite(memory.rssReferenceMb) || !finite(memory.rssEndMb)) {
-        failures.push("memory run: RSS figures are missing");
-      }
-      if (memory.exitCode !== 0) {
-        failures.push(
-          `memory run: the service exited ${memory.exitCode} at SIGTERM`,
-        );
-      }
-    }
-    if (!control) failures.push("memory control run: missing");
-    else if (control.exitCode !== 0) {
-      failures.push(
-        `memory control run: the service exited ${control.exitCode} at SIGTERM`,
-      );
-    }
-  }
-
-  const medians = { A: mediansOf(a), B: mediansOf(b) };
-  const added = pairDifferences(runs, (r) => r.saturationCpu.usPerRequest);
-  const addedAtRate = pairDifferences(runs, (r) => r.rateCpu.usPerRequest);
-  const addedMedian = median(added);
-  const ratios = {
-    throughput: ratio(medians.A.rps, medians.B.rps),
-    cpuPerRequest: ratio(medians.A.cpuUsPerRequest, medians.B.cpuUsPerRequest),
-    p50: ratio(medians.A.p50Ms, medians.B.p50Ms),
-    p99: ratio(medians.A.p99Ms, medians.B.p99Ms),
-  };
-  const peakA = Math.max(
-    ...a.map((r) => r.peakRssMb),
-    memory?.peakRssMb ?? -Infinity,
+  outcomes: readonly Outcome[],
+  allRuns: readonly RunResult[],
+): Summary {
+  const runs = allRuns.filter((r) => r.round > 0);
+  const rows = outcomes.map((o) =>
+    rowOf(o, runs.filter((r) => r.variant === o.variant.id))
   );
-  const targets: Target[] = [
-    {
-      name: "added CPU per request (A - B, median of pairs)",
-      target: `<= ${TARGETS.addedCpuUsPerRequest} us`,
-      value: `${fmt(addedMedian)} us`,
-      met: finite(addedMedian)
-        ? addedMedian <= TARGETS.addedCpuUsPerRequest
-        : false,
-    },
-    {
-      name: "spans lost at saturation",
-      target: "0",
-      value: `${lostSpans} (of ${a.reduce((s, r) => s + r.spans.expected, 0)})`,
-      met: a.length > 0 && lostSpans === 0,
-    },
-    {
-      name: "log records lost at saturation",
-      target: "0",
-      value: `${lostLogs} (of ${a.reduce((s, r) => s + r.logs.expected, 0)})`,
-      met: a.length > 0 && lostLogs === 0,
-    },
-    {
-      name: "peak RSS, telemetry on (max over runs)",
-      target: `<= ${TARGETS.peakRssMb} MB`,
-      value: `${fmt(peakA)} MB`,
-      met: finite(peakA) ? peakA <= TARGETS.peakRssMb : false,
-    },
-  ];
-  if (memory) {
-    const drift = 100 * (memory.endOverReference - 1);
-    targets.push({
-      name: `RSS with the collector down: end vs ${
-        fmt(memory.referenceS, 0)
-      } s`,
-      target: `within ${TARGETS.memoryDriftPct}%`,
-      value: `${fmt(memory.rssReferenceMb)} -> ${fmt(memory.rssEndMb)} MB (${
-        drift >= 0 ? "+" : ""
-      }${fmt(drift)}%)`,
-      met: finite(drift) ? Math.abs(drift) <= TARGETS.memoryDriftPct : false,
-    });
-  }
-  if (memory && control) {
-    const drift = 100 * (control.endOverReference - 1);
-    targets.push({
-      name: "RSS with the collector up (control): end vs reference",
-      target: "reported",
-      value: `${fmt(control.rssReferenceMb)} -> ${fmt(control.rssEndMb)} MB (${
-        drift >= 0 ? "+" : ""
-      }${fmt(drift)}%)`,
-      met: null,
-    });
-  }
-  targets.push({
-    name: "throughput ratio, on/off (saturation)",
-    target: "reported",
-    value: fmt(ratios.throughput, 3),
-    met: null,
-  });
-  return {
-    medians,
-    ratios,
-    addedCpuUsPerRequest: { median: addedMedian, pairs: added },
-    addedCpuUsPerRequestAtRate: {
-      median: median(addedAtRate),
-      pairs: addedAtRate,
-    },
-    lost: { spans: lostSpans, logs: lostLogs },
-    targets,
-    failures,
-    losses,
-    notes,
+  const s: Summary = {
+    rows,
+    lines: [...addedLines(outcomes, runs), ...targetLines(rows, runs)],
+    failures: [],
+    losses: [],
+    notes: [],
   };
+  for (const r of runs) {
+    const o = outcomes.find((x) => x.variant.id === r.variant);
+    if (o) check(r, o.variant, s);
+  }
+  const own = rows.find((r) => r.id === TARGETS.variant);
+  if (own && own.rounds === 0) {
+    s.failures.push(`${TARGETS.variant}: no figures (${own.reason})`);
+  }
+  return s;
 }

@@ -1,34 +1,174 @@
 /**
- * The two variants compared, and the service environment of each.
+ * The variants a bench run measures side by side, as data: adding one is
+ * one entry in {@link VARIANTS}. Each round runs every selected
+ * variant once, in this list's order, each in a fresh process.
  *
  * @module
  */
+import { ensureFastapiPeer, findFastapiPeer } from "./peers/python.ts";
+import { serviceDenoFlags } from "./service.ts";
 
-/** A: telemetry on, exporting to the sink. B: `OTEL_SDK_DISABLED=true`. */
-export type Variant = "A" | "B";
+/** What a variant may need to find or build its server. */
+export interface PrepareContext {
+  /** The frozen copy of the repository the Deno variants run from. */
+  readonly codeDir: string;
+  /** CI mode: build nothing slow. */
+  readonly smoke: boolean;
+  /** When set, run under `--cpu-prof` writing here (Deno variants). */
+  readonly profileDir?: string;
+  readonly progress: (line: string) => void;
+}
 
-/** Human labels of the variants. */
-export const VARIANT_LABEL: Record<Variant, string> = {
-  A: "telemetry on",
-  B: "OTEL_SDK_DISABLED=true",
-};
+/** How to start a variant's server, unpinned; PORT and HOST are set too. */
+export interface ServerCommand {
+  readonly argv: (port: number) => string[];
+  readonly cwd: string;
+}
 
-/** Metric export interval of the instrumented runs (ms). */
+/** A variant that cannot run here: skipped by design, or failed. */
+export class Unavailable extends Error {
+  constructor(message: string, readonly skipped: boolean) {
+    super(message);
+  }
+}
+
+/** One thing measured. */
+export interface Variant {
+  /** Its name in `--variants` and in the report. */
+  readonly id: string;
+  readonly label: string;
+  /** Finds or builds its server; throws (an {@link Unavailable}) when it cannot run. */
+  readonly prepare: (ctx: PrepareContext) => Promise<ServerCommand>;
+  /** Its environment given the sink's base URL, on top of PORT, HOST, SHUTDOWN_DRAIN_MS=0. */
+  readonly env: (sink: string) => Record<string, string>;
+  /** Spans and "hello from space-app" log records each `GET /` must deliver; omitted: it does not say. */
+  readonly perRequest?: { readonly spans: number; readonly logs: number };
+  /** Where the count of `GET /` handled comes from: its stdout "hello" lines, or the responses the load generators got. */
+  readonly handled: "stdout" | "client";
+  /**
+   * Report the CPU per request it adds over this variant (the same program
+   * without telemetry), round by round.
+   */
+  readonly addedOver?: string;
+  /** Exit codes of a clean stop after SIGTERM (default 0 only). */
+  readonly cleanExit?: readonly number[];
+}
+
+/** Metric export interval of the exporting variants (ms). */
 export const METRIC_INTERVAL_MS = 5_000;
 
-/** Settings common to every run: no drain wait at SIGTERM (no load balancer here). */
-const COMMON = { SHUTDOWN_DRAIN_MS: "0" };
+/** The variant added CPU is measured against. */
+export const BASELINE = "off";
 
-/** Service environment of `variant`, exporting to `endpoint` (the sink, or a closed port). */
-export function variantEnv(
-  variant: Variant,
-  endpoint: string,
-): Record<string, string> {
-  return variant === "A"
-    ? {
-      ...COMMON,
-      OTEL_EXPORTER_OTLP_ENDPOINT: endpoint,
-      OTEL_METRIC_EXPORT_INTERVAL: String(METRIC_INTERVAL_MS),
-    }
-    : { ...COMMON, OTEL_SDK_DISABLED: "true" };
+/**
+ * A Deno program run from the frozen code with the service's flags (the
+ * `start` task's): `args` are any further Deno flags, then the entry module
+ * and its arguments.
+ */
+function deno(...args: string[]): Variant["prepare"] {
+  return ({ codeDir, profileDir }) => {
+    const profile = profileDir
+      ? ["--cpu-prof", `--cpu-prof-dir=${profileDir}`]
+      : [];
+    const flags = [...serviceDenoFlags(codeDir), ...profile];
+    const argv = [Deno.execPath(), "run", ...flags, ...args];
+    return Promise.resolve({ argv: () => argv, cwd: codeDir });
+  };
+}
+
+/** The FastAPI peer's cached venv; smoke runs use it only when already built. */
+async function fastapi(ctx: PrepareContext): Promise<ServerCommand> {
+  const peer = ctx.smoke
+    ? await findFastapiPeer()
+    : await ensureFastapiPeer({ log: ctx.progress });
+  if (!peer) {
+    throw new Unavailable(
+      "no python3, or its venv is not built for this lock (smoke runs install nothing; build it: deno run -A bench/peers/python.ts)",
+      true,
+    );
+  }
+  return { argv: peer.argv, cwd: peer.appDir };
+}
+
+/** Telemetry on, exporting to the bench's sink. */
+const exporting = (sink: string) => ({
+  OTEL_EXPORTER_OTLP_ENDPOINT: sink,
+  OTEL_METRIC_EXPORT_INTERVAL: `${METRIC_INTERVAL_MS}`,
+});
+
+/** The service's `GET /`: the SERVER span and `root-handler`, one log record. */
+const SERVICE = { spans: 2, logs: 1 };
+const NOTHING = { spans: 0, logs: 0 };
+
+/** Every variant, in run order. */
+export const VARIANTS: readonly Variant[] = [{
+  id: "own",
+  label: "telemetry on: our OTLP exporter and batcher",
+  prepare: deno("main.ts", "serve"),
+  env: exporting,
+  perRequest: SERVICE,
+  handled: "stdout",
+  addedOver: BASELINE,
+}, {
+  id: "sdk",
+  label: "the SDK's OTLP/HTTP exporters and batch processors",
+  prepare: deno("main.ts", "serve"),
+  env: (sink) => ({
+    ...exporting(sink),
+    SPACE_APP_OTLP_EXPORTER: "sdk",
+    SPACE_APP_BATCH_PROCESSOR: "sdk",
+  }),
+  perRequest: SERVICE,
+  handled: "stdout",
+  addedOver: BASELINE,
+}, {
+  id: "sdk-exporter",
+  label: "our batcher, the SDK's exporters",
+  prepare: deno("main.ts", "serve"),
+  env: (sink) => ({ ...exporting(sink), SPACE_APP_OTLP_EXPORTER: "sdk" }),
+  perRequest: SERVICE,
+  handled: "stdout",
+  addedOver: BASELINE,
+}, {
+  id: BASELINE,
+  label: "OTEL_SDK_DISABLED=true (the baseline)",
+  prepare: deno("main.ts", "serve"),
+  env: () => ({ OTEL_SDK_DISABLED: "true" }),
+  perRequest: NOTHING,
+  handled: "stdout",
+}, {
+  id: "hono",
+  label: "bare Hono on Deno.serve (the floor)",
+  prepare: deno("bench/peers/hono.ts"),
+  env: () => ({}),
+  perRequest: NOTHING,
+  handled: "client",
+}, {
+  // Deno's built-in OpenTelemetry on the floor app: one SERVER span per
+  // request and its HTTP metrics, nothing of our own (docs/performance.md
+  // says what it lacks of the telemetry contract).
+  id: "deno-otel",
+  label: "bare Hono with Deno's built-in OpenTelemetry (OTEL_DENO=true)",
+  prepare: deno("bench/peers/hono.ts"),
+  env: (sink) => ({ ...exporting(sink), OTEL_DENO: "true" }),
+  perRequest: { spans: 1, logs: 0 },
+  handled: "client",
+  addedOver: "hono",
+}, {
+  id: "fastapi",
+  label: "the FastAPI original, telemetry on (uvicorn, Python SDK)",
+  prepare: fastapi,
+  env: exporting,
+  // The SERVER span `GET /`, two `GET / http send` (ASGI), `root-handler`.
+  perRequest: { spans: 4, logs: 1 },
+  handled: "stdout",
+  // uvicorn re-raises SIGTERM once its graceful shutdown is done.
+  cleanExit: [0, 143],
+}];
+
+/** The variant named `id`. */
+export function variant(id: string): Variant {
+  const found = VARIANTS.find((v) => v.id === id);
+  if (!found) throw new Error(`no variant ${JSON.stringify(id)}`);
+  return found;
 }

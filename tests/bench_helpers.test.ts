@@ -1,47 +1,22 @@
 /**
- * The bench's pure helpers: percentiles and medians, `/proc` parsing and
- * flag parsing.
+ * The bench's pure helpers: `/proc` parsing, pinning, flags, the service's
+ * Deno flags and the variant list.
  */
 import assert from "node:assert/strict";
-import { DEFAULT_JSON_PATH, FlagError, parseFlags } from "../bench/flags.ts";
+import { FlagError, parseBenchFlags } from "../bench/flags.ts";
+import { pinned } from "../bench/pinning.ts";
 import {
+  measureCpu,
   parseCpuList,
-  parseMachineStat,
+  parseMachineBusy,
   parseStat,
   parseStatus,
   readCpuTicks,
   readMemory,
 } from "../bench/proc.ts";
-import { median, percentile, ratio, round } from "../bench/stats.ts";
 import { serviceDenoFlags } from "../bench/service.ts";
+import { BASELINE, VARIANTS } from "../bench/variants.ts";
 import { ROOT } from "./_helpers.ts";
-
-Deno.test("percentile uses the nearest rank and ignores input order", () => {
-  const values = [5, 1, 4, 2, 3, 10, 9, 8, 7, 6];
-  assert.equal(percentile(values, 50), 5);
-  assert.equal(percentile(values, 90), 9);
-  assert.equal(percentile(values, 99), 10);
-  assert.equal(percentile(values, 100), 10);
-  assert.equal(percentile(values, 0), 1);
-  assert.equal(percentile([7], 99), 7);
-  assert.ok(Number.isNaN(percentile([], 50)));
-  assert.throws(() => percentile(values, 101), RangeError);
-  const many = Array.from({ length: 1000 }, (_, i) => 1000 - i);
-  assert.equal(percentile(many, 99), 990);
-  assert.deepEqual(values, [5, 1, 4, 2, 3, 10, 9, 8, 7, 6]);
-});
-
-Deno.test("median of odd and even counts; ratio and round keep NaN", () => {
-  assert.equal(median([3, 1, 2]), 2);
-  assert.equal(median([4, 1, 3, 2]), 2.5);
-  assert.equal(median([-5, 10]), 2.5);
-  assert.ok(Number.isNaN(median([])));
-  assert.equal(ratio(3, 2), 1.5);
-  assert.ok(Number.isNaN(ratio(1, 0)));
-  assert.ok(Number.isNaN(ratio(NaN, 2)));
-  assert.equal(round(1.26, 1), 1.3);
-  assert.ok(Number.isNaN(round(NaN)));
-});
 
 Deno.test("/proc/<pid>/stat: utime and stime, even with ') ' in the name", () => {
   const stat =
@@ -69,106 +44,121 @@ Deno.test("/proc/<pid>/status: VmRSS and VmHWM in kB", () => {
   assert.throws(() => parseStatus("Name:\tdeno"), /no VmRSS/);
 });
 
-Deno.test("/proc/stat: busy, interrupt, steal and idle ticks of the machine", () => {
-  const stat = [
-    "cpu  100 5 50 1000 20 3 7 11 0 0",
-    "cpu0 50 2 25 500 10 1 3 5 0 0",
-    "intr 12345",
-  ].join("\n");
-  assert.deepEqual(parseMachineStat(stat), {
-    busy: 155,
-    interrupts: 10,
-    steal: 11,
-    idle: 1020,
-  });
-  assert.throws(() => parseMachineStat("intr 1"), /no cpu line/);
-});
-
-Deno.test("CPU lists", () => {
+Deno.test("/proc/stat: busy ticks of the machine; CPU lists", () => {
+  const stat =
+    "cpu  100 5 50 1000 20 3 7 11 0 0\ncpu0 50 2 25 500 10 1 3 5 0 0";
+  assert.equal(parseMachineBusy(stat), 155);
+  assert.throws(() => parseMachineBusy("intr 1"), /no cpu line/);
   assert.deepEqual(parseCpuList("0-1"), [0, 1]);
   assert.deepEqual(parseCpuList("0,2-4,7\n"), [0, 2, 3, 4, 7]);
   assert.throws(() => parseCpuList("3-1"));
 });
 
-Deno.test("this process's own /proc figures are readable", () => {
+Deno.test("this process's own /proc figures are readable; a CPU window", async () => {
   const cpu = readCpuTicks(Deno.pid);
   assert.ok(cpu.user >= 0 && cpu.system >= 0);
   const mem = readMemory(Deno.pid);
   assert.ok(mem.rss > 0 && mem.peak >= mem.rss);
+  const [result, w] = await measureCpu(Deno.pid, 100, () => {
+    const end = performance.now() + 50;
+    while (performance.now() < end) { /* burn CPU */ }
+    return Promise.resolve({ requests: 10 });
+  });
+  assert.equal(result.requests, 10);
+  assert.ok(w.wallSeconds >= 0.05);
+  assert.equal(w.usPerRequest, (w.cpuSeconds * 1e6) / 10);
+  assert.ok(w.otherPct >= 0);
 });
 
-Deno.test("flags: full defaults, smoke defaults, overrides in both spellings", () => {
-  const full = parseFlags([]);
-  assert.equal(full.help, false);
-  if (full.help) return;
-  assert.equal(full.options.smoke, false);
-  assert.ok(full.options.pairs >= 3);
-  assert.equal(full.options.connections, 50);
-  assert.equal(full.options.memoryS, 60);
-  assert.equal(full.options.jsonPath, DEFAULT_JSON_PATH);
-  assert.equal(full.options.profileDir, undefined);
+Deno.test("pinning prefixes taskset only when a core is chosen", () => {
+  const on = { serverCpu: 0, loadCpu: 1, description: "" };
+  assert.deepEqual(pinned(on, "server", ["deno"]), [
+    "taskset",
+    "-c",
+    "0",
+    "deno",
+  ]);
+  assert.deepEqual(pinned(on, "load", ["wrk"]), ["taskset", "-c", "1", "wrk"]);
+  assert.deepEqual(pinned({ description: "off" }, "server", ["deno"]), [
+    "deno",
+  ]);
+});
 
-  const smoke = parseFlags(["--smoke", "--pairs=2", "--json", "/tmp/x.json"]);
-  assert.equal(smoke.help, false);
-  if (smoke.help) return;
-  assert.equal(smoke.options.smoke, true);
-  assert.equal(smoke.options.pairs, 2);
-  assert.ok(smoke.options.durationS <= 3);
-  assert.ok(smoke.options.memoryS <= 10);
-  assert.equal(smoke.options.jsonPath, "/tmp/x.json");
+function options(args: string[]) {
+  const parsed = parseBenchFlags(args);
+  if (parsed.help) throw new Error("unexpected help");
+  return parsed.options;
+}
 
-  const other = parseFlags([
+Deno.test("flags: full and smoke defaults, overrides, variants in run order", () => {
+  const all = VARIANTS.map((v) => v.id);
+  const full = options([]);
+  assert.equal(full.smoke, false);
+  assert.equal(full.rounds, 3);
+  assert.equal(full.rate, 500);
+  assert.equal(full.connections, 50);
+  assert.deepEqual(full.variants, all);
+  assert.equal(full.jsonPath, undefined);
+  assert.equal(full.profileDir, undefined);
+
+  const smoke = options(["--smoke", "--json", "/tmp/x.json"]);
+  assert.equal(smoke.rounds, 1);
+  assert.ok(smoke.durationS <= 2 && smoke.warmupS <= 1);
+  assert.equal(smoke.jsonPath, "/tmp/x.json");
+
+  const other = options([
+    "--rounds=2",
     "--duration",
     "5",
-    "--memory-duration=0",
+    "--warmup",
+    "0",
+    "--rate",
+    "200",
+    "--variants",
+    "fastapi, own,off",
     "--profile",
     "/tmp/prof",
     "--no-wrk",
-    "--rate",
-    "200",
-    "--ref",
-    "HEAD~1",
   ]);
-  if (other.help) throw new Error("unexpected help");
-  assert.equal(other.options.durationS, 5);
-  assert.equal(other.options.memoryS, 0);
-  assert.equal(other.options.profileDir, "/tmp/prof");
-  assert.equal(other.options.noWrk, true);
-  assert.equal(other.options.rate, 200);
-  assert.equal(other.options.ref, "HEAD~1");
-  assert.equal(full.options.ref, undefined);
-  assert.deepEqual(parseFlags(["--pairs", "2", "--help"]), { help: true });
+  assert.equal(other.rounds, 2);
+  assert.equal(other.durationS, 5);
+  assert.equal(other.warmupS, 0);
+  assert.equal(other.rate, 200);
+  assert.deepEqual(other.variants, ["own", "off", "fastapi"]);
+  assert.equal(other.profileDir, "/tmp/prof");
+  assert.equal(other.noWrk, true);
+  assert.deepEqual(parseBenchFlags(["--rounds", "2", "--help"]), {
+    help: true,
+  });
 });
 
 Deno.test("flags: bad input is one line naming the flag, the value and what is allowed", () => {
   const cases: [string[], RegExp][] = [
     [
-      ["--pairs", "0"],
-      /^bench: --pairs="0" is invalid: expected an integer from 1 to 20$/,
+      ["--rounds", "0"],
+      /^--rounds="0" is invalid: expected an integer from 1 to 20$/,
+    ],
+    [["--duration=1.5"], /^--duration="1.5" is invalid: expected an integer/],
+    [
+      ["--rate", "x"],
+      /^--rate="x" is invalid: expected an integer from 1 to 100000$/,
     ],
     [
-      ["--duration=1.5"],
-      /^bench: --duration="1.5" is invalid: expected an integer from 1 to 600$/,
+      ["--variants", "own,nope"],
+      /^--variants="own,nope" is invalid: unknown variant "nope": expected a comma-separated subset of own, sdk, sdk-exporter, off, hono, deno-otel, fastapi$/,
     ],
-    [
-      ["--rate", "-3"],
-      /^bench: --rate="-3" is invalid: expected an integer from 1 to 100000$/,
-    ],
-    [["--pairs"], /^bench: --pairs needs a value/],
-    [["--json="], /^bench: --json="" is invalid: expected a non-empty path$/],
-    [
-      ["--smoke=yes"],
-      /^bench: --smoke="yes" is invalid: --smoke takes no value$/,
-    ],
+    [["--rounds"], /^--rounds needs a value/],
+    [["--json="], /^--json needs a value$/],
+    [["--smoke=yes"], /^--smoke takes no value$/],
     [
       ["--fast"],
-      /^bench: unknown flag "--fast": expected one of --smoke, --pairs N, .*--help$/,
+      /^unknown argument "--fast": expected --smoke, --rounds VALUE, .*--help$/,
     ],
-    [["extra"], /^bench: unknown flag "extra"/],
+    [["extra"], /^unexpected argument "extra"/],
   ];
   for (const [args, message] of cases) {
-    assert.throws(() => parseFlags(args), (e: unknown) => {
-      assert.ok(e instanceof FlagError);
+    assert.throws(() => parseBenchFlags(args), (e: unknown) => {
+      assert.ok(e instanceof FlagError, String(e));
       assert.match(e.message, message);
       assert.ok(!e.message.includes("\n"));
       return true;
@@ -182,8 +172,31 @@ Deno.test("the bench runs the service with the start task's flags", () => {
   const flags = serviceDenoFlags(ROOT);
   assert.deepEqual(flags.slice(0, 2), ["--quiet", "--frozen"]);
   assert.ok(flags.includes("-P=service"));
-  assert.equal(
-    `deno run ${flags.slice(2).join(" ")} main.ts serve`,
-    start,
-  );
+  assert.equal(`deno run ${flags.slice(2).join(" ")} main.ts serve`, start);
+});
+
+Deno.test("variants: unique ids, the baseline and the targets' variants present, Deno ones with the service's flags", async () => {
+  const ids = VARIANTS.map((v) => v.id);
+  assert.equal(new Set(ids).size, ids.length);
+  for (const id of [BASELINE, "own", "fastapi"]) assert.ok(ids.includes(id));
+  const ctx = { codeDir: ROOT, smoke: true, progress: () => {} };
+  for (const id of ["own", "sdk", "sdk-exporter", "off", "hono"]) {
+    const v = VARIANTS.find((x) => x.id === id)!;
+    const command = await v.prepare(ctx);
+    const argv = command.argv(1234);
+    assert.equal(argv[0], Deno.execPath());
+    assert.deepEqual(argv.slice(2, -1).filter((a) => a.startsWith("-")), [
+      ...serviceDenoFlags(ROOT),
+    ]);
+    assert.equal(command.cwd, ROOT);
+  }
+  const env = (id: string) =>
+    VARIANTS.find((v) => v.id === id)!.env("http://sink");
+  assert.equal(env("own").OTEL_EXPORTER_OTLP_ENDPOINT, "http://sink");
+  assert.equal(env("sdk").SPACE_APP_BATCH_PROCESSOR, "sdk");
+  assert.equal(env("sdk").SPACE_APP_OTLP_EXPORTER, "sdk");
+  assert.equal(env("sdk-exporter").SPACE_APP_OTLP_EXPORTER, "sdk");
+  assert.equal(env("sdk-exporter").SPACE_APP_BATCH_PROCESSOR, undefined);
+  assert.equal(env("off").OTEL_SDK_DISABLED, "true");
+  assert.equal(env("fastapi").OTEL_EXPORTER_OTLP_ENDPOINT, "http://sink");
 });

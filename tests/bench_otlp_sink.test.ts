@@ -1,7 +1,7 @@
 /**
  * The bench's OTLP sink: counting spans, log records and metric data points
- * in hand-encoded protobuf and in JSON, gzip or not, and end to end with
- * the real OTLP exporters the service uses.
+ * in hand-encoded protobuf, gzip or not, and end to end with the SDK's
+ * protobuf OTLP exporters.
  */
 import assert from "node:assert/strict";
 import { SpanKind } from "@opentelemetry/api";
@@ -15,13 +15,9 @@ import {
   PeriodicExportingMetricReader,
 } from "@opentelemetry/sdk-metrics";
 import { OTLPMetricExporter as ProtoMetricExporter } from "@opentelemetry/exporter-metrics-otlp-proto";
-import { OTLPTraceExporter as JsonTraceExporter } from "@opentelemetry/exporter-trace-otlp-http";
-import { OTLPLogExporter as JsonLogExporter } from "@opentelemetry/exporter-logs-otlp-http";
-import {
-  countJson,
-  countProtobuf,
-  NON_STRING_BODY,
-} from "../bench/otlp_count.ts";
+import { OTLPTraceExporter as ProtoTraceExporter } from "@opentelemetry/exporter-trace-otlp-proto";
+import { OTLPLogExporter as ProtoLogExporter } from "@opentelemetry/exporter-logs-otlp-proto";
+import { countProtobuf, NON_STRING_BODY } from "../bench/otlp_count.ts";
 import { startSink } from "../bench/otlp_sink.ts";
 import {
   fields,
@@ -159,45 +155,6 @@ Deno.test("protobuf metrics: data points of every data kind", () => {
   assert.equal(countProtobuf("metrics", metricsRequest()).metricPoints, 9);
 });
 
-Deno.test("JSON: spans, log records and data points", () => {
-  const traces = countJson("traces", {
-    resourceSpans: [{
-      scopeSpans: [{ spans: [{ name: "GET /" }, { name: "root-handler" }] }, {
-        spans: [{ name: "GET /" }],
-      }],
-    }, { scopeSpans: [] }],
-  });
-  assert.equal(traces.spans, 3);
-  assert.equal(traces.spanNames.get("GET /"), 2);
-  const logs = countJson("logs", {
-    resourceLogs: [{
-      scopeLogs: [{
-        logRecords: [
-          { body: { stringValue: "hello from space-app" } },
-          { body: { intValue: 3 } },
-        ],
-      }],
-    }],
-  });
-  assert.equal(logs.logRecords, 2);
-  assert.equal(logs.logBodies.get("hello from space-app"), 1);
-  const metrics = countJson("metrics", {
-    resourceMetrics: [{
-      scopeMetrics: [{
-        metrics: [
-          { sum: { dataPoints: [{}, {}] } },
-          { gauge: { dataPoints: [{}] } },
-          { histogram: { dataPoints: [{}, {}, {}] } },
-          { exponentialHistogram: { dataPoints: [{}] } },
-          { summary: { dataPoints: [{}] } },
-        ],
-      }],
-    }],
-  });
-  assert.equal(metrics.metricPoints, 8);
-  assert.equal(countJson("traces", {}).spans, 0);
-});
-
 async function post(
   url: string,
   body: Uint8Array | string,
@@ -215,7 +172,7 @@ async function post(
   };
 }
 
-Deno.test("the sink counts protobuf and JSON, plain and gzip, and answers empty responses", async () => {
+Deno.test("the sink counts protobuf, plain and gzip, answers empty responses, refuses JSON", async () => {
   const sink = await startSink();
   try {
     const proto = { "content-type": "application/x-protobuf" };
@@ -229,34 +186,31 @@ Deno.test("the sink counts protobuf and JSON, plain and gzip, and answers empty 
     });
     assert.equal(r.status, 200);
     await post(`${sink.endpoint}/v1/metrics`, metricsRequest(), proto);
-    const json = JSON.stringify({
-      resourceSpans: [{ scopeSpans: [{ spans: [{ name: "GET /" }] }] }],
-    });
-    r = await post(`${sink.endpoint}/v1/traces`, await gzip(json), {
-      "content-type": "application/json",
-      "content-encoding": "gzip",
-    });
-    assert.equal(r.status, 200);
-    assert.equal(new TextDecoder().decode(r.body), "{}");
 
     const c = sink.counts();
-    assert.equal(c.spans, 5);
-    assert.equal(c.spanNames["GET /"], 3);
+    assert.equal(c.spans, 4);
+    assert.equal(c.spanNames["GET /"], 2);
     assert.equal(c.logRecords, 3);
     assert.equal(c.logBodies["hello from space-app"], 2);
     assert.equal(c.metricPoints, 9);
-    assert.deepEqual(c.requests, { traces: 2, logs: 1, metrics: 1 });
+    assert.deepEqual(c.requests, { traces: 1, logs: 1, metrics: 1 });
     assert.equal(c.rejected, 0);
+    assert.ok(c.bytes > 0);
 
     assert.equal(
       (await post(`${sink.endpoint}/v1/nope`, "x", proto)).status,
       404,
     );
-    const bad = await post(`${sink.endpoint}/v1/traces`, "{", {
+    const json = await post(`${sink.endpoint}/v1/traces`, "{}", {
       "content-type": "application/json",
     });
-    assert.equal(bad.status, 400);
-    assert.equal(sink.counts().rejected, 2);
+    assert.equal(json.status, 400);
+    const truncated = new Uint8Array([0x0a, 5, 1]);
+    assert.equal(
+      (await post(`${sink.endpoint}/v1/traces`, truncated, proto)).status,
+      400,
+    );
+    assert.equal(sink.counts().rejected, 3);
     sink.reset();
     assert.equal(sink.counts().spans, 0);
   } finally {
@@ -266,18 +220,18 @@ Deno.test("the sink counts protobuf and JSON, plain and gzip, and answers empty 
 
 // The service's own protobuf encoding is checked end to end by
 // `deno task bench --smoke` (received must equal expected exactly).
-Deno.test("the sink agrees with the SDK's OTLP exporters (JSON, protobuf, gzip)", async () => {
+Deno.test("the sink agrees with the SDK's protobuf OTLP exporters, plain and gzip", async () => {
   const sink = await startSink();
   try {
     const tracerProvider = new TracerProvider({
       spanProcessors: [
         new SimpleSpanProcessor({
-          exporter: new JsonTraceExporter({
+          exporter: new ProtoTraceExporter({
             url: `${sink.endpoint}/v1/traces`,
           }),
         }),
         new SimpleSpanProcessor({
-          exporter: new JsonTraceExporter({
+          exporter: new ProtoTraceExporter({
             url: `${sink.endpoint}/v1/traces`,
             compression: "gzip" as never,
           }),
@@ -293,7 +247,7 @@ Deno.test("the sink agrees with the SDK's OTLP exporters (JSON, protobuf, gzip)"
     const loggerProvider = new LoggerProvider({
       processors: [
         new SimpleLogRecordProcessor({
-          exporter: new JsonLogExporter({
+          exporter: new ProtoLogExporter({
             url: `${sink.endpoint}/v1/logs`,
             compression: "gzip" as never,
           }),
@@ -321,7 +275,7 @@ Deno.test("the sink agrees with the SDK's OTLP exporters (JSON, protobuf, gzip)"
     await meterProvider.shutdown();
 
     const c = sink.counts();
-    // Each span went out twice: once per exporter (JSON, JSON+gzip).
+    // Each span went out twice: once per exporter (plain, gzip).
     assert.equal(c.spans, 4);
     assert.deepEqual(c.spanNames, { "GET /": 2, "root-handler": 2 });
     assert.equal(c.logRecords, 4);

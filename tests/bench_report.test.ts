@@ -1,22 +1,21 @@
 /**
- * The bench's readers and conclusions: wrk's report, the service's stdout
- * log, CPU profiles, the summary with its targets and failure rules, and
- * the rendered table.
+ * The bench's readers and conclusions: wrk's report, a server's stdout,
+ * CPU profiles, the summary of synthetic runs with its targets and failure
+ * rules, and the rendered table.
  */
 import assert from "node:assert/strict";
-import { parseWrk } from "../bench/wrk.ts";
-import { emptyServiceLog, HELLO_MSG, scanLine } from "../bench/service_log.ts";
+import { parseWrk } from "../bench/load.ts";
 import {
   type CpuProfile,
   groupOf,
   shortUrl,
   summarizeProfile,
 } from "../bench/profile_summary.ts";
-import type { RunResult } from "../bench/run.ts";
-import type { MemoryRunResult } from "../bench/memory_run.ts";
-import { summarize } from "../bench/summary.ts";
 import { renderReport, table } from "../bench/report.ts";
-import { referenceSecond, sampleAt } from "../bench/memory_run.ts";
+import type { RunResult } from "../bench/run.ts";
+import { HELLO_MSG, scanLine, type ServerLog } from "../bench/server.ts";
+import { addedCpu, type Outcome, summarize } from "../bench/summary.ts";
+import { variant, VARIANTS } from "../bench/variants.ts";
 
 const WRK = `Running 10s test @ http://127.0.0.1:8000/
   1 threads and 50 connections
@@ -50,28 +49,6 @@ Deno.test("wrk: totals, percentiles in us/ms/s, socket errors, non-2xx", () => {
   assert.ok(Number.isNaN(minimal.p50Ms));
   assert.equal(minimal.errors, 0);
   assert.throws(() => parseWrk("unable to connect"), /no "N requests in T"/);
-});
-
-Deno.test("service log: hello lines counted, shutdown totals and warnings kept", () => {
-  const log = emptyServiceLog();
-  const lines = [
-    `{"time":"t","level":"info","msg":"space-app listening","trace_id":"","span_id":"","service":"space-app"}`,
-    `{"time":"t","level":"info","msg":"${HELLO_MSG}","trace_id":"ab","span_id":"cd","service":"space-app"}`,
-    `{"time":"t","level":"info","msg":"${HELLO_MSG}","trace_id":"ab","span_id":"ce","service":"space-app"}`,
-    `{"time":"t","level":"warn","msg":"telemetry export failing","service":"space-app"}`,
-    `{"time":"t","level":"info","msg":"telemetry shut down","telemetry.spans.exported":4,"telemetry.spans.dropped":0,"service":"space-app"}`,
-    `{"msg": "${HELLO_MSG}", "level": "info"}`,
-    "not json",
-    "",
-  ];
-  for (const line of lines) scanLine(line, log);
-  assert.equal(log.handled, 3);
-  assert.deepEqual(log.telemetryTotals, {
-    "telemetry.spans.exported": 4,
-    "telemetry.spans.dropped": 0,
-  });
-  assert.deepEqual(log.warnings, { "telemetry export failing": 1 });
-  assert.equal(log.otherLines, 1);
 });
 
 Deno.test("profile: self time per function and group; idle apart", () => {
@@ -127,45 +104,57 @@ Deno.test("profile: self time per function and group; idle apart", () => {
   assert.equal(groupOf("node:buffer"), "node:buffer");
 });
 
-Deno.test("memory run reference point and samples", () => {
-  assert.equal(referenceSecond(60), 10);
-  assert.equal(referenceSecond(5), 2.5);
-  const samples = [0, 1.01, 2.02, 3.0].map((t, i) => ({
-    t,
-    rssMb: 50 + i,
-    cpuTicks: 10 * i,
-  }));
-  assert.equal(sampleAt(samples, 2.5).t, 3.0);
-  assert.equal(sampleAt(samples, 9).t, 3.0);
+Deno.test("server log: hello lines (JSON or not) counted, shutdown totals kept", () => {
+  const log: ServerLog = { handled: 0 };
+  const lines = [
+    `{"time":"t","level":"info","msg":"space-app listening","service":"space-app"}`,
+    `{"time":"t","level":"info","msg":"${HELLO_MSG}","trace_id":"ab","span_id":"cd"}`,
+    `{"time":"t","level":"info","msg":"${HELLO_MSG}","trace_id":"ab","span_id":"ce"}`,
+    `2026-11-30 13:49:03,475 INFO [space-app] [trace_id=1c span_id=5b] ${HELLO_MSG}`,
+    `{"time":"t","level":"warn","msg":"telemetry export failing"}`,
+    `{"time":"t","level":"warn","msg":"telemetry export failing"}`,
+    `{"time":"t","level":"info","msg":"telemetry shut down","telemetry.spans.exported":4,"telemetry.spans.dropped":0,"service":"space-app"}`,
+    "{not json",
+    `{"msg":"telemetry shut down" but cut`,
+    "INFO:     Shutting down",
+    "",
+  ];
+  for (const line of lines) scanLine(line, log);
+  assert.equal(log.handled, 3);
+  assert.deepEqual(log.telemetryTotals, {
+    "telemetry.spans.exported": 4,
+    "telemetry.spans.dropped": 0,
+  });
 });
 
-function window(usPerRequest: number) {
+function window(usPerRequest: number, otherPct = 1) {
   return {
     cpuSeconds: 1,
     wallSeconds: 1,
     usPerRequest,
-    utilisationPct: 99,
-    foreignPct: 1,
-    interruptPct: 0,
-    stealPct: 0,
-    harnessPct: 5,
-    loadGenPct: 30,
+    serverPct: 99,
+    loadSidePct: 35,
+    otherPct,
   };
 }
 
+/** A run of `id` in `round`: CPU µs/req at saturation `cpu` (twice that at the fixed rate). */
 function fakeRun(
-  variant: "A" | "B",
-  pair: number,
+  id: string,
+  round: number,
   cpu: number,
   rps: number,
   delivered = 1,
 ): RunResult {
   const handled = 1000;
-  const on = variant === "A";
+  const per = variant(id).perRequest;
+  const delivery = (n: number) => ({
+    received: Math.round(n * handled * delivered),
+    expected: per ? n * handled : null,
+  });
   return {
-    variant,
-    pair,
-    warmup: undefined,
+    variant: id,
+    round,
     rate: {
       tool: "rate",
       rate: 500,
@@ -174,9 +163,8 @@ function fakeRun(
       requests: 500,
       seconds: 1,
       rps: 500,
-      p50Ms: on ? 0.5 : 0.4,
-      p99Ms: on ? 2 : 1,
-      maxMs: 3,
+      p50Ms: 0.5,
+      p99Ms: 2,
       lagP99Ms: 0.2,
       errors: 0,
       non2xx: 0,
@@ -193,17 +181,11 @@ function fakeRun(
       non2xx: 0,
     },
     saturationCpu: window(cpu),
-    peakRssMb: on ? 150 : 100,
-    clientCompleted: handled,
-    serverHandled: handled,
-    spans: {
-      received: on ? Math.round(2 * handled * delivered) : 0,
-      expected: on ? 2 * handled : 0,
-    },
-    logs: {
-      received: on ? Math.round(handled * delivered) : 0,
-      expected: on ? handled : 0,
-    },
+    peakRssMb: 100 + round,
+    handled,
+    handledFrom: variant(id).handled,
+    spans: delivery(per?.spans ?? 0),
+    logs: delivery(per?.logs ?? 0),
     sink: {
       spans: 0,
       logRecords: 0,
@@ -215,87 +197,199 @@ function fakeRun(
       bytes: 0,
     },
     exitCode: 0,
-    telemetryTotals: undefined,
-    warnings: {},
   };
 }
 
-const memory = {
-  durationS: 60,
-  referenceS: 10,
-  rssStartMb: 60,
-  rssReferenceMb: 100,
-  rssEndMb: 105,
-  endOverReference: 1.05,
-  peakRssMb: 110,
-  exitCode: 0,
-  load: { p50Ms: 1, p99Ms: 2 },
-  cpu: window(80),
-} as unknown as MemoryRunResult;
+const all: Outcome[] = VARIANTS.map((v) => ({ variant: v }));
 
-Deno.test("summary: medians, ratios, added CPU as the median of pair differences, targets", () => {
-  const runs = [
-    fakeRun("A", 1, 60, 9000),
-    fakeRun("B", 1, 25, 15000),
-    fakeRun("A", 2, 70, 8000),
-    fakeRun("B", 2, 20, 16000),
-    fakeRun("A", 3, 58, 9500),
-    fakeRun("B", 3, 28, 14000),
-  ];
-  const s = summarize(runs, memory, true, { ...memory, collector: "up" });
-  assert.deepEqual(s.addedCpuUsPerRequest.pairs, [35, 50, 30]);
-  assert.equal(s.addedCpuUsPerRequest.median, 35);
-  assert.equal(s.medians.A.rps, 9000);
-  assert.equal(s.medians.B.rps, 15000);
-  assert.equal(s.ratios.throughput, 0.6);
-  assert.equal(s.ratios.cpuPerRequest, 60 / 25);
+/** Three rounds of every variant. */
+function threeRounds(): RunResult[] {
+  const cpu: Record<string, number[]> = {
+    own: [30, 40, 33],
+    sdk: [60, 70, 58],
+    "sdk-exporter": [50, 55, 45],
+    off: [20, 25, 18],
+    hono: [10, 11, 9],
+    "deno-otel": [40, 45, 38],
+    fastapi: [700, 800, 750],
+  };
+  const rps: Record<string, number> = {
+    own: 20_000,
+    sdk: 15_000,
+    "sdk-exporter": 16_000,
+    off: 50_000,
+    hono: 80_000,
+    "deno-otel": 30_000,
+    fastapi: 4_000,
+  };
+  return [1, 2, 3].flatMap((round) =>
+    VARIANTS.map((v) =>
+      fakeRun(v.id, round, cpu[v.id][round - 1], rps[v.id] + round)
+    )
+  );
+}
+
+function verdicts(lines: { name: string; verdict: string }[]) {
+  return Object.fromEntries(lines.map((l) => [l.name, l.verdict]));
+}
+
+Deno.test("summary: rows are medians of rounds; added CPU per round against off; targets", () => {
+  const runs = threeRounds();
+  assert.deepEqual(addedCpu(runs, "own", "saturationCpu"), [10, 15, 15]);
+  assert.deepEqual(addedCpu(runs, "own", "rateCpu"), [20, 30, 30]);
+  assert.deepEqual(addedCpu(runs, "sdk", "saturationCpu"), [40, 45, 40]);
+  assert.deepEqual(
+    addedCpu(runs, "deno-otel", "saturationCpu", "hono"),
+    [30, 34, 29],
+  );
+  const s = summarize(all, runs);
+  assert.deepEqual(s.rows.map((r) => r.id), VARIANTS.map((v) => v.id));
+  const own = s.rows[0];
+  assert.equal(own.status, "ran");
+  assert.equal(own.rounds, 3);
+  assert.equal(own.rps, 20_002);
+  assert.equal(own.saturationCpuUs, 33);
+  assert.equal(own.rateCpuUs, 66);
+  assert.equal(own.peakRssMb, 103);
+  assert.deepEqual(own.spans, { received: 6000, expected: 6000 });
+  assert.deepEqual(own.logs, { received: 3000, expected: 3000 });
+  assert.deepEqual(s.rows[3].spans, { received: 0, expected: 0 });
   assert.deepEqual(s.failures, []);
   assert.deepEqual(s.losses, []);
-  const met = Object.fromEntries(s.targets.map((t) => [t.name, t.met]));
-  assert.equal(met["added CPU per request (A - B, median of pairs)"], true);
-  assert.equal(met["spans lost at saturation"], true);
-  assert.equal(met["peak RSS, telemetry on (max over runs)"], true);
-  assert.equal(met["RSS with the collector down: end vs 10 s"], true);
-  assert.equal(met["throughput ratio, on/off (saturation)"], null);
+  assert.deepEqual(s.notes, []);
+  const v = verdicts(s.lines);
+  assert.deepEqual(v, {
+    "added CPU per request at saturation, own - off": "met",
+    "added CPU per request at the fixed rate, own - off": "met",
+    "added CPU per request at saturation, sdk - off": "info",
+    "added CPU per request at the fixed rate, sdk - off": "info",
+    "added CPU per request at saturation, sdk-exporter - off": "info",
+    "added CPU per request at the fixed rate, sdk-exporter - off": "info",
+    "added CPU per request at saturation, deno-otel - hono": "info",
+    "added CPU per request at the fixed rate, deno-otel - hono": "info",
+    "spans lost at saturation, own": "met",
+    "log records lost at saturation, own": "met",
+    "peak RSS, own (largest of the rounds)": "met",
+    "throughput own / fastapi (median req/s)": "met",
+  });
+  const line = s.lines[0];
+  assert.equal(line.value, "10.0, 15.0, 15.0 µs by round; median 15.0 µs");
+  assert.equal(line.target, "<= 20 µs");
 
-  const text = renderReport(runs, memory, s, { rate: 500, header: ["head"] });
-  assert.match(text, /A telemetry on\s+1\s+9000\s+0\.50\s+2\.00\s+60\.0/);
-  assert.match(text, /2000\/2000\s+1000\/1000/);
-  assert.match(text, /median 35\.0 us/);
-  assert.match(text, /\[met\] +added CPU per request/);
+  const text = renderReport(s, ["head"], 500);
+  assert.match(
+    text,
+    /^head\n\nvariant +req\/s +CPU µs\/req +CPU µs\/req @500\/s/,
+  );
+  assert.match(
+    text,
+    /\nown +20002 +33\.0 +66\.0 +0\.50 +2\.00 +103\.0 +6000\/6000 +3000\/3000\n/,
+  );
+  assert.match(text, /\nhono +80002 .* 0\/0 +0\/0\n/);
+  assert.match(
+    text,
+    /\[met\] +added CPU per request at saturation, own - off: 10\.0, 15\.0, 15\.0 µs by round; median 15\.0 µs \(target <= 20 µs\)/,
+  );
+  assert.match(
+    text,
+    /\[info\] +added CPU per request at saturation, sdk - off: 40\.0, 45\.0, 40\.0 µs/,
+  );
+  assert.match(
+    text,
+    /\[met\] +throughput own \/ fastapi \(median req\/s\): 5\.00 \(20002 \/ 4002\) \(target >= 4\)/,
+  );
+  assert.doesNotMatch(text, /FAILED|notes:/);
 });
 
-Deno.test("summary: lost telemetry, missing figures and failed exits are told apart", () => {
-  const lossy = summarize(
-    [fakeRun("A", 1, 90, 9000, 0.99), fakeRun("B", 1, 20, 15000)],
-    undefined,
-    false,
+Deno.test("summary: targets not met, telemetry lost by own (a loss) and by others (a note)", () => {
+  const runs = threeRounds().map((r) =>
+    r.variant === "own"
+      ? { ...fakeRun("own", r.round, 60, 9_000, 0.99), peakRssMb: 180 }
+      : r.variant === "sdk"
+      ? fakeRun("sdk", r.round, 60, 9_000, 0.5)
+      : r
   );
-  assert.equal(lossy.lost.spans, 20);
-  assert.equal(lossy.lost.logs, 10);
-  assert.equal(lossy.losses.length, 1);
-  assert.deepEqual(lossy.failures, []);
-  const t = Object.fromEntries(lossy.targets.map((x) => [x.name, x.met]));
-  assert.equal(t["spans lost at saturation"], false);
-  assert.equal(t["added CPU per request (A - B, median of pairs)"], false);
+  const s = summarize(all, runs);
+  const v = verdicts(s.lines);
+  assert.equal(v["added CPU per request at saturation, own - off"], "NOT met");
+  assert.equal(v["spans lost at saturation, own"], "NOT met");
+  assert.equal(v["log records lost at saturation, own"], "NOT met");
+  assert.equal(v["peak RSS, own (largest of the rounds)"], "NOT met");
+  assert.equal(v["throughput own / fastapi (median req/s)"], "NOT met");
+  assert.equal(
+    s.lines.find((l) => l.name === "spans lost at saturation, own")!.value,
+    "60 of 6000",
+  );
+  assert.equal(s.losses.length, 6);
+  assert.equal(s.losses[0], "own round 1: lost 20 of 2000 spans");
+  assert.ok(s.notes.includes("sdk round 1: lost 1000 of 2000 spans"));
+  assert.deepEqual(s.failures, []);
+});
 
-  const broken = fakeRun("A", 1, NaN, 9000);
-  const missing = summarize(
-    [{ ...broken, exitCode: 1 }, fakeRun("B", 1, 20, 15000)],
-    undefined,
-    true,
+Deno.test("summary: missing figures and unclean exits fail; skipped and failed variants are n/a, not failures", () => {
+  const broken = { ...fakeRun("own", 1, NaN, 9000), exitCode: 1 };
+  const s = summarize(
+    [
+      { variant: variant("own") },
+      { variant: variant("off") },
+      { variant: variant("hono") },
+      {
+        variant: variant("fastapi"),
+        unavailable: { reason: "no python3", skipped: false },
+      },
+    ],
+    [broken, fakeRun("off", 1, 20, 50000), {
+      ...fakeRun("hono", 1, 9, 8e4),
+      exitCode: 143,
+    }],
   );
-  assert.ok(missing.failures.includes("A1: CPU us/req is missing"));
-  assert.ok(
-    missing.failures.includes("A1: the service exited 1 at SIGTERM"),
+  assert.deepEqual(s.failures, [
+    "own round 1: CPU µs/req at saturation is missing",
+    "own round 1: CPU µs/req at the fixed rate is missing",
+    "own round 1: exited 1 after SIGTERM",
+    "hono round 1: exited 143 after SIGTERM",
+  ]);
+  const fastapi = s.rows.find((r) => r.id === "fastapi")!;
+  assert.equal(fastapi.status, "failed");
+  assert.equal(fastapi.reason, "no python3");
+  const v = verdicts(s.lines);
+  assert.equal(v["throughput own / fastapi (median req/s)"], "n/a");
+  assert.equal(v["added CPU per request at saturation, own - off"], "NOT met");
+  const text = renderReport(s, [], 500);
+  assert.match(
+    text,
+    /\nfastapi +n\/a +n\/a .*n\/a\nfastapi: FAILED: no python3\n/,
   );
-  assert.ok(missing.failures.includes("memory run: missing"));
-  assert.ok(missing.failures.includes("memory control run: missing"));
-  assert.ok(
-    summarize([fakeRun("A", 1, 1, 1)], undefined, false).failures.includes(
-      "no complete pair of runs",
-    ),
+  assert.match(text, /\[n\/a\] +throughput own \/ fastapi/);
+  assert.match(text, /\nFAILED:\n {2}- own round 1: CPU/);
+
+  const skipped = summarize(
+    [{ variant: variant("own"), unavailable: { reason: "x", skipped: true } }],
+    [],
   );
+  assert.equal(skipped.rows[0].status, "skipped");
+  assert.deepEqual(skipped.failures, ["own: no figures (x)"]);
+  assert.equal(
+    verdicts(skipped.lines)["peak RSS, own (largest of the rounds)"],
+    "n/a",
+  );
+});
+
+Deno.test("summary: disturbances and odd responses are notes; the profiled run (round 0) is left out", () => {
+  const r = fakeRun("own", 1, 30, 9000);
+  const disturbed = {
+    ...r,
+    saturationCpu: { ...window(30, 25), loadSidePct: 95 },
+    saturation: { ...r.saturation, errors: 2 },
+  };
+  const s = summarize(all.slice(0, 1), [disturbed, fakeRun("own", 0, 1, 1, 0)]);
+  assert.equal(s.rows[0].rounds, 1);
+  assert.deepEqual(s.losses, []);
+  assert.deepEqual(s.notes, [
+    "own round 1: other processes used up to 25% of a core in a phase: figures disturbed",
+    "own round 1: the load side used 95% of its core at saturation: req/s may be its limit",
+    "own round 1: saturation 2 errors, 0 non-2xx; fixed rate 0 errors, 0 non-2xx, 0 skipped",
+  ]);
 });
 
 Deno.test("table aligns columns", () => {

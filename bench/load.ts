@@ -1,0 +1,249 @@
+/**
+ * The load phases: saturation with wrk (or the labelled Deno fallback,
+ * closed fetch loops) and the fixed rate with a Deno open-loop client, each
+ * a separate process pinned to the load core; and reading wrk's report.
+ *
+ * Run as a program, this module is the Deno clients, printing one JSON line:
+ * - `rate URL RATE SECONDS`: open loop. Sends on a fixed schedule whether or
+ *   not earlier requests answered (a slow server cannot slow the sending, so
+ *   its stalls show in the latencies), timing each from the send to the end
+ *   of the body; how late sends were is reported apart.
+ * - `saturate URL CONNECTIONS SECONDS`: for machines without wrk. Deno's
+ *   fetch costs more per request than wrk, so it may saturate itself first.
+ *
+ * @module
+ */
+import { fileURLToPath } from "node:url";
+import { printErr, printOut } from "../lib/output.ts";
+import { run } from "../lib/process.ts";
+import { percentile } from "../lib/stats.ts";
+import { pinned, type Pinning } from "./pinning.ts";
+
+/** Outcome of one load phase, whichever generator produced it. */
+export interface LoadResult {
+  /** `wrk` or a built-in Deno client. */
+  readonly tool: string;
+  /** Responses received (any status). */
+  readonly requests: number;
+  readonly seconds: number;
+  readonly rps: number;
+  readonly p50Ms: number;
+  readonly p99Ms: number;
+  /** Connection errors, timeouts and failed requests. */
+  readonly errors: number;
+  /** Responses outside 2xx/3xx. */
+  readonly non2xx: number;
+}
+
+/** Outcome of the open-loop fixed-rate phase. */
+export interface RateResult extends LoadResult {
+  readonly rate: number;
+  /** Requests due by the schedule. */
+  readonly scheduled: number;
+  /** Due requests not sent because {@link MAX_OUTSTANDING} were in flight. */
+  readonly skipped: number;
+  /** 99th percentile of how late requests were sent against the schedule. */
+  readonly lagP99Ms: number;
+}
+
+/** Runs load against a server. */
+export interface LoadGenerator {
+  /** Saturation tool for the report (`wrk 4.1.0 ...` or {@link FALLBACK_TOOL}). */
+  readonly tool: string;
+  readonly fallback: boolean;
+  saturate(url: string, connections: number, s: number): Promise<LoadResult>;
+  atRate(url: string, rate: number, s: number): Promise<RateResult>;
+}
+
+/** Label of saturation results from the Deno fallback. */
+export const FALLBACK_TOOL =
+  "built-in Deno fetch loops (FALLBACK: wrk not used)";
+
+/** Requests in flight beyond which the rate client skips due ones (counted). */
+export const MAX_OUTSTANDING = 2_000;
+
+const SELF = fileURLToPath(import.meta.url);
+const UNIT_MS: Record<string, number> = {
+  us: 0.001,
+  ms: 1,
+  s: 1_000,
+  m: 60_000,
+  h: 3_600_000,
+};
+
+/** Parses the text wrk prints with `--latency`. */
+export function parseWrk(text: string): LoadResult {
+  const total = /(\d+) requests in ([\d.]+)(us|ms|s|m|h)\b/.exec(text);
+  if (!total) {
+    throw new Error(`wrk: no "N requests in T" line in:\n${text.trim()}`);
+  }
+  const pct = (p: string) => {
+    const m = new RegExp(`^\\s*${p}%\\s+([\\d.]+)(us|ms|s|m|h)\\s*$`, "m")
+      .exec(text);
+    return m ? Number(m[1]) * UNIT_MS[m[2]] : NaN;
+  };
+  const socket =
+    /Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)/.exec(
+      text,
+    );
+  const requests = Number(total[1]);
+  const seconds = Number(total[2]) * UNIT_MS[total[3]] / 1000;
+  return {
+    tool: "wrk",
+    requests,
+    seconds,
+    rps: requests / seconds,
+    p50Ms: pct("50"),
+    p99Ms: pct("99"),
+    errors: socket ? socket.slice(1).reduce((n, x) => n + Number(x), 0) : 0,
+    non2xx: Number(/Non-2xx or 3xx responses: (\d+)/.exec(text)?.[1] ?? 0),
+  };
+}
+
+async function runPinned(pinning: Pinning, argv: string[]): Promise<string> {
+  const out = await run(pinned(pinning, "load", argv), {
+    cwd: fileURLToPath(new URL("../", import.meta.url)),
+  });
+  if (out.code !== 0) {
+    const why = (out.stderr || out.stdout).trim().split("\n").at(-1);
+    throw new Error(`${argv[0]} exited ${out.code}: ${why}`);
+  }
+  return out.stdout;
+}
+
+/** wrk when installed and `useWrk`, else the Deno fallback, for saturation. */
+export async function createLoadGenerator(
+  pinning: Pinning,
+  useWrk: boolean,
+): Promise<LoadGenerator> {
+  const probe = useWrk ? await run(["wrk", "--version"]) : undefined;
+  const wrk = probe && probe.code !== 127
+    ? (probe.stdout + probe.stderr).split("\n")[0].replace(/ Copyright.*/, "")
+    : undefined;
+  const client = async <T>(...args: (string | number)[]): Promise<T> => {
+    const deno = [Deno.execPath(), "run", "-A", "--quiet", "--frozen", SELF];
+    const out = await runPinned(pinning, [...deno, ...args.map(String)]);
+    return JSON.parse(out.trim().split("\n").at(-1)!);
+  };
+  return {
+    tool: wrk ?? FALLBACK_TOOL,
+    fallback: !wrk,
+    saturate: async (url, connections, s) =>
+      wrk
+        ? parseWrk(
+          await runPinned(pinning, [
+            "wrk",
+            "-t1",
+            `-c${connections}`,
+            `-d${s}s`,
+            "--latency",
+            url,
+          ]),
+        )
+        : await client("saturate", url, connections, s),
+    atRate: (url, rate, s) => client("rate", url, rate, s),
+  };
+}
+
+interface Tally {
+  latencies: number[];
+  errors: number;
+  non2xx: number;
+}
+
+/** Fetches `url` to the end of its body, recording the latency in `t`. */
+async function hit(url: string, t: Tally): Promise<void> {
+  const sent = performance.now();
+  try {
+    const res = await fetch(url);
+    await res.arrayBuffer();
+    t.latencies.push(performance.now() - sent);
+    if (res.status >= 400) t.non2xx++;
+  } catch {
+    t.errors++;
+  }
+}
+
+const pct = (sorted: Float64Array, p: number) => percentile(sorted, p) ?? NaN;
+
+function result(tool: string, t: Tally, started: number): LoadResult {
+  const seconds = (performance.now() - started) / 1000;
+  const sorted = Float64Array.from(t.latencies).sort();
+  return {
+    tool,
+    requests: sorted.length,
+    seconds,
+    rps: sorted.length / seconds,
+    p50Ms: pct(sorted, 50),
+    p99Ms: pct(sorted, 99),
+    errors: t.errors,
+    non2xx: t.non2xx,
+  };
+}
+
+/** Keeps `connections` requests in flight against `url` for `s` seconds. */
+export async function saturate(
+  url: string,
+  connections: number,
+  s: number,
+): Promise<LoadResult> {
+  const t: Tally = { latencies: [], errors: 0, non2xx: 0 };
+  const started = performance.now();
+  const end = started + s * 1000;
+  const loop = async () => {
+    while (performance.now() < end) await hit(url, t);
+  };
+  await Promise.all(Array.from({ length: connections }, loop));
+  return result(FALLBACK_TOOL, t, started);
+}
+
+/** Sends `rate` requests/s to `url` for `s` seconds, open loop. */
+export async function atRate(
+  url: string,
+  rate: number,
+  s: number,
+): Promise<RateResult> {
+  const t: Tally = { latencies: [], errors: 0, non2xx: 0 };
+  const lags: number[] = [];
+  const pending = new Set<Promise<void>>();
+  let skipped = 0;
+  const scheduled = Math.round(rate * s);
+  const started = performance.now();
+  for (let next = 0; next < scheduled;) {
+    const now = performance.now();
+    for (; next < scheduled && started + next * 1000 / rate <= now; next++) {
+      if (pending.size >= MAX_OUTSTANDING) {
+        skipped++;
+        continue;
+      }
+      lags.push(performance.now() - (started + next * 1000 / rate));
+      const p: Promise<void> = hit(url, t).finally(() => pending.delete(p));
+      pending.add(p);
+    }
+    await new Promise((resolve) => setTimeout(resolve, 1));
+  }
+  await Promise.all(pending);
+  return {
+    ...result("deno open-loop rate client", t, started),
+    rate,
+    scheduled,
+    skipped,
+    lagP99Ms: pct(Float64Array.from(lags).sort(), 99),
+  };
+}
+
+if (import.meta.main) {
+  const [mode, url, n, s] = Deno.args;
+  if (
+    Deno.args.length !== 4 || !["rate", "saturate"].includes(mode) ||
+    !(Number(n) > 0) || !(Number(s) > 0)
+  ) {
+    printErr("usage: bench/load.ts rate|saturate URL RATE|CONNECTIONS SECONDS");
+    Deno.exit(2);
+  }
+  printOut(JSON.stringify(
+    mode === "rate"
+      ? await atRate(url, Number(n), Number(s))
+      : await saturate(url, Math.round(Number(n)), Number(s)),
+  ));
+}
