@@ -87,6 +87,34 @@ function routeAttributes(route: string): Attributes {
   return attributes;
 }
 
+const DURATION_ATTRIBUTES = new Map<string, Attributes>();
+
+/**
+ * The attributes of `http.server.request.duration`, one object per
+ * combination (a handful) rather than one per request.
+ */
+function durationAttributes(
+  method: string,
+  status: number,
+  scheme: string,
+  route: string | undefined,
+  errorType: string | undefined,
+): Attributes {
+  const key = `${method} ${status} ${scheme} ${route} ${errorType}`;
+  let attributes = DURATION_ATTRIBUTES.get(key);
+  if (!attributes) {
+    attributes = {
+      "http.request.method": method,
+      "http.response.status_code": status,
+      "url.scheme": scheme,
+    };
+    if (route) attributes["http.route"] = route;
+    if (errorType) attributes["error.type"] = errorType;
+    DURATION_ATTRIBUTES.set(key, attributes);
+  }
+  return attributes;
+}
+
 /** Builds the telemetry middleware. */
 export function httpTelemetry(
   options: HttpTelemetryOptions,
@@ -116,11 +144,11 @@ export function httpTelemetry(
     const userAgent = c.req.header("user-agent");
     if (userAgent) spanAttributes["user_agent.original"] = userAgent;
 
-    const parent = propagation.extract(
-      ROOT_CONTEXT,
-      c.req.raw.headers,
-      headerGetter,
-    );
+    // Most requests carry no trace context: skip the propagators then.
+    const headers = c.req.raw.headers;
+    const parent = headers.has("traceparent") || headers.has("baggage")
+      ? propagation.extract(ROOT_CONTEXT, headers, headerGetter)
+      : ROOT_CONTEXT;
     const span: Span = tracer.startSpan(
       method === "_OTHER" ? "HTTP" : method,
       { kind: SpanKind.SERVER, attributes: spanAttributes },
@@ -138,22 +166,25 @@ export function httpTelemetry(
       const route = matchedRoute(c);
       if (route) {
         span.updateName(`${method === "_OTHER" ? "HTTP" : method} ${route}`);
-        span.setAttribute("http.route", route);
       }
-      span.setAttribute("http.response.status_code", status);
-      const metricAttributes: Attributes = {
-        "http.request.method": method,
-        "http.response.status_code": status,
-        "url.scheme": scheme,
-      };
-      if (route) metricAttributes["http.route"] = route;
-      if (status >= 500) {
-        const errorType = (thrown instanceof Error ? thrown.name : undefined) ??
+      const errorType = status < 500
+        ? undefined
+        : (thrown instanceof Error ? thrown.name : undefined) ??
           c.get("errorType") ?? String(status);
-        span.setAttribute("error.type", errorType);
+      const endAttributes: Attributes = { "http.response.status_code": status };
+      if (route) endAttributes["http.route"] = route;
+      if (errorType) {
+        endAttributes["error.type"] = errorType;
         span.setStatus({ code: SpanStatusCode.ERROR });
-        metricAttributes["error.type"] = errorType;
       }
+      span.setAttributes(endAttributes);
+      const metricAttributes = durationAttributes(
+        method,
+        status,
+        scheme,
+        route,
+        errorType,
+      );
       if (thrown !== undefined) span.recordException(thrown as Error);
       span.end();
 
