@@ -103,27 +103,15 @@ const NOTHING = { spans: 0, logs: 0 };
 /** Every variant, in run order. */
 export const VARIANTS: readonly Variant[] = [{
   id: "own",
-  label: "telemetry on: our OTLP exporter and batcher",
+  label: "telemetry on: the SDK's batch processors, our OTLP exporter",
   prepare: deno("main.ts", "serve"),
   env: exporting,
   perRequest: SERVICE,
   handled: "stdout",
   addedOver: BASELINE,
 }, {
-  id: "sdk",
-  label: "the SDK's OTLP/HTTP exporters and batch processors",
-  prepare: deno("main.ts", "serve"),
-  env: (sink) => ({
-    ...exporting(sink),
-    SPACE_APP_OTLP_EXPORTER: "sdk",
-    SPACE_APP_BATCH_PROCESSOR: "sdk",
-  }),
-  perRequest: SERVICE,
-  handled: "stdout",
-  addedOver: BASELINE,
-}, {
   id: "sdk-exporter",
-  label: "our batcher, the SDK's exporters",
+  label: "the same with the SDK's OTLP/HTTP protobuf exporters",
   prepare: deno("main.ts", "serve"),
   env: (sink) => ({ ...exporting(sink), SPACE_APP_OTLP_EXPORTER: "sdk" }),
   perRequest: SERVICE,

@@ -69,17 +69,14 @@ export interface TelemetryConfig {
   readonly spanBatch: BatchConfig;
   readonly logBatch: BatchConfig;
   /**
-   * Which implementation exports spans and log records, and which batches
-   * them: this project's (`own`) or the SDK's stock OTLP/HTTP exporters and
-   * batch processors (`sdk`). The bench compares them side by side.
+   * Which exporter sends spans and log records: this project's (`own`,
+   * `telemetry/otlp/`) or the SDK's stock OTLP/HTTP protobuf exporter
+   * (`sdk`). The bench compares them side by side.
    */
-  readonly implementation: {
-    readonly exporter: Implementation;
-    readonly processor: Implementation;
-  };
+  readonly implementation: { readonly exporter: Implementation };
 }
 
-/** This project's telemetry parts, or the SDK's stock ones. */
+/** This project's telemetry part, or the SDK's stock one. */
 export type Implementation = "own" | "sdk";
 
 /** Defaults that hold about 10,000 requests/s (two spans and up to one log each) without overflow. */
@@ -309,12 +306,6 @@ export function readTelemetryConfig(
       exporter: readChoice<Implementation>(
         env,
         "SPACE_APP_OTLP_EXPORTER",
-        "own",
-        ["own", "sdk"],
-      ),
-      processor: readChoice<Implementation>(
-        env,
-        "SPACE_APP_BATCH_PROCESSOR",
         "own",
         ["own", "sdk"],
       ),

@@ -1,6 +1,9 @@
 /**
- * Keeps count of what each signal exported and dropped, and says so once
- * when export starts failing and once when it recovers, never per batch.
+ * Keeps count of what each signal offered for export, exported and failed
+ * to export, and says so once when export starts failing and once when it
+ * recovers, never per batch. What the batch processors drop when their
+ * queue is full the SDK counts itself (`otel.sdk.processor.*.processed`
+ * with `error.type`); at shutdown it is what was offered and not exported.
  *
  * @module
  */
@@ -18,20 +21,20 @@ export function describeError(error: unknown): string {
 
 /** Totals of one signal. */
 export interface SignalCounts {
-  /** Items (spans, log records, metric data points) accepted by the endpoint. */
+  /** Items (spans, log records, metric data points) handed to export. */
+  offered: number;
+  /** Items the endpoint accepted. */
   exported: number;
-  /** Items dropped because the queue was full. */
-  droppedQueueFull: number;
-  /** Items dropped because their export failed or timed out. */
-  droppedExportFailed: number;
+  /** Items whose export failed or timed out. */
+  failed: number;
 }
 
 /** Counts and state changes of telemetry export, shared by all signals. */
 export class ExportMonitor {
   readonly counts: Record<Signal, SignalCounts> = {
-    traces: { exported: 0, droppedQueueFull: 0, droppedExportFailed: 0 },
-    metrics: { exported: 0, droppedQueueFull: 0, droppedExportFailed: 0 },
-    logs: { exported: 0, droppedQueueFull: 0, droppedExportFailed: 0 },
+    traces: { offered: 0, exported: 0, failed: 0 },
+    metrics: { offered: 0, exported: 0, failed: 0 },
+    logs: { offered: 0, exported: 0, failed: 0 },
   };
   readonly #failing = new Set<Signal>();
   readonly #log: Log;
@@ -53,14 +56,15 @@ export class ExportMonitor {
     if (this.#failing.delete(signal) && this.#failing.size === 0) {
       this.#log.info("telemetry export recovered", {
         "telemetry.signal": signal,
-        "telemetry.dropped": this.totalDropped(),
+        "telemetry.failed": this.counts.traces.failed +
+          this.counts.logs.failed + this.counts.metrics.failed,
       });
     }
   }
 
   /** An export of `items` failed; they are dropped. */
   exportFailed(signal: Signal, items: number, error: unknown): void {
-    this.counts[signal].droppedExportFailed += items;
+    this.counts[signal].failed += items;
     if (this.#failing.size === 0) {
       this.#log.warn(
         "telemetry export failing; the service keeps serving and counts what it drops",
@@ -74,17 +78,9 @@ export class ExportMonitor {
     this.#failing.add(signal);
   }
 
-  /** `items` were refused because the queue was full. */
-  queueFull(signal: Signal, items: number): void {
-    this.counts[signal].droppedQueueFull += items;
-  }
-
-  /** Everything dropped so far, all signals. */
-  totalDropped(): number {
-    let total = 0;
-    for (const c of Object.values(this.counts)) {
-      total += c.droppedQueueFull + c.droppedExportFailed;
-    }
-    return total;
+  /** Everything offered and not exported, per signal. */
+  dropped(signal: Signal): number {
+    const c = this.counts[signal];
+    return c.offered - c.exported;
   }
 }

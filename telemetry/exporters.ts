@@ -22,9 +22,70 @@ import { OTLPMetricExporter as ProtoMetricExporter } from "@opentelemetry/export
 import { OTLPLogExporter as JsonLogExporter } from "@opentelemetry/exporter-logs-otlp-http";
 import { OTLPLogExporter as SdkProtoLogExporter } from "@opentelemetry/exporter-logs-otlp-proto";
 import { OTLPTraceExporter as SdkProtoTraceExporter } from "@opentelemetry/exporter-trace-otlp-proto";
-import type { Implementation, SignalConfig } from "./config.ts";
+import type { MeterProvider } from "@opentelemetry/api";
+import { type ExportResult, ExportResultCode } from "@opentelemetry/core";
+import { ExporterMetrics } from "@opentelemetry/otlp-exporter-base";
+import type { Implementation, Signal, SignalConfig } from "./config.ts";
+import type { ExportMonitor } from "./export_monitor.ts";
 import { encodeLogs, encodeSpans } from "./otlp/encode.ts";
 import { OtlpProtoExporter } from "./otlp/exporter.ts";
+
+/** Who hears how exports end. */
+export interface Observers {
+  readonly monitor: ExportMonitor;
+  /** Where the exporter's self-observability metrics go. */
+  readonly meterProvider: MeterProvider;
+}
+
+/** The `export(items, callback)` shape of span and log record exporters. */
+interface CallbackExporter<T> {
+  export(items: T[], done: (result: ExportResult) => void): void;
+  forceFlush?(): Promise<void>;
+  shutdown(): Promise<void>;
+}
+
+/**
+ * `inner`, with the outcome of every export told to the SDK's exporter
+ * metrics (`otel.sdk.exporter.span.*`, `.log.*`) and the export monitor.
+ */
+function observed<T, E extends CallbackExporter<T>>(
+  inner: E,
+  signal: Signal,
+  config: SignalConfig,
+  observers: Observers,
+): E {
+  const metrics = new ExporterMetrics<readonly T[]>({
+    componentType: signal === "traces"
+      ? "otlp_http_span_exporter"
+      : "otlp_http_log_exporter",
+    // The item word of the SDK's own exporters: otel.sdk.exporter.span.*, .log.*
+    metricsHelper: {
+      name: signal === "traces" ? "span" : "log",
+      countItems: (items) => items.length,
+    },
+    meterProvider: observers.meterProvider,
+    url: config.endpoint,
+    responseAttributesFromError: () => ({}),
+  });
+  const { monitor } = observers;
+  return {
+    forceFlush: () => inner.forceFlush?.() ?? Promise.resolve(),
+    shutdown: () => inner.shutdown(),
+    export(items: T[], done: (result: ExportResult) => void) {
+      const ended = metrics.startExport(items);
+      inner.export(items, (result) => {
+        const failed = result.code !== ExportResultCode.SUCCESS;
+        const error = failed
+          ? result.error ?? new Error("export failed")
+          : undefined;
+        ended(error);
+        if (error) monitor.exportFailed(signal, items.length, error);
+        else monitor.exported(signal, items.length);
+        done(result);
+      });
+    },
+  } as unknown as E;
+}
 
 /** Options of our own protobuf exporter (spans and logs are the hot path). */
 function protoOptions(config: SignalConfig) {
@@ -41,7 +102,6 @@ function otlpOptions(config: SignalConfig) {
     url: config.endpoint,
     headers: { ...config.headers },
     timeoutMillis: config.timeoutMs,
-    // Two batches on the wire per signal at most; the batcher bounds the rest.
     concurrencyLimit: 4,
     keepAlive: true,
     compression: config.compression as never,
@@ -51,7 +111,16 @@ function otlpOptions(config: SignalConfig) {
 /** The span exporter of a signal config, or `undefined` for `none`. */
 export function createSpanExporter(
   config: SignalConfig,
+  observers: Observers,
   implementation: Implementation = "own",
+): SpanExporter | undefined {
+  const exporter = spanExporter(config, implementation);
+  return exporter && observed(exporter, "traces", config, observers);
+}
+
+function spanExporter(
+  config: SignalConfig,
+  implementation: Implementation,
 ): SpanExporter | undefined {
   switch (config.exporter) {
     case "none":
@@ -87,7 +156,16 @@ export function createMetricExporter(
 /** The log record exporter of a signal config, or `undefined` for `none`. */
 export function createLogExporter(
   config: SignalConfig,
+  observers: Observers,
   implementation: Implementation = "own",
+): LogRecordExporter | undefined {
+  const exporter = logExporter(config, implementation);
+  return exporter && observed(exporter, "logs", config, observers);
+}
+
+function logExporter(
+  config: SignalConfig,
+  implementation: Implementation,
 ): LogRecordExporter | undefined {
   switch (config.exporter) {
     case "none":

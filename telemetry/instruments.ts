@@ -116,15 +116,63 @@ export const HTTP_SERVER_ACTIVE: InstrumentSpec = {
   attributes: ["http.request.method", "url.scheme"],
 };
 
-/** Telemetry items (spans, log records, metric exports) that never left the process. */
-export const TELEMETRY_DROPPED: InstrumentSpec = {
-  name: "app.telemetry.dropped",
+/**
+ * The SDK's self-observability counters (semantic conventions "SDK
+ * metrics"): the batch processors count every span and log record they
+ * finish with, `error.type="queue_full"` for those they drop; the OTLP
+ * exporter counts what it exported, with `error.type` for what failed.
+ */
+const SDK_COMPONENT = [
+  "otel.component.type",
+  "otel.component.name",
+  "error.type",
+];
+
+/** Spans the batch span processor finished with (dropped: `error.type`). */
+export const SDK_SPANS_PROCESSED: InstrumentSpec = {
+  name: "otel.sdk.processor.span.processed",
   kind: "counter",
-  unit: "{item}",
+  unit: "{span}",
   description:
-    "Telemetry dropped before export (queue full or export failed), by signal.",
-  attributes: ["signal", "reason"],
+    "Spans the batch processor finished with, dropped ones by error.type.",
+  attributes: SDK_COMPONENT,
 };
+
+/** Log records the batch log record processor finished with. */
+export const SDK_LOGS_PROCESSED: InstrumentSpec = {
+  name: "otel.sdk.processor.log.processed",
+  kind: "counter",
+  unit: "{log_record}",
+  description:
+    "Log records the batch processor finished with, dropped ones by error.type.",
+  attributes: SDK_COMPONENT,
+};
+
+/** Spans the OTLP exporter finished exporting (failed: `error.type`). */
+export const SDK_SPANS_EXPORTED: InstrumentSpec = {
+  name: "otel.sdk.exporter.span.exported",
+  kind: "counter",
+  unit: "{span}",
+  description: "Spans whose export finished, failed ones by error.type.",
+  attributes: [...SDK_COMPONENT, "server.address", "server.port"],
+};
+
+/** Log records the OTLP exporter finished exporting. */
+export const SDK_LOGS_EXPORTED: InstrumentSpec = {
+  name: "otel.sdk.exporter.log.exported",
+  kind: "counter",
+  unit: "{log}",
+  description: "Log records whose export finished, failed ones by error.type.",
+  attributes: [...SDK_COMPONENT, "server.address", "server.port"],
+};
+
+/** What the SDK and the exporter record about telemetry itself. */
+export const SELF_OBSERVABILITY: readonly InstrumentSpec[] = [
+  SDK_SPANS_PROCESSED,
+  SDK_LOGS_PROCESSED,
+  SDK_SPANS_EXPORTED,
+  SDK_LOGS_EXPORTED,
+];
 
 /** Semantic-convention client duration histogram, recorded by loadgen. */
 export const HTTP_CLIENT_DURATION: InstrumentSpec = {
@@ -160,14 +208,14 @@ export const SERVICE_INSTRUMENTS: readonly InstrumentSpec[] = [
   APP_REQUEST_DURATION,
   HTTP_SERVER_DURATION,
   HTTP_SERVER_ACTIVE,
-  TELEMETRY_DROPPED,
+  ...SELF_OBSERVABILITY,
 ];
 
 /** Instruments recorded by the load generator. */
 export const LOADGEN_INSTRUMENTS: readonly InstrumentSpec[] = [
   HTTP_CLIENT_DURATION,
   LOADGEN_REQUESTS,
-  TELEMETRY_DROPPED,
+  ...SELF_OBSERVABILITY,
 ];
 
 const UNIT_WORDS: Readonly<Record<string, string>> = {

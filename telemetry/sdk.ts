@@ -11,6 +11,7 @@ import {
   propagation,
   type Sampler,
   trace,
+  TraceFlags,
   type Tracer,
 } from "@opentelemetry/api";
 import {
@@ -29,6 +30,7 @@ import {
   AlwaysOnSampler,
   BatchSpanProcessor,
   ParentBasedSampler,
+  type SpanProcessor,
   TraceIdRatioBasedSampler,
   TracerProvider,
 } from "@opentelemetry/sdk-trace";
@@ -41,20 +43,18 @@ import {
 import {
   BatchLogRecordProcessor,
   LoggerProvider,
+  type LogRecordProcessor,
 } from "@opentelemetry/sdk-logs";
 import { type ExportResult, ExportResultCode } from "@opentelemetry/core";
 import type { BatchConfig, Signal, TelemetryConfig } from "./config.ts";
-import { ExportMonitor } from "./export_monitor.ts";
+import { ExportMonitor, type SignalCounts } from "./export_monitor.ts";
 import {
   createLogExporter,
   createMetricExporter,
   createSpanExporter,
 } from "./exporters.ts";
 import { FastIdGenerator } from "./ids.ts";
-import { TELEMETRY_DROPPED } from "./instruments.ts";
 import { configureLogger, type Level, type LineSink, log } from "./logger.ts";
-import { metricOptions } from "./metrics.ts";
-import { BoundedLogProcessor, BoundedSpanProcessor } from "./processors.ts";
 
 /** What the rest of the service uses of the SDK. */
 export interface Telemetry {
@@ -129,6 +129,7 @@ function monitoredMetricExporter(
     export(batch: ResourceMetrics, done: (result: ExportResult) => void) {
       const points = dataPoints(batch);
       inner.export(batch, (result) => {
+        monitor.counts.metrics.offered += points;
         if (result.code === ExportResultCode.SUCCESS) {
           monitor.exported("metrics", points);
         } else {
@@ -143,6 +144,34 @@ function monitoredMetricExporter(
       inner,
     ),
     selectAggregation: inner.selectAggregation?.bind(inner),
+  };
+}
+
+/** A span processor that counts the sampled spans it is offered. */
+function offering(inner: SpanProcessor, counts: SignalCounts): SpanProcessor {
+  return {
+    onStart: (span, parent) => inner.onStart(span, parent),
+    onEnd(span) {
+      if (span.spanContext().traceFlags & TraceFlags.SAMPLED) counts.offered++;
+      inner.onEnd(span);
+    },
+    forceFlush: () => inner.forceFlush(),
+    shutdown: () => inner.shutdown(),
+  };
+}
+
+/** A log record processor that counts the records it is offered. */
+function offeringLogs(
+  inner: LogRecordProcessor,
+  counts: SignalCounts,
+): LogRecordProcessor {
+  return {
+    onEmit(record, context) {
+      counts.offered++;
+      inner.onEmit(record, context);
+    },
+    forceFlush: () => inner.forceFlush(),
+    shutdown: () => inner.shutdown(),
   };
 }
 
@@ -226,39 +255,47 @@ export function startTelemetry(
   });
   metrics.setGlobalMeterProvider(meterProvider);
 
-  const { exporter: exporterImpl, processor: processorImpl } =
-    config.implementation;
-  const spanExporter = createSpanExporter(config.traces, exporterImpl);
+  // The SDK's batch processors (bounded queues, their own drop counts),
+  // our OTLP exporter (measured faster: docs/performance.md).
+  const observers = { monitor, meterProvider };
+  const exporterImpl = config.implementation.exporter;
+  const spanExporter = createSpanExporter(
+    config.traces,
+    observers,
+    exporterImpl,
+  );
   const tracerProvider = new TracerProvider({
     resource,
     idGenerator: new FastIdGenerator(),
     sampler: createSampler(config),
     spanProcessors: spanExporter
       ? [
-        processorImpl === "sdk"
-          ? new BatchSpanProcessor({
+        offering(
+          new BatchSpanProcessor({
             exporter: spanExporter,
             ...sdkBatch(config.spanBatch),
             selfObsMeterProvider: meterProvider,
-          })
-          : new BoundedSpanProcessor(spanExporter, config.spanBatch, monitor),
+          }),
+          monitor.counts.traces,
+        ),
       ]
       : [],
   });
   trace.setGlobalTracerProvider(tracerProvider);
 
-  const logExporter = createLogExporter(config.logs, exporterImpl);
+  const logExporter = createLogExporter(config.logs, observers, exporterImpl);
   const loggerProvider = new LoggerProvider({
     resource,
     processors: logExporter
       ? [
-        processorImpl === "sdk"
-          ? new BatchLogRecordProcessor({
+        offeringLogs(
+          new BatchLogRecordProcessor({
             exporter: logExporter,
             ...sdkBatch(config.logBatch),
             selfObsMeterProvider: meterProvider,
-          })
-          : new BoundedLogProcessor(logExporter, config.logBatch, monitor),
+          }),
+          monitor.counts.logs,
+        ),
       ]
       : [],
   });
@@ -268,24 +305,7 @@ export function startTelemetry(
     sink: options.logSink,
     otlp: logExporter ? loggerProvider.getLogger(scope, version) : undefined,
   });
-
   const meter = meterProvider.getMeter(scope, version);
-  meter.createObservableCounter(
-    TELEMETRY_DROPPED.name,
-    metricOptions(TELEMETRY_DROPPED),
-  )
-    .addCallback((result) => {
-      for (const [signal, counts] of Object.entries(monitor.counts)) {
-        result.observe(counts.droppedQueueFull, {
-          signal,
-          reason: "queue_full",
-        });
-        result.observe(counts.droppedExportFailed, {
-          signal,
-          reason: "export_failed",
-        });
-      }
-    });
 
   let stopped: Promise<void> | undefined;
   const shutdown = (timeoutMs: number): Promise<void> => {
@@ -314,13 +334,11 @@ export function startTelemetry(
       log.info("telemetry shut down", {
         "telemetry.flush": outcome === "done" ? "complete" : "timed out",
         "telemetry.spans.exported": c.traces.exported,
-        "telemetry.spans.dropped": c.traces.droppedQueueFull +
-          c.traces.droppedExportFailed,
+        "telemetry.spans.dropped": monitor.dropped("traces"),
         "telemetry.logs.exported": c.logs.exported,
-        "telemetry.logs.dropped": c.logs.droppedQueueFull +
-          c.logs.droppedExportFailed,
+        "telemetry.logs.dropped": monitor.dropped("logs"),
         "telemetry.metric_points.exported": c.metrics.exported,
-        "telemetry.metric_points.dropped": c.metrics.droppedExportFailed,
+        "telemetry.metric_points.dropped": c.metrics.failed,
       });
     })();
     return stopped;

@@ -145,7 +145,7 @@ Deno.test("flags: bad input is one line naming the flag, the value and what is a
     ],
     [
       ["--variants", "own,nope"],
-      /^--variants="own,nope" is invalid: unknown variant "nope": expected a comma-separated subset of own, sdk, sdk-exporter, off, hono, deno-otel, fastapi$/,
+      /^--variants="own,nope" is invalid: unknown variant "nope": expected a comma-separated subset of own, sdk-exporter, off, hono, deno-otel, fastapi$/,
     ],
     [["--rounds"], /^--rounds needs a value/],
     [["--json="], /^--json needs a value$/],
@@ -180,7 +180,7 @@ Deno.test("variants: unique ids, the baseline and the targets' variants present,
   assert.equal(new Set(ids).size, ids.length);
   for (const id of [BASELINE, "own", "fastapi"]) assert.ok(ids.includes(id));
   const ctx = { codeDir: ROOT, smoke: true, progress: () => {} };
-  for (const id of ["own", "sdk", "sdk-exporter", "off", "hono"]) {
+  for (const id of ["own", "sdk-exporter", "off", "hono", "deno-otel"]) {
     const v = VARIANTS.find((x) => x.id === id)!;
     const command = await v.prepare(ctx);
     const argv = command.argv(1234);
@@ -193,10 +193,8 @@ Deno.test("variants: unique ids, the baseline and the targets' variants present,
   const env = (id: string) =>
     VARIANTS.find((v) => v.id === id)!.env("http://sink");
   assert.equal(env("own").OTEL_EXPORTER_OTLP_ENDPOINT, "http://sink");
-  assert.equal(env("sdk").SPACE_APP_BATCH_PROCESSOR, "sdk");
-  assert.equal(env("sdk").SPACE_APP_OTLP_EXPORTER, "sdk");
   assert.equal(env("sdk-exporter").SPACE_APP_OTLP_EXPORTER, "sdk");
-  assert.equal(env("sdk-exporter").SPACE_APP_BATCH_PROCESSOR, undefined);
+  assert.equal(env("deno-otel").OTEL_DENO, "true");
   assert.equal(env("off").OTEL_SDK_DISABLED, "true");
   assert.equal(env("fastapi").OTEL_EXPORTER_OTLP_ENDPOINT, "http://sink");
 });

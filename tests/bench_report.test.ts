@@ -206,7 +206,6 @@ const all: Outcome[] = VARIANTS.map((v) => ({ variant: v }));
 function threeRounds(): RunResult[] {
   const cpu: Record<string, number[]> = {
     own: [30, 40, 33],
-    sdk: [60, 70, 58],
     "sdk-exporter": [50, 55, 45],
     off: [20, 25, 18],
     hono: [10, 11, 9],
@@ -215,7 +214,6 @@ function threeRounds(): RunResult[] {
   };
   const rps: Record<string, number> = {
     own: 20_000,
-    sdk: 15_000,
     "sdk-exporter": 16_000,
     off: 50_000,
     hono: 80_000,
@@ -237,7 +235,11 @@ Deno.test("summary: rows are medians of rounds; added CPU per round against off;
   const runs = threeRounds();
   assert.deepEqual(addedCpu(runs, "own", "saturationCpu"), [10, 15, 15]);
   assert.deepEqual(addedCpu(runs, "own", "rateCpu"), [20, 30, 30]);
-  assert.deepEqual(addedCpu(runs, "sdk", "saturationCpu"), [40, 45, 40]);
+  assert.deepEqual(addedCpu(runs, "sdk-exporter", "saturationCpu"), [
+    30,
+    30,
+    27,
+  ]);
   assert.deepEqual(
     addedCpu(runs, "deno-otel", "saturationCpu", "hono"),
     [30, 34, 29],
@@ -261,8 +263,6 @@ Deno.test("summary: rows are medians of rounds; added CPU per round against off;
   assert.deepEqual(v, {
     "added CPU per request at saturation, own - off": "met",
     "added CPU per request at the fixed rate, own - off": "met",
-    "added CPU per request at saturation, sdk - off": "info",
-    "added CPU per request at the fixed rate, sdk - off": "info",
     "added CPU per request at saturation, sdk-exporter - off": "info",
     "added CPU per request at the fixed rate, sdk-exporter - off": "info",
     "added CPU per request at saturation, deno-otel - hono": "info",
@@ -292,7 +292,7 @@ Deno.test("summary: rows are medians of rounds; added CPU per round against off;
   );
   assert.match(
     text,
-    /\[info\] +added CPU per request at saturation, sdk - off: 40\.0, 45\.0, 40\.0 µs/,
+    /\[info\] +added CPU per request at saturation, sdk-exporter - off: 30\.0, 30\.0, 27\.0 µs/,
   );
   assert.match(
     text,
@@ -305,8 +305,8 @@ Deno.test("summary: targets not met, telemetry lost by own (a loss) and by other
   const runs = threeRounds().map((r) =>
     r.variant === "own"
       ? { ...fakeRun("own", r.round, 60, 9_000, 0.99), peakRssMb: 180 }
-      : r.variant === "sdk"
-      ? fakeRun("sdk", r.round, 60, 9_000, 0.5)
+      : r.variant === "sdk-exporter"
+      ? fakeRun("sdk-exporter", r.round, 60, 9_000, 0.5)
       : r
   );
   const s = summarize(all, runs);
@@ -322,7 +322,9 @@ Deno.test("summary: targets not met, telemetry lost by own (a loss) and by other
   );
   assert.equal(s.losses.length, 6);
   assert.equal(s.losses[0], "own round 1: lost 20 of 2000 spans");
-  assert.ok(s.notes.includes("sdk round 1: lost 1000 of 2000 spans"));
+  assert.ok(
+    s.notes.includes("sdk-exporter round 1: lost 1000 of 2000 spans"),
+  );
   assert.deepEqual(s.failures, []);
 });
 

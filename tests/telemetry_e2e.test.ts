@@ -224,7 +224,6 @@ for (
     const env: Record<string, string> = {
       ...exportEnv(receiver.endpoint),
       SPACE_APP_OTLP_EXPORTER: implementation,
-      SPACE_APP_BATCH_PROCESSOR: implementation,
     };
     delete env.OTEL_EXPORTER_OTLP_PROTOCOL;
     const service = spawnService(["serve"], env);

@@ -117,15 +117,21 @@ function red(q: Queries, title: string): Record<string, unknown> {
       "Load generator: client p95",
       { x: 18, y: 19, w: 6, h: 8 },
       "s",
-      [prom("A", q.loadgenP95, "p95", true)],
+      [prom("A", q.loadgenP95, "p95")],
     ),
     timeseries(
       12,
       "Telemetry dropped before export",
       { x: 0, y: 27, w: 24, h: 6 },
       "short",
-      [prom("A", q.telemetryDropped, "{{job}} {{signal}} {{reason}}")],
-      "Spans, log records and metric exports the SDK could not deliver (queue full or export failed).",
+      [
+        prom(
+          "A",
+          q.telemetryDropped,
+          "{{job}} {{otel_component_type}} {{error_type}}",
+        ),
+      ],
+      "Spans and log records dropped by the SDK's batch processors (queue full) or not delivered by the exporter (error.type), from the SDK's own otel.sdk.* counters.",
     ),
   ];
   return dashboard(

@@ -16,7 +16,10 @@ import {
   prometheusJob,
   prometheusLabel,
   prometheusName,
-  TELEMETRY_DROPPED,
+  SDK_LOGS_EXPORTED,
+  SDK_LOGS_PROCESSED,
+  SDK_SPANS_EXPORTED,
+  SDK_SPANS_PROCESSED,
 } from "../../telemetry/instruments.ts";
 
 /** Who the queries are about. */
@@ -132,9 +135,20 @@ export function queries(scope: QueryScope) {
       prometheusLabel("http.response.status_code"),
     ),
     activeRequests: `sum(${prometheusName(HTTP_SERVER_ACTIVE)}{${sel}})`,
-    telemetryDropped: `sum by (job, signal, reason) (rate(${
-      prometheusName(TELEMETRY_DROPPED)
-    }{job=~"${scope.serviceNamespace}/.*"}[$__rate_interval]))`,
+    // The SDK's own counters: spans and log records the batch processors
+    // dropped (queue full) or the exporter failed to send, by error.type;
+    // 0 for every component until the first one.
+    telemetryDropped: [
+      SDK_SPANS_PROCESSED,
+      SDK_LOGS_PROCESSED,
+      SDK_SPANS_EXPORTED,
+      SDK_LOGS_EXPORTED,
+    ].map((spec) => {
+      const series = prometheusName(spec);
+      const selector = `job=~"${scope.serviceNamespace}/.*"`;
+      const by = "job, otel_component_type, error_type";
+      return `(sum by (${by}) (rate(${series}{${selector}, error_type!=""}[$__rate_interval])) or 0 * sum by (${by}) (rate(${series}{${selector}}[$__rate_interval])))`;
+    }).join(" or "),
     loadgenRate: sumRate(
       prometheusName(LOADGEN_REQUESTS),
       `job="${loadgenJob}"`,

@@ -131,7 +131,7 @@ export class OtlpProtoExporter<T> {
     );
   }
 
-  /** Nothing is buffered here: the batcher owns the queue. */
+  /** Nothing is buffered here: the batch processor owns the queue. */
   forceFlush(): Promise<void> {
     return Promise.resolve();
   }
