@@ -53,7 +53,6 @@ import {
   createMetricExporter,
   createSpanExporter,
 } from "./exporters.ts";
-import { FastIdGenerator } from "./ids.ts";
 import { configureLogger, type Level, type LineSink, log } from "./logger.ts";
 
 /** What the rest of the service uses of the SDK. */
@@ -266,7 +265,6 @@ export function startTelemetry(
   );
   const tracerProvider = new TracerProvider({
     resource,
-    idGenerator: new FastIdGenerator(),
     sampler: createSampler(config),
     spanProcessors: spanExporter
       ? [
