@@ -144,7 +144,7 @@ export const VARIANTS: readonly Variant[] = [{
   addedOver: "hono",
 }, {
   id: "fastapi",
-  label: "the FastAPI original, telemetry on (uvicorn, Python SDK)",
+  label: "the same service in FastAPI, telemetry on (uvicorn, Python SDK)",
   prepare: fastapi,
   env: exporting,
   // The SERVER span `GET /`, two `GET / http send` (ASGI), `root-handler`.

@@ -27,10 +27,10 @@ export const WORK_PATH = "/work";
 /** Largest `--work-ms` bound: the service's default `MAX_WORK_MS`. */
 export const MAX_WORK_MS = 10_000;
 
-/** The seed's default mix. */
+/** Default mix: mostly `/`, some `/work`, a few `/error`. */
 export const DEFAULT_MIX = "/:80,/work:19,/error:1";
 
-/** The seed's default work range. */
+/** Default `/work` duration range in ms. */
 export const DEFAULT_WORK_MS = "100-500";
 
 const MIX_ALLOWED =

@@ -25,7 +25,7 @@ export interface InstrumentSpec {
   readonly buckets?: readonly number[];
 }
 
-/** Latency buckets in milliseconds for the seed's duration histogram. */
+/** Latency buckets in milliseconds for `app_request_duration_ms`. */
 export const MILLISECOND_BUCKETS: readonly number[] = [
   5,
   10,
@@ -61,7 +61,7 @@ export const SECOND_BUCKETS: readonly number[] = [
   10,
 ];
 
-/** Seed metric: requests served, by route. */
+/** The app's own metric: requests served, by route. */
 export const APP_REQUESTS: InstrumentSpec = {
   name: "app_requests_total",
   kind: "counter",
@@ -70,7 +70,7 @@ export const APP_REQUESTS: InstrumentSpec = {
   attributes: ["route"],
 };
 
-/** Seed metric: requests that ended in a server error, by route. */
+/** The app's own metric: requests that ended in a server error, by route. */
 export const APP_REQUEST_ERRORS: InstrumentSpec = {
   name: "app_request_errors_total",
   kind: "counter",
@@ -79,7 +79,7 @@ export const APP_REQUEST_ERRORS: InstrumentSpec = {
   attributes: ["route"],
 };
 
-/** Seed metric: request duration in milliseconds, by route. */
+/** The app's own metric: request duration in milliseconds, by route. */
 export const APP_REQUEST_DURATION: InstrumentSpec = {
   name: "app_request_duration_ms",
   kind: "histogram",

@@ -170,7 +170,7 @@ Deno.test("build targets exclude tempo and loki", () => {
   ]);
 });
 
-Deno.test("collector checksums: counts lines the seed lacks", () => {
+Deno.test("collector checksums: counts lines the committed go.sum lacks", () => {
   const known = "a v1 h1:x=\na v1/go.mod h1:y=\n";
   assert.equal(newSumLines(known, known), 0);
   assert.equal(newSumLines(known, known + "b v2 h1:z=\n\n"), 1);

@@ -163,7 +163,7 @@ Deno.test("the service exports all three signals, correlated, to an OTLP receive
   );
 
   await t.step(
-    "metrics: the seed's three and the semconv histogram, counts equal to the calls",
+    "metrics: the app's three and the semconv histogram, counts equal to the calls",
     () => {
       // Cumulative: the last export holds the totals.
       const last = (name: string) =>

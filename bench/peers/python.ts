@@ -1,5 +1,5 @@
 /**
- * The FastAPI original of space-app as a benchmark peer: a Python venv with
+ * space-app written in FastAPI, as a benchmark peer: a Python venv with
  * the exact packages of `fastapi/requirements.lock` (hash-checked), built
  * once per lock content and Python version under the user's cache, and the
  * uvicorn command line that serves `fastapi/app.py`.

@@ -5,7 +5,7 @@
  * @module
  */
 
-/** Datasource uids (shared/reference/grafana.md). */
+/** Datasource uids, referenced by dashboards and alert rules. */
 export const DATASOURCE = {
   prometheus: "prometheus",
   tempo: "tempo",

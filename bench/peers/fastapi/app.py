@@ -1,4 +1,4 @@
-"""space-app, the original: a FastAPI service instrumented with OpenTelemetry.
+"""space-app in Python: a FastAPI service instrumented with OpenTelemetry.
 
 The benchmark peer of the Deno service. Run it with
     uvicorn app:app --app-dir bench/peers/fastapi --no-access-log
