@@ -87,16 +87,6 @@ function observed<T, E extends CallbackExporter<T>>(
   } as unknown as E;
 }
 
-/** Options of our own protobuf exporter (spans and logs are the hot path). */
-function protoOptions(config: SignalConfig) {
-  return {
-    url: config.endpoint,
-    headers: config.headers,
-    timeoutMs: config.timeoutMs,
-    compression: config.compression,
-  };
-}
-
 function otlpOptions(config: SignalConfig) {
   return {
     url: config.endpoint,
@@ -108,33 +98,65 @@ function otlpOptions(config: SignalConfig) {
   };
 }
 
+/** The exporter of each kind for spans and for log records. */
+const KINDS = {
+  traces: {
+    console: () => new ConsoleSpanExporter(),
+    json: (c: SignalConfig) => new JsonTraceExporter(otlpOptions(c)),
+    sdk: (c: SignalConfig) => new SdkProtoTraceExporter(otlpOptions(c)),
+    encode: encodeSpans,
+  },
+  logs: {
+    console: () => new ConsoleLogRecordExporter(),
+    json: (c: SignalConfig) => new JsonLogExporter(otlpOptions(c)),
+    sdk: (c: SignalConfig) => new SdkProtoLogExporter(otlpOptions(c)),
+    encode: encodeLogs,
+  },
+};
+
+function exporterOf<S extends "traces" | "logs">(
+  signal: S,
+  config: SignalConfig,
+  observers: Observers,
+  implementation: Implementation,
+) {
+  const kind = KINDS[signal];
+  if (config.exporter === "none") return undefined;
+  const exporter = config.exporter === "console"
+    ? kind.console()
+    : config.protocol === "http/json"
+    ? kind.json(config)
+    : implementation === "sdk"
+    ? kind.sdk(config)
+    : new OtlpProtoExporter({
+      url: config.endpoint,
+      headers: config.headers,
+      timeoutMs: config.timeoutMs,
+      compression: config.compression,
+    }, kind.encode as never);
+  return observed(exporter, signal, config, observers);
+}
+
 /** The span exporter of a signal config, or `undefined` for `none`. */
 export function createSpanExporter(
   config: SignalConfig,
   observers: Observers,
   implementation: Implementation = "own",
 ): SpanExporter | undefined {
-  const exporter = spanExporter(config, implementation);
-  return exporter && observed(exporter, "traces", config, observers);
+  return exporterOf("traces", config, observers, implementation) as
+    | SpanExporter
+    | undefined;
 }
 
-function spanExporter(
+/** The log record exporter of a signal config, or `undefined` for `none`. */
+export function createLogExporter(
   config: SignalConfig,
-  implementation: Implementation,
-): SpanExporter | undefined {
-  switch (config.exporter) {
-    case "none":
-      return undefined;
-    case "console":
-      return new ConsoleSpanExporter();
-    case "otlp":
-      if (config.protocol === "http/json") {
-        return new JsonTraceExporter(otlpOptions(config));
-      }
-      return implementation === "sdk"
-        ? new SdkProtoTraceExporter(otlpOptions(config))
-        : new OtlpProtoExporter(protoOptions(config), encodeSpans);
-  }
+  observers: Observers,
+  implementation: Implementation = "own",
+): LogRecordExporter | undefined {
+  return exporterOf("logs", config, observers, implementation) as
+    | LogRecordExporter
+    | undefined;
 }
 
 /** The metric exporter of a signal config, or `undefined` for `none`. */
@@ -150,34 +172,5 @@ export function createMetricExporter(
       return config.protocol === "http/json"
         ? new JsonMetricExporter(otlpOptions(config))
         : new ProtoMetricExporter(otlpOptions(config));
-  }
-}
-
-/** The log record exporter of a signal config, or `undefined` for `none`. */
-export function createLogExporter(
-  config: SignalConfig,
-  observers: Observers,
-  implementation: Implementation = "own",
-): LogRecordExporter | undefined {
-  const exporter = logExporter(config, implementation);
-  return exporter && observed(exporter, "logs", config, observers);
-}
-
-function logExporter(
-  config: SignalConfig,
-  implementation: Implementation,
-): LogRecordExporter | undefined {
-  switch (config.exporter) {
-    case "none":
-      return undefined;
-    case "console":
-      return new ConsoleLogRecordExporter();
-    case "otlp":
-      if (config.protocol === "http/json") {
-        return new JsonLogExporter(otlpOptions(config));
-      }
-      return implementation === "sdk"
-        ? new SdkProtoLogExporter(otlpOptions(config))
-        : new OtlpProtoExporter(protoOptions(config), encodeLogs);
   }
 }
