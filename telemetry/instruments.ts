@@ -278,25 +278,20 @@ function unitWords(unit: string): [string, string] {
 }
 
 /**
- * The metric family name the collector's `prometheus` exporter exposes for
- * an instrument, with its default `UnderscoreEscapingWithSuffixes` strategy
- * (prometheus/otlptranslator): characters outside [A-Za-z0-9:] become `_`,
- * the unit word is appended unless that token is already in the name,
- * monotonic counters end in `_total` (never doubled), dimensionless gauges
- * end in `_ratio`.
+ * The metric family name Prometheus's OTLP receiver gives an instrument
+ * under its default `UnderscoreEscapingWithSuffixes` translation
+ * (prometheus/otlptranslator v1.0.0 `metric_namer.go`, `unit_namer.go`):
+ * characters outside [A-Za-z0-9:] become `_`, the unit word is appended
+ * unless that token is already in the name, a `per_x` unit part always is,
+ * and monotonic counters end in `_total` (never doubled). (`_ratio` is for
+ * gauges with unit `1`; no instrument here is a gauge.)
  */
 export function prometheusName(spec: InstrumentSpec): string {
   const parts = tokens(spec.name);
   const [mainWord, perWord] = unitWords(spec.unit);
   if (mainWord && !parts.includes(mainWord)) parts.push(mainWord);
-  if (perWord && !parts.join("_").includes(`per_${perWord}`)) {
-    parts.push("per", perWord);
-  }
-  if (spec.kind === "counter") {
-    if (parts[parts.length - 1] !== "total") parts.push("total");
-  } else if (spec.kind === "updowncounter" && spec.unit === "1") {
-    if (parts[parts.length - 1] !== "ratio") parts.push("ratio");
-  }
+  if (perWord) parts.push("per", perWord);
+  if (spec.kind === "counter" && parts.at(-1) !== "total") parts.push("total");
   return parts.join("_");
 }
 

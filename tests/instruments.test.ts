@@ -1,6 +1,6 @@
 /**
- * Instrument declarations and their Prometheus names after the collector's
- * translation (reference/collector.md, "Prometheus naming").
+ * Instrument declarations and their Prometheus names after the OTLP
+ * translation (docs/upstream.md, Prometheus).
  */
 import assert from "node:assert/strict";
 import {
@@ -62,7 +62,11 @@ Deno.test("translation rules", async (t) => {
       spec("throughput", "updowncounter", "By/s"),
       "throughput_bytes_per_second",
     ],
-    [spec("cpu.utilization", "updowncounter", "1"), "cpu_utilization_ratio"],
+    [
+      spec("bytes.per.second", "updowncounter", "By/s"),
+      "bytes_per_second_per_second",
+    ],
+    [spec("cpu.utilization", "updowncounter", "1"), "cpu_utilization"],
     [spec("cpu.usage", "counter", "%"), "cpu_usage_percent_total"],
   ];
   for (const [s, expected] of cases) {
