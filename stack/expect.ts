@@ -1,8 +1,6 @@
 /**
- * What a running stack must hold, computed from the same typed config and
- * generator functions that wrote its files: service names and jobs, series
- * names after translation, every query of the Grafana provisioning, and
- * the provisioned uids. Nothing is parsed back from `deploy/`.
+ * What a running stack must hold, computed from the typed config with the
+ * generator functions that wrote its files, not parsed back from `deploy/`.
  *
  * @module
  */
@@ -21,26 +19,19 @@ import {
   prometheusName,
   prometheusSeries,
 } from "../telemetry/instruments.ts";
-import type { Expectations } from "./suite.ts";
-
-/** Which backends run: everything, or the native set (no Tempo, Loki, Grafana). */
-export type Backends = "all" | "native";
 
 /** Why Tempo's generated series cannot exist in a native run. */
 export const NO_TEMPO =
   "from Tempo's metrics generator; Tempo does not run natively";
 
-/** The expectations for `config` with the given backends running. */
-export function expectations(
-  config: StackConfig,
-  backends: Backends,
-): Expectations {
+export type Expectations = ReturnType<typeof expectations>;
+
+/** What the suite expects of `config` with every backend or the native set (no Tempo, Loki, Grafana). */
+export function expectations(config: StackConfig, backends: "all" | "native") {
   const c = config.components;
   const q = queryScope(config);
   const g = grafanaProvisioning(config);
   const fromTempo = !spanMetricsInCollector(config);
-  const provisioned = (list: readonly { uid: string; title: string }[]) =>
-    list.map((x) => ({ uid: x.uid, title: x.title }));
   const rules = (g.alerting.groups as { rules: Record<string, string>[] }[])
     .flatMap((group) => group.rules);
   return {
@@ -63,29 +54,24 @@ export function expectations(
       collectorJob: SCRAPE_JOBS.collector,
       serviceGraph: "traces_service_graph_request_total",
     },
+    /** A `/work` duration that makes slow traces for the slow-trace panels. */
     slowWorkMs: c.grafana.alerts.p95LatencyMs + 100,
-    expressions: expressions({
-      datasources: g.datasources,
-      alerting: g.alerting,
-      dashboards: g.dashboards,
-    }),
+    expressions: expressions(g),
+    /** Fixed substitutions (`$__rate_interval`, `$__tags`). */
     variables: {
       ...BUILT_IN_VARIABLES,
       "$__tags": `${q.spanMetrics.serviceLabel}="${c.app.serviceName}"`,
-    },
-    absent: (series) =>
+    } as Record<string, string>,
+    /** Why a series cannot exist in this run, or undefined. */
+    absent: (series: string): string | undefined =>
       backends === "native" && fromTempo && series.startsWith("traces_")
         ? NO_TEMPO
         : undefined,
-    datasources: Object.values(DATASOURCE),
-    dashboards: provisioned(
-      g.dashboards.map((d) => ({
-        uid: d.uid,
-        title: String(d.dashboard.title),
-      })),
-    ),
-    alertRules: provisioned(
-      rules.map((r) => ({ uid: r.uid, title: r.title })),
-    ),
+    datasources: Object.values(DATASOURCE) as string[],
+    dashboards: g.dashboards.map((d) => ({
+      uid: d.uid,
+      title: String(d.dashboard.title),
+    })),
+    alertRules: rules.map((r) => ({ uid: r.uid, title: r.title })),
   };
 }

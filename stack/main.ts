@@ -1,10 +1,7 @@
 /**
- * The whole-stack test: `deno task test:native` (the collector and
- * Prometheus built from their Go modules, run as processes), `deno task
- * test:stack` (Docker Compose) and `deno task test:k8s` (the local
- * Kustomize overlay). One line per check (`ok`, `FAIL`, `skip`), then
- * `N passed, N failed, N skipped`; exit 1 on any failure, 2 on a bad
- * command line.
+ * The whole-stack test (`deno task test:native`, `test:stack`, `test:k8s`):
+ * one line per check (`ok`, `FAIL`, `skip`), then `N passed, N failed, N
+ * skipped`; exit 1 on any failure, 2 on a bad command line.
  *
  * @module
  */
@@ -17,14 +14,14 @@ import { runCompose, runK8s } from "./containers.ts";
 import { buildBackends, runNative, type Variant } from "./native.ts";
 import { Report } from "./report.ts";
 
-/** Usage text. */
 export const USAGE =
-  `usage: deno run -A stack/main.ts <native|compose|k8s> [options]
+  `usage: deno run -A stack/main.ts <native|compose|k8s|build> [options]
 
   native    the collector and Prometheus built from their Go modules (Go 1.26+),
             Tempo and Loki stand-ins, space-app and loadgen, as processes
   compose   the generated Compose file on a Docker engine
   k8s       the local Kustomize overlay on the current kubeconfig context
+  build     only build the native backends (a cached build is kept)
 
 options:
   --require       a missing toolchain, engine or cluster is a failure, not a skip
@@ -59,28 +56,20 @@ export function parseCommand(args: readonly string[]) {
   }, true);
   if (values.help) return { help: true as const };
   const [mode, ...rest] = positionals;
-  if (MODES.indexOf(mode as Mode) < 0 || rest.length > 0) {
-    throw new Error(
-      `stack: mode ${
-        JSON.stringify(positionals.join(" "))
-      } is invalid: ${`expected one of ${MODES.join(", ")}`}`,
+  const invalid = (what: string, value: string, expected: string) =>
+    new Error(
+      `${what} ${JSON.stringify(value)} is invalid: expected ${expected}`,
     );
+  if (!MODES.includes(mode as Mode) || rest.length > 0) {
+    throw invalid("mode", positionals.join(" "), `one of ${MODES.join(", ")}`);
   }
   const timeoutS = Number(values.timeout);
   if (!Number.isInteger(timeoutS) || timeoutS < 1 || timeoutS > 3600) {
-    throw new Error(
-      `stack: --timeout ${
-        JSON.stringify(values.timeout)
-      } is invalid: expected whole seconds from 1 to 3600`,
-    );
+    throw invalid("--timeout", values.timeout, "whole seconds from 1 to 3600");
   }
   const names = variants().map((v) => v.name);
   if (values.variant !== undefined && !names.includes(values.variant)) {
-    throw new Error(
-      `stack: --variant ${
-        JSON.stringify(values.variant)
-      } is invalid: expected one of ${names.join(", ")}`,
-    );
+    throw invalid("--variant", values.variant, `one of ${names.join(", ")}`);
   }
   return {
     help: false as const,
@@ -98,37 +87,23 @@ export async function main(args: readonly string[]): Promise<number> {
   try {
     command = parseCommand(args);
   } catch (error) {
-    printErr(`stack: ${(error as Error).message.replace(/^stack: /, "")}`);
+    printErr(`stack: ${(error as Error).message}`);
     return 2;
   }
   if (command.help) {
     printOut(USAGE);
     return 0;
   }
+  const { mode, variant, ...flags } = command;
   const report = new Report(printOut);
-  const common = {
-    report,
-    timeoutS: command.timeoutS,
-    keep: command.keep,
-    require: command.require,
-    log: printErr,
-  };
-  const chosen = variants().filter((v) =>
-    !command.variant || v.name === command.variant
-  );
-  if (command.mode === "native") await runNative(chosen, common);
-  else if (command.mode === "build") {
-    const work = await Deno.makeTempDir({ prefix: "space-app-build-" });
-    try {
-      await buildBackends(chosen, work, common);
-    } finally {
-      await Deno.remove(work, { recursive: true });
-    }
-  } else if (command.mode === "compose") {
-    await runCompose(STACK, common);
-  } else {
-    await runK8s(STACK, common);
-  }
+  const o = { ...flags, report, log: printErr };
+  const chosen = variants().filter((v) => !variant || v.name === variant);
+  await {
+    native: () => runNative(chosen, o),
+    build: () => buildBackends(chosen, o),
+    compose: () => runCompose(STACK, o),
+    k8s: () => runK8s(STACK, o),
+  }[mode]();
   return report.finish();
 }
 

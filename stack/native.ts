@@ -1,15 +1,9 @@
 /**
- * The stack as plain processes on this host: the collector and Prometheus
- * built from their Go modules at the pinned versions, run with configs
- * rendered from the typed config for a native placement, then space-app
- * and loadgen from this repository, and the one check suite. Tempo and
- * Loki are not built (AGPL-3.0): stand-ins at their addresses keep what
- * the collector sends them. Grafana is not built either.
- *
- * Before anything runs, the real programs judge the generated files: the
- * built collector's `validate` for every collector config variant,
- * promtool 3.14 for every Prometheus config, compose-go for every Compose
- * file; each is first shown to reject a bad file.
+ * The stack as processes on this host: the collector and Prometheus built
+ * from their Go modules, with configs rendered for a native placement,
+ * space-app and loadgen, and stand-ins at Tempo's and Loki's addresses
+ * (AGPL-3.0, not built) that keep what the collector sends; no Grafana.
+ * First the real programs judge the generated files.
  *
  * @module
  */
@@ -17,239 +11,124 @@ import * as path from "node:path";
 import { serviceDenoFlags } from "../bench/service.ts";
 import { collectorConfig, collectorData } from "../gen/components/collector.ts";
 import { builderManifest } from "../gen/components/collector_builder.ts";
-import type { StackConfig } from "../gen/types.ts";
 import { generate } from "../gen/generate.ts";
-import type { Component } from "../gen/model.ts";
 import { renderNative } from "../gen/native.ts";
 import { CONTAINERS } from "../gen/placement.ts";
 import { writeTree } from "../gen/tree.ts";
+import type { StackConfig } from "../gen/types.ts";
+import { OtlpReceiver } from "../lib/otlp_receiver.ts";
 import { type Background, run, start } from "../lib/process.ts";
 import { expectations } from "./expect.ts";
-import { waitReady } from "./poll.ts";
-import type { Report } from "./report.ts";
-import {
-  getter,
-  prometheusSource,
-  standInLogs,
-  standInTraces,
-} from "./sources.ts";
-import { OtlpReceiver } from "../lib/otlp_receiver.ts";
+import * as build from "./native/build.ts";
+import { allReady, freePort } from "./poll.ts";
+import type { Report, RunOptions } from "./report.ts";
+import { prometheusSource, standInLogs, standInTraces } from "./sources.ts";
 import { runSuite } from "./suite.ts";
-import {
-  BACKEND_VERSIONS,
-  type BackendPaths,
-  ensureBackends,
-  locateGo,
-} from "./native/build.ts";
 
-/** The repository root. */
 const ROOT = path.resolve(new URL("..", import.meta.url).pathname);
 
-/** A config variant the native run checks. */
-export interface Variant {
-  readonly name: string;
-  readonly config: StackConfig;
-}
-
-/** Options of a native run. */
-export interface NativeOptions {
-  readonly report: Report;
-  /** Where to keep the built backends (default: the user's cache). */
-  readonly cacheDir?: string;
-  /** Seconds backend checks keep retrying after the exercise. */
-  readonly timeoutS: number;
-  /** Leave the last variant's stack running and print its addresses. */
-  readonly keep: boolean;
-  /** No Go toolchain is a failure, not a skip. */
-  readonly require: boolean;
-  readonly log: (line: string) => void;
-}
-
-/** A TCP port of this host that was free a moment ago. */
-function freePort(): number {
-  const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
-  const port = (listener.addr as Deno.NetAddr).port;
-  listener.close();
-  return port;
-}
+export type Variant = { readonly name: string; readonly config: StackConfig };
 
 /** Builds what is missing; the paths, or undefined after reporting why not. */
-export async function buildBackends(
-  variants: readonly Variant[],
-  work: string,
-  options: NativeOptions,
-): Promise<BackendPaths | undefined> {
-  const manifest = path.join(work, "collector-builder.yaml");
-  const union = builderManifest(
-    variants.map((v) => collectorData(v.config, CONTAINERS)),
-    BACKEND_VERSIONS.collector,
-  );
-  await Deno.writeTextFile(manifest, JSON.stringify(union, null, 2));
+export async function buildBackends(variants: Variant[], o: RunOptions) {
   try {
-    locateGo();
+    build.locateGo();
   } catch (error) {
-    const reason = (error as Error).message;
-    if (options.require) {
-      options.report.add({
-        name: "Go toolchain",
-        outcome: "FAIL",
-        detail: reason,
-      });
-    } else {
-      options.report.skip(
-        "Go toolchain",
-        `${reason} (--require makes this a failure)`,
-      );
-    }
+    o.report.missing("Go toolchain", (error as Error).message, o.require);
     return undefined;
   }
-  let paths: BackendPaths | undefined;
-  await options.report.check(
-    "build: collector, Prometheus, compose-check",
-    async () => {
-      paths = await ensureBackends({
-        collectorManifest: manifest,
-        cacheDir: options.cacheDir,
-        log: options.log,
-      });
-      return Object.values(paths).map((p) => path.basename(p)).join(", ");
-    },
+  const manifest = builderManifest(
+    variants.map((v) => collectorData(v.config, CONTAINERS)),
+    build.BACKEND_VERSIONS.collector,
   );
+  let paths: build.BackendPaths | undefined;
+  const what = "build: collector, Prometheus, compose-check";
+  await o.report.check(what, async () => {
+    paths = await build.ensureBackends(manifest, o.log);
+    return Object.values(paths).map((p) => path.basename(p)).join(", ");
+  });
   return paths;
 }
 
-/** Expects `argv` to exit 0 (`ok`) or non-zero (`bad`); the outcome line. */
-async function judged(
-  argv: string[],
-  expect: "ok" | "bad",
-): Promise<string> {
+/** Expects `argv` to exit 0 (`ok`) or not; the verdict with the last line it printed. */
+async function judged(argv: string[], ok: boolean): Promise<string> {
   const out = await run(argv);
   const said = `${out.stdout}${out.stderr}`.trim().split("\n").at(-1) ?? "";
-  if ((out.code === 0) !== (expect === "ok")) {
+  if ((out.code === 0) !== ok) {
+    const program = path.basename(argv[0]);
+    const expected = ok ? "0" : "a refusal";
     throw new Error(
-      `${path.basename(argv[0])} exited ${out.code}, expected ${
-        expect === "ok" ? "0" : "a refusal"
-      }: ${said}`,
+      `${program} exited ${out.code}, expected ${expected}: ${said}`,
     );
   }
-  const verdict = expect === "ok" ? "accepted" : "refused";
-  return `${verdict}: ${said.trim() || `exit ${out.code}`}`;
+  return `${ok ? "accepted" : "refused"}: ${said.trim() || `exit ${out.code}`}`;
 }
 
-/**
- * The real programs judge every generated file of every variant, each first
- * shown to refuse a broken one.
- */
-export async function validateFiles(
-  variants: readonly Variant[],
-  paths: BackendPaths,
+/** The real programs judge each generated file of each variant, first shown to refuse a broken one. */
+async function validateFiles(
+  variants: Variant[],
+  paths: build.BackendPaths,
   work: string,
   report: Report,
 ): Promise<void> {
-  const bad = path.join(work, "bad");
-  await Deno.mkdir(bad, { recursive: true });
-  const first = variants[0].config;
-  const collectorText = collectorConfig(first, CONTAINERS);
-  await Deno.writeTextFile(
-    `${bad}/otelcol.yaml`,
-    collectorText.replace(
-      "processors:",
-      "processors:\n  batch/typo:\n    send_batch_sise: 1",
-    ),
-  );
-  await report.check(
+  const collector = collectorConfig(variants[0].config, CONTAINERS);
+  const typo = "processors:\n  batch/typo:\n    send_batch_sise: 1";
+  // [check, argv for a file, the file in a generated tree, refusal check, a broken file]
+  const judges: [string, (f: string) => string[], string, string, string][] = [[
+    "collector validate",
+    (f) => [paths.otelcol, "validate", `--config=${f}`],
+    "k8s/base/config/otelcol/config.yaml",
     "collector validate refuses an unknown key",
-    () =>
-      judged(
-        [paths.otelcol, "validate", `--config=${bad}/otelcol.yaml`],
-        "bad",
-      ),
-  );
-  await Deno.writeTextFile(
-    `${bad}/prometheus.yml`,
-    "global:\n  scrape_interval: often\n",
-  );
-  await report.check(
+    collector.replace("processors:", typo),
+  ], [
+    "promtool check config",
+    (f) => [paths.promtool, "check", "config", f],
+    "k8s/base/config/prometheus/prometheus.yml",
     "promtool refuses a malformed duration",
-    () =>
-      judged(
-        [paths.promtool, "check", "config", `${bad}/prometheus.yml`],
-        "bad",
-      ),
-  );
-  await Deno.writeTextFile(
-    `${bad}/compose.yaml`,
-    "name: bad\nservices:\n  a:\n    image: busybox:1\n    deploy:\n      resources:\n        limits:\n          memory: 1Gi\n",
-  );
-  await report.check(
+    "global:\n  scrape_interval: often\n",
+  ], [
+    "compose-go loads compose.yaml",
+    (f) => [paths.composeCheck, f],
+    "compose/compose.yaml",
     "compose-go refuses a Kubernetes memory size",
-    () => judged([paths.composeCheck, `${bad}/compose.yaml`], "bad"),
-  );
-
+    "name: bad\nservices:\n  a:\n    image: busybox:1\n    deploy:\n      resources:\n        limits:\n          memory: 1Gi\n",
+  ]];
+  await Deno.mkdir(`${work}/bad`, { recursive: true });
+  for (const [, argv, file, refuses, broken] of judges) {
+    const bad = `${work}/bad/${path.basename(file)}`;
+    await Deno.writeTextFile(bad, broken);
+    await report.check(refuses, () => judged(argv(bad), false));
+  }
   for (const v of variants) {
-    const dir = path.join(work, "deploy", v.name.replaceAll(" ", "-"));
+    const dir = `${work}/deploy/${v.name}`;
     await writeTree(dir, generate(v.config, "stack"), { check: false });
-    const config = `${dir}/k8s/base/config`;
-    const scoped = report.scope(v.name);
-    await scoped.check("collector validate", () =>
-      judged([
-        paths.otelcol,
-        "validate",
-        `--config=${config}/otelcol/config.yaml`,
-      ], "ok"));
-    await scoped.check("promtool check config", () =>
-      judged([
-        paths.promtool,
-        "check",
-        "config",
-        `${config}/prometheus/prometheus.yml`,
-      ], "ok"));
-    await scoped.check(
-      "compose-go loads compose.yaml",
-      () => judged([paths.composeCheck, `${dir}/compose/compose.yaml`], "ok"),
-    );
+    for (const [name, argv, file] of judges) {
+      const ok = () => judged(argv(`${dir}/${file}`), true);
+      await report.scope(v.name).check(name, ok);
+    }
   }
-}
-
-/** The environment a process of the stack gets: its component's, and ours for lookup. */
-function envOf(c: Component, extra: Record<string, string> = {}) {
-  const env: Record<string, string> = { NO_COLOR: "1" };
-  for (const name of ["HOME", "PATH", "DENO_DIR", "TMPDIR"]) {
-    const value = Deno.env.get(name);
-    if (value !== undefined) env[name] = value;
-  }
-  for (const e of c.env) if ("value" in e) env[e.name] = e.value;
-  return { ...env, ...extra };
 }
 
 /** One variant of the stack started natively, checked, and stopped. */
-export async function runVariant(
+async function runVariant(
   variant: Variant,
-  paths: BackendPaths,
+  paths: build.BackendPaths,
   work: string,
-  options: NativeOptions,
+  o: RunOptions,
 ): Promise<void> {
-  const report = options.report.scope(variant.name);
-  const root = path.join(work, "run", variant.name.replaceAll(" ", "-"));
-  const stack = renderNative(variant.config, root, () => freePort(), "stack");
-  const byName = new Map(stack.components.map((c) => [c.name, c]));
-  const component = (name: string) => byName.get(name)!;
-  for (const c of stack.components) {
-    for (const dir of c.configDirs) {
-      await Deno.mkdir(`${root}/config/${dir.dir}`, { recursive: true });
-      for (const f of dir.files) {
-        await Deno.writeTextFile(
-          `${root}/config/${dir.dir}/${f.name}`,
-          f.content,
-        );
-      }
+  const report = o.report.scope(variant.name);
+  const root = `${work}/run/${variant.name}`;
+  const stack = renderNative(variant.config, root, freePort, "stack");
+  for (const { dir, files } of stack.components.flatMap((c) => c.configDirs)) {
+    await Deno.mkdir(`${root}/config/${dir}`, { recursive: true });
+    for (const f of files) {
+      await Deno.writeTextFile(`${root}/config/${dir}/${f.name}`, f.content);
     }
   }
   for (const name of ["prometheus", "tempo", "loki"] as const) {
     await Deno.mkdir(stack.placement.dataDir(name), { recursive: true });
   }
   const c = stack.config.components;
-  const processes: Background[] = [];
   // Tempo's and Loki's OTLP paths, at their addresses.
   const tempo = new OtlpReceiver({
     port: c.tempo.otlpHttpPort,
@@ -260,59 +139,51 @@ export async function runVariant(
     paths: { logs: "/otlp/v1/logs" },
   });
   const deno = [Deno.execPath(), "run", ...serviceDenoFlags(ROOT), "main.ts"];
-  const startOne = (name: string, argv: string[], extra = {}) => {
-    const p = start(name, argv, {
-      cwd: ROOT,
-      env: envOf(component(name), extra),
-      clearEnv: true,
-    });
-    processes.push(p);
-    return p;
+  const programs: Record<string, string[]> = {
+    prometheus: [paths.prometheus],
+    otelcol: [paths.otelcol],
+    "space-app": deno,
+    loadgen: deno,
   };
-  const prom = `http://127.0.0.1:${c.prometheus.port}`;
-  const app = `http://127.0.0.1:${c.app.port}`;
-  let stopped = false;
-  const stop = async () => {
-    if (stopped) return;
-    stopped = true;
-    for (const p of processes.reverse()) await p.stop();
-    await tempo.close();
-    await loki.close();
-  };
-  try {
-    startOne("prometheus", [paths.prometheus, ...component("prometheus").args]);
-    startOne("otelcol", [paths.otelcol, ...component("otelcol").args]);
-    startOne("space-app", [...deno, ...component("space-app").args], {
-      HOST: "127.0.0.1",
-    });
-    const ready = [
-      ["prometheus", `${prom}/-/ready`],
-      ["otelcol", `http://127.0.0.1:${c.collector.ports.healthCheck}/`],
-      ["space-app", `${app}/readyz`],
-    ];
-    for (const [name, url] of ready) {
-      await report.check(`ready: ${name}`, async () => {
-        const r = await waitReady({ name, url, timeoutMs: 60_000 });
-        return `${url} after ${r.attempts} attempts`;
-      });
+  // Each process gets its component's environment, and ours for lookup.
+  const inherited = ["HOME", "PATH", "DENO_DIR", "TMPDIR"].flatMap((name) => {
+    const value = Deno.env.get(name);
+    return value === undefined ? [] : [[name, value]];
+  });
+  const processes: Background[] = [];
+  const startAll = (names: string[]) => {
+    const components = stack.components.filter((x) => names.includes(x.name));
+    for (const { name, args, env } of components) {
+      processes.push(start(name, [...programs[name], ...args], {
+        cwd: ROOT,
+        clearEnv: true,
+        env: Object.fromEntries([
+          ["NO_COLOR", "1"],
+          ...inherited,
+          ...env.flatMap((e) => "value" in e ? [[e.name, e.value]] : []),
+          ...name === "space-app" ? [["HOST", "127.0.0.1"]] : [],
+        ]),
+      }));
     }
-    if (report.failed) return;
-    startOne("loadgen", [...deno, ...component("loadgen").args]);
-
+    return components;
+  };
+  const local = (_: string, port: number) => `http://127.0.0.1:${port}`;
+  const prom = local("prometheus", c.prometheus.port);
+  const app = local("space-app", c.app.port);
+  try {
+    const servers = startAll(["prometheus", "otelcol", "space-app"]);
+    if (!await allReady(servers, local, report)) return;
+    startAll(["loadgen"]);
     await runSuite(
       {
         app,
-        prometheus: prometheusSource(prom, getter(fetch)),
+        prometheus: prometheusSource(prom),
         traces: standInTraces(tempo),
         logs: standInLogs(loki),
         grafana: { skip: "Grafana is not built natively" },
       },
       expectations(stack.config, "native"),
-      {
-        report,
-        get: getter(fetch),
-        ingestTimeoutMs: options.timeoutS * 1000,
-      },
+      { ...o, report },
     );
     await report.check("stand-ins refused nothing", () => {
       const refused = [...tempo.refused, ...loki.refused];
@@ -321,8 +192,8 @@ export async function runVariant(
         `Tempo stand-in ${tempo.spans.length} spans, Loki stand-in ${loki.logs.length} records`,
       );
     });
-    if (options.keep) {
-      options.log(
+    if (o.keep) {
+      o.log(
         `kept running (Ctrl-C stops it): space-app ${app}, Prometheus ${prom}, collector OTLP http://127.0.0.1:${c.collector.ports.otlpHttp}; files under ${root}`,
       );
       await new Promise<void>((resolve) =>
@@ -330,31 +201,25 @@ export async function runVariant(
       );
     }
   } finally {
-    await stop();
-    if (report.failed) {
-      for (const p of processes) {
-        options.log(`--- last lines of ${p.name} ---`);
-        for (const line of p.lines.slice(-15)) options.log(line);
-      }
+    for (const p of processes.toReversed()) await p.stop();
+    await tempo.close();
+    await loki.close();
+    for (const p of report.failed ? processes : []) {
+      o.log(`--- last lines of ${p.name} ---`);
+      p.lines.slice(-15).forEach((line) => o.log(line));
     }
   }
 }
 
-/** Every variant validated and run; resolves when all checks are reported. */
-export async function runNative(
-  variants: readonly Variant[],
-  options: NativeOptions,
-): Promise<void> {
+export async function runNative(variants: Variant[], o: RunOptions) {
+  const paths = await buildBackends(variants, o);
+  if (!paths) return;
   const work = await Deno.makeTempDir({ prefix: "space-app-native-" });
   try {
-    const paths = await buildBackends(variants, work, options);
-    if (!paths) return;
-    await validateFiles(variants, paths, work, options.report);
+    await validateFiles(variants, paths, work, o.report);
     for (const [i, v] of variants.entries()) {
-      await runVariant(v, paths, work, {
-        ...options,
-        keep: options.keep && i === variants.length - 1,
-      });
+      const keep = o.keep && i === variants.length - 1;
+      await runVariant(v, paths, work, { ...o, keep });
     }
   } finally {
     await Deno.remove(work, { recursive: true }).catch(() => {});

@@ -1,157 +1,147 @@
 /**
- * Waiting, with time injectable: readiness polling of one URL, and retrying
- * a backend query until a deadline while ingestion catches up. Tests drive
- * both with a fake clock and a fake fetch, never real time.
+ * HTTP and waiting: GETs reduced to status and body, readiness polling, and
+ * retrying a query until a deadline while ingestion catches up; tests drive
+ * them with a fake clock and a fake fetch.
  *
  * @module
  */
-import { excerpt } from "./checks.ts";
-import { errorText, type FetchLike, getAnswer } from "./http.ts";
+import type { Component } from "../gen/model.ts";
+import { excerpt, type HttpAnswer } from "./checks.ts";
+import type { Report } from "./report.ts";
 
-/** Time as the waiting code sees it. */
+export type FetchLike = (url: string, init?: RequestInit) => Promise<Response>;
+export type Get = (url: string, headers?: HeadersInit) => Promise<HttpAnswer>;
+
+/** A {@link Get} on `fetch`: any status is an answer, each request aborted after `timeoutMs`. */
+export function getter(
+  fetch: FetchLike = globalThis.fetch,
+  timeoutMs = 10_000,
+): Get {
+  return async (url, headers) => {
+    const signal = AbortSignal.timeout(timeoutMs);
+    const response = await fetch(url, { headers, signal });
+    return { status: response.status, body: await response.text() };
+  };
+}
+
+/** A network error's message on one line (`connection refused`, a timeout...). */
+export function errorText(error: unknown): string {
+  if (error instanceof DOMException && error.name === "TimeoutError") {
+    return "request timed out";
+  }
+  return String(error instanceof Error ? error.message : error)
+    .replace(/\s+/g, " ").trim();
+}
+
+/** A TCP port of this host that was free a moment ago. */
+export function freePort(): number {
+  const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+  const { port } = listener.addr as Deno.NetAddr;
+  listener.close();
+  return port;
+}
+
+/** Time in milliseconds, as the waiting code sees it. */
 export interface Clock {
-  /** Milliseconds, monotonic enough for deadlines. */
   now(): number;
   sleep(ms: number): Promise<void>;
 }
 
-/** The real clock. */
 export const realClock: Clock = {
   now: () => performance.now(),
   sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
 };
 
-/** One readiness endpoint to wait for. */
-export interface ReadinessTarget {
-  /** Service name, for messages. */
-  readonly name: string;
-  readonly url: string;
-  /** Give up after this long. */
-  readonly timeoutMs: number;
-  /** Ready when the status is one of these (default: 200). */
-  readonly okStatus?: readonly number[];
-  readonly headers?: Readonly<Record<string, string>>;
+/** The last failure of {@link retryUntil}, its message prefixed with the count. */
+export class RetryError extends Error {
+  override name = "RetryError";
+  constructor(readonly attempts: number, readonly last: unknown) {
+    const s = attempts === 1 ? "" : "s";
+    super(`${attempts} attempt${s}; last: ${errorText(last)}`);
+  }
 }
 
-/** How polling behaves; every field has a default. */
-export interface PollOptions {
-  readonly fetch?: FetchLike;
-  readonly clock?: Clock;
-  /** Pause between attempts (default 1 s). */
-  readonly intervalMs?: number;
-  /** Timeout of each request (default 5 s). */
-  readonly requestTimeoutMs?: number;
+/**
+ * Runs `attempt` until it resolves, pausing `intervalMs` (default 2 s)
+ * between failures; once the next attempt would start after `deadline`, it
+ * rejects with a {@link RetryError}. It tries at least once.
+ */
+export async function retryUntil<T>(
+  attempt: () => Promise<T>,
+  o: { deadline: number; clock?: Clock; intervalMs?: number },
+): Promise<{ value: T; attempts: number }> {
+  const { clock = realClock, intervalMs = 2_000 } = o;
+  for (let attempts = 1;; attempts++) {
+    try {
+      return { value: await attempt(), attempts };
+    } catch (error) {
+      if (clock.now() + intervalMs > o.deadline) {
+        throw new RetryError(attempts, error);
+      }
+    }
+    await clock.sleep(intervalMs);
+  }
 }
 
-/** A target that became ready. */
-export interface Ready {
-  readonly name: string;
-  readonly attempts: number;
-  readonly elapsedMs: number;
-}
-
-/** A target that did not become ready in time; the message says why. */
 export class NotReadyError extends Error {
   override name = "NotReadyError";
 }
 
 /**
- * Polls `target.url` until it answers an ok status or `timeoutMs` passes;
- * rejects with {@link NotReadyError} naming the service, the URL, the time
- * waited and the last status (with a body excerpt) or network error.
+ * Polls `url` every `intervalMs` (default 1 s) until it answers 200; after
+ * `timeoutMs`, rejects with a {@link NotReadyError} naming the service, the
+ * URL, the time waited and the last status (with a body excerpt) or error.
  */
 export async function waitReady(
-  target: ReadinessTarget,
-  options: PollOptions = {},
-): Promise<Ready> {
-  const fetch = options.fetch ?? globalThis.fetch;
-  const clock = options.clock ?? realClock;
-  const interval = options.intervalMs ?? 1_000;
-  const okStatus = target.okStatus ?? [200];
+  { name, url, timeoutMs }: { name: string; url: string; timeoutMs: number },
+  o: { fetch?: FetchLike; clock?: Clock; intervalMs?: number } = {},
+) {
+  const { clock = realClock, intervalMs = 1_000 } = o;
+  const get = getter(o.fetch, 5_000);
   const start = clock.now();
-  let attempts = 0;
-  let last = "no attempt made";
-  while (true) {
-    attempts++;
-    try {
-      const answer = await getAnswer(fetch, target.url, {
-        headers: target.headers,
-        timeoutMs: options.requestTimeoutMs ?? 5_000,
+  const seconds = (ms: number) => `${(ms / 1000).toFixed(1)} s`;
+  try {
+    const { attempts } = await retryUntil(async () => {
+      const answer = await get(url).catch((error) => {
+        throw new Error(`last error: ${errorText(error)}`);
       });
-      if (okStatus.includes(answer.status)) {
-        return { name: target.name, attempts, elapsedMs: clock.now() - start };
+      const { status, body } = answer;
+      if (status !== 200) {
+        throw new Error(`last status ${status}: ${excerpt(body, 120)}`);
       }
-      last = `last status ${answer.status}: ${excerpt(answer.body, 120)}`;
-    } catch (error) {
-      last = `last error: ${errorText(error)}`;
-    }
-    const elapsed = clock.now() - start;
-    if (elapsed + interval > target.timeoutMs) {
-      throw new NotReadyError(
-        `${target.name} not ready at ${target.url} after ${
-          seconds(elapsed)
-        } (timeout ${
-          seconds(target.timeoutMs)
-        }, ${attempts} attempts); ${last}`,
-      );
-    }
-    await clock.sleep(interval);
-  }
-}
-
-/** Milliseconds as `12.5 s`. */
-export function seconds(ms: number): string {
-  return `${(ms / 1000).toFixed(1)} s`;
-}
-
-/** Options of {@link retryUntil}. */
-export interface RetryOptions {
-  /** Clock time (as `clock.now()`) after which no new attempt starts. */
-  readonly deadline: number;
-  readonly clock?: Clock;
-  /** Pause between attempts (default 2 s). */
-  readonly intervalMs?: number;
-}
-
-/** A value with the number of attempts it took. */
-export interface Retried<T> {
-  readonly value: T;
-  readonly attempts: number;
-}
-
-/** The last failure of {@link retryUntil}, its message prefixed with the count. */
-export class RetryError extends Error {
-  override name = "RetryError";
-  constructor(readonly attempts: number, readonly last: unknown) {
-    super(
-      `${attempts} attempt${attempts === 1 ? "" : "s"}; last: ${
-        errorText(last)
+    }, { deadline: start + timeoutMs, clock, intervalMs });
+    return { name, attempts, elapsedMs: clock.now() - start };
+  } catch (error) {
+    const { attempts, last } = error as RetryError;
+    const waited = `${seconds(clock.now() - start)} (timeout ${
+      seconds(timeoutMs)
+    }`;
+    throw new NotReadyError(
+      `${name} not ready at ${url} after ${waited}, ${attempts} attempts); ${
+        (last as Error).message
       }`,
     );
   }
 }
 
 /**
- * Runs `attempt` until it resolves, pausing between failures, and rejects
- * with a {@link RetryError} carrying the last failure once the next attempt
- * would start after the deadline. It always tries at least once.
+ * Waits for each component's readiness endpoint, at `url(name, port)`,
+ * within its start-up budget; false if any (or an earlier check) failed.
  */
-export async function retryUntil<T>(
-  attempt: () => Promise<T>,
-  options: RetryOptions,
-): Promise<Retried<T>> {
-  const clock = options.clock ?? realClock;
-  const interval = options.intervalMs ?? 2_000;
-  let attempts = 0;
-  while (true) {
-    attempts++;
-    try {
-      return { value: await attempt(), attempts };
-    } catch (error) {
-      if (clock.now() + interval > options.deadline) {
-        throw new RetryError(attempts, error);
-      }
-    }
-    await clock.sleep(interval);
-  }
+export async function allReady(
+  components: readonly Component[],
+  url: (name: string, port: number) => string,
+  report: Report,
+): Promise<boolean> {
+  await Promise.all(
+    components.map(({ name, health }) =>
+      health && report.check(`ready: ${name}`, async () => {
+        const at = `${url(name, health.ready.port)}${health.ready.path}`;
+        const timeoutMs = (health.startSeconds + 60) * 1000;
+        const r = await waitReady({ name, url: at, timeoutMs });
+        return `${at} after ${r.attempts} attempts`;
+      })
+    ),
+  );
+  return !report.failed;
 }

@@ -1,30 +1,31 @@
 /**
- * Check results and how they are printed: one line per check starting with
- * `ok`, `FAIL` or `skip`, then a closing line of counts.
+ * Check results, printed one line each (`ok`, `FAIL` or `skip`, the check's
+ * name, what it found or why), then a closing line of counts.
  *
  * @module
  */
+import type { Finished } from "../lib/process.ts";
 
-/** The outcome of one check. */
+/** The outcome of one check; `detail` is one line. */
 export interface CheckResult {
   readonly name: string;
   readonly outcome: "ok" | "FAIL" | "skip";
-  /** What was found, why it failed, or why it was not run; one line. */
   readonly detail: string;
 }
 
-/** Where report lines go (stdout in the real run, an array in tests). */
-export type Print = (line: string) => void;
-
-/** One result as the line printed for it. */
-export function formatResult(r: CheckResult): string {
-  return `${r.outcome} ${r.name}: ${r.detail}`;
+/** What every mode gets: the command line's flags (see `USAGE`), and for tests a fake `run` and `env`. */
+export interface RunOptions {
+  readonly report: Report;
+  readonly timeoutS: number;
+  readonly keep: boolean;
+  readonly require: boolean;
+  readonly log: (line: string) => void;
+  readonly run?: (argv: string[]) => Promise<Finished>;
+  readonly env?: (name: string) => string | undefined;
 }
 
-/** `N passed, N failed, N skipped`. */
 export function formatSummary(results: readonly CheckResult[]): string {
-  const count = (o: CheckResult["outcome"]) =>
-    results.filter((r) => r.outcome === o).length;
+  const count = (o: string) => results.filter((r) => r.outcome === o).length;
   return `${count("ok")} passed, ${count("FAIL")} failed, ${
     count("skip")
   } skipped`;
@@ -33,7 +34,7 @@ export function formatSummary(results: readonly CheckResult[]): string {
 /** Collects results, printing each as it arrives. */
 export class Report {
   constructor(
-    readonly print: Print,
+    readonly print: (line: string) => void,
     readonly results: CheckResult[] = [],
     readonly prefix = "",
   ) {}
@@ -43,23 +44,30 @@ export class Report {
     return new Report(this.print, this.results, `[${name}] `);
   }
 
-  add(result: CheckResult): void {
-    const named = { ...result, name: `${this.prefix}${result.name}` };
-    this.results.push(named);
-    this.print(formatResult(named));
+  add(outcome: CheckResult["outcome"], name: string, detail: string): void {
+    const result = { name: `${this.prefix}${name}`, outcome, detail };
+    this.results.push(result);
+    this.print(`${outcome} ${result.name}: ${detail}`);
   }
 
   skip(name: string, reason: string): void {
-    this.add({ name, outcome: "skip", detail: reason });
+    this.add("skip", name, reason);
   }
 
-  /** Runs a check: `body` resolves with the detail, or rejects with why. */
-  async check(name: string, body: () => Promise<string>): Promise<void> {
+  /** A missing toolchain, engine or cluster: a skip, or a failure if `required`. */
+  missing(name: string, reason: string, required: boolean): void {
+    if (required) this.add("FAIL", name, reason);
+    else this.skip(name, `${reason} (--require makes this a failure)`);
+  }
+
+  /** Runs a check (`body` resolves with the detail or rejects with why), or skips it for the reason `skip` gives. */
+  async check(name: string, body: () => Promise<string>, skip?: string) {
+    if (skip) return this.skip(name, skip);
     try {
-      this.add({ name, outcome: "ok", detail: await body() });
+      this.add("ok", name, await body());
     } catch (error) {
       const text = error instanceof Error ? error.message : String(error);
-      this.add({ name, outcome: "FAIL", detail: text.replace(/\s+/g, " ") });
+      this.add("FAIL", name, text.replace(/\s+/g, " "));
     }
   }
 
@@ -67,7 +75,7 @@ export class Report {
     return this.results.some((r) => r.outcome === "FAIL");
   }
 
-  /** Prints the closing line; the exit code (1 on any failure). */
+  /** Prints the closing line; the exit code (1 on any failure or no checks). */
   finish(): number {
     this.print(formatSummary(this.results));
     return this.failed || this.results.length === 0 ? 1 : 0;

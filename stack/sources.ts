@@ -1,215 +1,136 @@
 /**
- * Where the checks read each signal: Prometheus for metrics in every mode;
- * traces from Tempo or, where Tempo cannot run, from the stand-in at its
- * address; logs from Loki or its stand-in; Grafana where it runs. Each
- * source turns a backend's API answers into the shapes the checks use,
- * with the pure parsers of `checks/`.
+ * Where the checks read each signal: Prometheus in every mode, traces and
+ * logs from Tempo and Loki or, where they cannot run, the stand-ins at
+ * their addresses.
  *
  * @module
  */
+import type { OtlpReceiver } from "../lib/otlp_receiver.ts";
 import {
   CATEGORIZE_LABELS,
-  entryTraceId,
-  type HttpAnswer,
-  type LogEntry,
-  LOKI_ENCODING_HEADER,
-  parseJson,
+  envelopeData,
+  type LogRecord,
   parseLokiStreams,
   parsePromVector,
   parseTempoSearch,
   parseTempoTrace,
-  type PromSample,
-  requireOk,
+  SPAN_KINDS,
   type TraceSpan,
 } from "./checks.ts";
-import { type FetchLike, getAnswer } from "./http.ts";
-import type { OtlpReceiver, ReceivedSpan } from "../lib/otlp_receiver.ts";
+import { getter } from "./poll.ts";
 
-/** How far back queries look. */
-const LOOKBACK_MS = 15 * 60_000;
+export type PrometheusSource = ReturnType<typeof prometheusSource>;
 
-/** GETs `url`; the answer whatever its status. */
-export type Get = (
-  url: string,
-  headers?: Record<string, string>,
-) => Promise<HttpAnswer>;
-
-/** A {@link Get} on a fetch function. */
-export function getter(fetch: FetchLike): Get {
-  return (url, headers) => getAnswer(fetch, url, { headers });
-}
-
-/** Prometheus' HTTP API. */
-export interface PrometheusSource {
-  /** An instant query's vector (throws on a query error). */
-  query(promql: string): Promise<PromSample[]>;
-  /** Exemplars of a selector over the lookback window. */
-  exemplars(selector: string): Promise<Record<string, string>[]>;
-  /** The values of `label` on the series `selector` matches. */
-  labelValues(label: string, selector: string): Promise<string[]>;
-}
-
-/** Prometheus at `base`. */
-export function prometheusSource(base: string, get: Get): PrometheusSource {
-  const window = () => {
-    const end = Date.now() / 1000;
-    return { start: String(end - LOOKBACK_MS / 1000), end: String(end + 1) };
-  };
-  const data = async (api: string, path: string) => {
-    const answer = await get(`${base}${path}`);
-    requireOk(api, answer);
-    return (parseJson(api, answer) as { data: unknown }).data;
-  };
-  return {
-    async query(promql) {
-      const params = new URLSearchParams({ query: promql });
-      return parsePromVector(await get(`${base}/api/v1/query?${params}`));
-    },
-    async exemplars(selector) {
-      const params = new URLSearchParams({ query: selector, ...window() });
-      const found = await data(
-        "Prometheus /api/v1/query_exemplars",
-        `/api/v1/query_exemplars?${params}`,
-      ) as { exemplars: { labels: Record<string, string> }[] }[];
-      return found.flatMap((s) => s.exemplars.map((e) => e.labels));
-    },
-    async labelValues(label, selector) {
-      const params = new URLSearchParams({ "match[]": selector, ...window() });
-      return await data(
-        "Prometheus /api/v1/label",
-        `/api/v1/label/${encodeURIComponent(label)}/values?${params}`,
-      ) as string[];
-    },
-  };
-}
-
-/** Traces: every span of a service, and the spans of one trace. */
 export interface TraceSource {
-  /** "Tempo" or "the Tempo stand-in". */
   readonly label: string;
   /** Trace ids holding spans of `service` (and of `also`, when given). */
   traceIds(service: string, also?: string): Promise<string[]>;
   trace(traceId: string): Promise<TraceSpan[]>;
-  /** Traces a TraceQL query finds; absent where no Tempo runs. */
-  readonly traceql?: (query: string) => Promise<string[]>;
+  /** How many traces a TraceQL query finds; absent where no Tempo runs. */
+  readonly query?: (traceql: string) => Promise<number>;
 }
 
-/** Logs: the records of a service. */
 export interface LogSource {
   readonly label: string;
-  /** Records of `service`, newest first; trace ids where they carry one. */
-  logs(service: string): Promise<{ traceId?: string; text: string }[]>;
-  /** Lines a LogQL query returns; absent where no Loki runs. */
-  readonly logql?: (query: string) => Promise<number>;
+  /** The records of `service`, newest first. */
+  logs(service: string): Promise<LogRecord[]>;
+  /** How many values a LogQL query returns; absent where no Loki runs. */
+  readonly query?: (logql: string) => Promise<number>;
 }
 
-/** A TraceQL string literal. */
-function traceql(value: string): string {
-  return JSON.stringify(value);
+/** `start` and `end` of the last 15 minutes (and a second ahead), in the backend's `unit`. */
+function lookback(unit: (unixMs: number) => string) {
+  const now = Date.now();
+  return { start: unit(now - 15 * 60_000), end: unit(now + 1000) };
 }
 
-/** Tempo at `base`. */
-export function tempoSource(base: string, get: Get): TraceSource {
-  const search = async (q: string, limit = 50) => {
-    const end = Date.now();
-    const params = new URLSearchParams({
-      q,
-      start: String(Math.floor((end - LOOKBACK_MS) / 1000)),
-      end: String(Math.ceil(end / 1000) + 1),
-      limit: String(limit),
-    });
-    return (await parseTempoSearch(await get(`${base}/api/search?${params}`)))
-      .map((h) => h.traceId);
+export function prometheusSource(base: string, get = getter()) {
+  const data = async (api: string, params: Record<string, string>) => {
+    const window = lookback((ms) => String(ms / 1000));
+    const query = new URLSearchParams({ ...params, ...window });
+    return envelopeData(
+      `Prometheus ${api}`,
+      await get(`${base}${api}?${query}`),
+    );
   };
-  const of = (s: string) => `{ resource.service.name = ${traceql(s)} }`;
+  type Exemplars = { exemplars: { labels: Record<string, string> }[] }[];
+  return {
+    query: async (query: string) =>
+      parsePromVector(
+        await get(`${base}/api/v1/query?${new URLSearchParams({ query })}`),
+      ),
+    exemplars: async (query: string) =>
+      (await data("/api/v1/query_exemplars", { query }) as Exemplars)
+        .flatMap((s) => s.exemplars.map((e) => e.labels)),
+    labelValues: (label: string, selector: string): Promise<string[]> =>
+      data(`/api/v1/label/${encodeURIComponent(label)}/values`, {
+        "match[]": selector,
+      }),
+  };
+}
+
+export function tempoSource(base: string, get = getter()): TraceSource {
+  const search = async (q: string, limit = 50) => {
+    const window = lookback((ms) => String(Math.round(ms / 1000)));
+    const params = new URLSearchParams({ q, limit: String(limit), ...window });
+    return parseTempoSearch(await get(`${base}/api/search?${params}`));
+  };
+  const of = (s: string) => `{ resource.service.name = ${JSON.stringify(s)} }`;
   return {
     label: "Tempo",
     traceIds: (service, also) =>
       search(also ? `${of(also)} && ${of(service)}` : of(service)),
     trace: async (id) =>
       parseTempoTrace(await get(`${base}/api/v2/traces/${id}`)),
-    traceql: (query) => search(query, 20),
+    query: async (traceql) => (await search(traceql, 20)).length,
   };
 }
 
-/** Loki at `base`. */
-export function lokiSource(base: string, get: Get): LogSource {
-  const range = async (query: string, limit = 200): Promise<LogEntry[]> => {
-    const end = Date.now();
-    const params = new URLSearchParams({
-      query,
-      start: `${BigInt(end - LOOKBACK_MS) * 1_000_000n}`,
-      end: `${BigInt(end + 1000) * 1_000_000n}`,
-      limit: String(limit),
-      direction: "backward",
-    });
-    return parseLokiStreams(
-      await get(`${base}/loki/api/v1/query_range?${params}`, {
-        [LOKI_ENCODING_HEADER]: CATEGORIZE_LABELS,
-      }),
-    );
+export function lokiSource(base: string, get = getter()): LogSource {
+  const range = (query: string, limit: number, headers?: HeadersInit) => {
+    const window = lookback((ms) => `${BigInt(ms) * 1_000_000n}`);
+    const limits = { limit: String(limit), direction: "backward" };
+    const params = new URLSearchParams({ query, ...limits, ...window });
+    return get(`${base}/loki/api/v1/query_range?${params}`, headers);
   };
   return {
     label: "Loki",
-    logs: async (service) =>
-      (await range(`{service_name=${JSON.stringify(service)}}`)).map((e) => ({
-        traceId: entryTraceId(e),
-        text: e.line,
-      })),
-    logql: async (query) => {
-      const end = Date.now();
-      const params = new URLSearchParams({
-        query,
-        start: `${BigInt(end - LOOKBACK_MS) * 1_000_000n}`,
-        end: `${BigInt(end + 1000) * 1_000_000n}`,
-        limit: "100",
-      });
+    logs: async (service) => {
+      const query = `{service_name=${JSON.stringify(service)}}`;
+      return parseLokiStreams(await range(query, 200, CATEGORIZE_LABELS));
+    },
+    query: async (logql) => {
       const api = "Loki /loki/api/v1/query_range";
-      const answer = await get(`${base}/loki/api/v1/query_range?${params}`);
-      requireOk(api, answer);
-      const result = (parseJson(api, answer) as {
-        data: { result: { values: unknown[] }[] };
-      }).data.result;
-      return result.reduce((n, r) => n + r.values.length, 0);
+      const data = envelopeData(api, await range(logql, 100));
+      return (data.result as { values: unknown[] }[])
+        .reduce((n, r) => n + r.values.length, 0);
     },
   };
 }
 
-const KIND_NAMES = [
-  "UNSPECIFIED",
-  "INTERNAL",
-  "SERVER",
-  "CLIENT",
-  "PRODUCER",
-  "CONSUMER",
-] as const;
+const serviceOf = (x: { resource: Record<string, unknown> }) =>
+  String(x.resource["service.name"] ?? "");
 
 /** The spans the Tempo stand-in received. */
 export function standInTraces(standIn: OtlpReceiver): TraceSource {
-  const asSpan = (s: ReceivedSpan): TraceSpan => ({
-    traceId: s.traceId,
-    spanId: s.spanId,
-    parentSpanId: s.parentSpanId,
-    name: s.name,
-    kind: KIND_NAMES[s.kind] ?? "UNSPECIFIED",
-    serviceName: String(s.resource["service.name"] ?? ""),
-    statusCode: "UNSET",
-  });
   const ids = (service: string) =>
     new Set(
-      standIn.spans.filter((s) => s.resource["service.name"] === service)
+      standIn.spans.filter((s) => serviceOf(s) === service)
         .map((s) => s.traceId),
     );
   return {
     label: "the Tempo stand-in",
     traceIds: (service, also) => {
-      const mine = ids(service);
-      const other = also ? ids(also) : mine;
-      return Promise.resolve([...mine].filter((id) => other.has(id)));
+      const other = ids(also ?? service);
+      return Promise.resolve([...ids(service)].filter((id) => other.has(id)));
     },
     trace: (id) =>
       Promise.resolve(
-        standIn.spans.filter((s) => s.traceId === id).map(asSpan),
+        standIn.spans.filter((s) => s.traceId === id).map((s) => ({
+          ...s,
+          kind: SPAN_KINDS[s.kind] ?? "UNSPECIFIED",
+          serviceName: serviceOf(s),
+        })),
       ),
   };
 }
@@ -220,10 +141,11 @@ export function standInLogs(standIn: OtlpReceiver): LogSource {
     label: "the Loki stand-in",
     logs: (service) =>
       Promise.resolve(
-        standIn.logs.filter((l) => l.resource["service.name"] === service)
-          .reverse().map((
-            l,
-          ) => ({ traceId: l.traceId || undefined, text: String(l.body) })),
+        standIn.logs.filter((l) => serviceOf(l) === service).reverse()
+          .map((l) => ({
+            traceId: l.traceId || undefined,
+            text: String(l.body),
+          })),
       ),
   };
 }

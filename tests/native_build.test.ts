@@ -7,23 +7,25 @@ import assert from "node:assert/strict";
 import * as path from "node:path";
 import {
   BACKEND_VERSIONS,
-  BUILD_TARGETS,
   cacheKey,
-  collectorBinaryName,
   defaultCacheDir,
-  ensureBackends,
-  findOnPath,
-  goEnv,
-  goMissingMessage,
+  GO_ENV,
+  GO_MISSING,
   locateGo,
   newSumLines,
-  prometheusModuleVersion,
   requiredVersion,
-  retargetManifest,
 } from "../stack/native/build.ts";
-import { parse as parseYaml } from "yaml";
 
 const BUILD_DIR = new URL("../stack/native/build/", import.meta.url);
+
+/**
+ * The Go module version of a Prometheus release: 3.14.0 is v0.314.0 (the
+ * module stays on v0 and encodes major and minor in its minor).
+ */
+function prometheusModuleVersion(release: string): string {
+  const [major, minor, patch] = release.split(".").map(Number);
+  return `0.${major * 100 + minor}.${patch}`;
+}
 
 function envOf(vars: Record<string, string>) {
   return (name: string) => vars[name];
@@ -88,32 +90,25 @@ Deno.test("cache key: parts are length-prefixed", async () => {
 });
 
 Deno.test("missing go: one clear line", () => {
-  const msg = goMissingMessage();
-  assert.ok(!msg.includes("\n"));
-  assert.match(msg, /"go"/);
-  assert.match(msg, /PATH/);
+  assert.ok(!GO_MISSING.includes("\n"));
+  assert.match(GO_MISSING, /"go"/);
+  assert.match(GO_MISSING, /PATH/);
   assert.throws(() => locateGo("/nope:/also-nope", () => false), {
-    message: msg,
+    message: GO_MISSING,
   });
-  assert.throws(() => locateGo(undefined, () => false), { message: msg });
+  assert.throws(() => locateGo(undefined, () => false), {
+    message: GO_MISSING,
+  });
 });
 
-Deno.test("findOnPath: first match in PATH order, empty entries skipped", () => {
+Deno.test("locateGo: first match in PATH order, empty entries skipped", () => {
   const present = new Set(["/b/go", "/c/go"]);
-  const found = findOnPath("go", ":/a:/b:/c", (p) => present.has(p));
+  const found = locateGo(":/a:/b:/c", (p) => present.has(p));
   assert.equal(found, path.join("/b", "go"));
 });
 
-Deno.test("ensureBackends: otelcol without a manifest is refused early", async () => {
-  await assert.rejects(
-    ensureBackends({ only: ["otelcol"], cacheDir: "/nonexistent" }),
-    /collectorManifest/,
-  );
-});
-
 Deno.test("go commands run with the local toolchain and without cgo", () => {
-  assert.deepEqual(goEnv(), { GOTOOLCHAIN: "local", CGO_ENABLED: "0" });
-  assert.equal(goEnv({ GOBIN: "/o" }).GOBIN, "/o");
+  assert.deepEqual(GO_ENV, { GOTOOLCHAIN: "local", CGO_ENABLED: "0" });
 });
 
 Deno.test("prometheus: release 3.14.0 is module v0.314.0", () => {
@@ -147,27 +142,6 @@ Deno.test("requiredVersion: single-line and block requires", () => {
   assert.equal(requiredVersion(goMod, "a.example/x"), "1.2.3");
   assert.equal(requiredVersion(goMod, "b.example/y"), "0.4.0");
   assert.throws(() => requiredVersion(goMod, "a.example"), /does not require/);
-});
-
-Deno.test("collector manifest: binary name and retargeted output path", () => {
-  const manifest =
-    "dist:\n  name: otelcol-space-app\n  output_path: ./_build\n" +
-    "receivers:\n  - gomod: go.opentelemetry.io/collector/receiver/otlpreceiver v0.159.0\n";
-  assert.equal(collectorBinaryName(manifest), "otelcol-space-app");
-  assert.equal(collectorBinaryName("receivers: []\n"), "otelcorecol");
-  const doc = parseYaml(retargetManifest(manifest, "/tmp/out", "/usr/bin/go"));
-  assert.equal(doc.dist.output_path, "/tmp/out");
-  assert.equal(doc.dist.go, "/usr/bin/go");
-  assert.equal(doc.dist.name, "otelcol-space-app");
-  assert.equal(doc.receivers.length, 1);
-});
-
-Deno.test("build targets exclude tempo and loki", () => {
-  assert.deepEqual([...BUILD_TARGETS].sort(), [
-    "compose-check",
-    "otelcol",
-    "prometheus",
-  ]);
 });
 
 Deno.test("collector checksums: counts lines the committed go.sum lacks", () => {

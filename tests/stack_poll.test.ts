@@ -3,9 +3,9 @@
  * fake fetch: no real time passes.
  */
 import assert from "node:assert/strict";
-import type { FetchLike } from "../stack/http.ts";
 import {
   type Clock,
+  type FetchLike,
   NotReadyError,
   RetryError,
   retryUntil,
@@ -96,19 +96,6 @@ Deno.test("waitReady: a network error is the last word when nothing answered", a
     ),
     /tempo not ready at http:\/\/127\.0\.0\.1:3200\/ready .*; last error: Connection refused$/,
   );
-});
-
-Deno.test("waitReady: accepted statuses are configurable", async () => {
-  const ready = await waitReady(
-    {
-      name: "grafana",
-      url: "http://127.0.0.1:3000/api/health",
-      timeoutMs: 5_000,
-      okStatus: [200, 401],
-    },
-    { fetch: scriptedFetch([{ status: 401, body: "" }]), clock: fakeClock() },
-  );
-  assert.equal(ready.attempts, 1);
 });
 
 Deno.test("retryUntil: returns the first success with its attempt count", async () => {

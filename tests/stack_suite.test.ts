@@ -98,8 +98,7 @@ async function suiteWith(prometheus: PrometheusSource) {
       expectations(DEFAULT.config, "native"),
       {
         report,
-        get: () => Promise.reject(new Error("unused")),
-        ingestTimeoutMs: 0,
+        timeoutS: 0,
         minRetryMs: 0,
         intervalMs: 1,
         rounds: 2,
@@ -303,7 +302,7 @@ Deno.test("no container engine: a skip, or a failure with --require", async () =
 Deno.test("report: one line per check, a closing count", () => {
   const lines: string[] = [];
   const r = new Report((l) => lines.push(l));
-  r.scope("v").add({ name: "a", outcome: "ok", detail: "fine" });
+  r.scope("v").add("ok", "a", "fine");
   r.skip("b", "why");
   assert.deepEqual(lines, ["ok [v] a: fine", "skip b: why"]);
   assert.equal(formatSummary(r.results), "1 passed, 0 failed, 1 skipped");
