@@ -1,12 +1,10 @@
 /**
  * A generated file and the header line that marks one.
- *
  * @module
  */
 
-/** One file of the generated tree. */
+/** One file of the generated tree; `path` is relative, with forward slashes. */
 export interface GeneratedFile {
-  /** Relative to the output directory, forward slashes. */
   readonly path: string;
   readonly content: string;
 }

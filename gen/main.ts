@@ -1,11 +1,5 @@
 /**
- * `deno task gen`: renders `deploy/` from the typed config.
- *
- *   deno task gen                  write deploy/ (atomically)
- *   deno task gen --check          exit 1 listing files that differ
- *   deno task gen --out DIR        write somewhere else
- *   deno task gen --config FILE.ts a config module of your own (see USAGE)
- *
+ * `deno task gen`: renders `deploy/` from the typed config (see USAGE).
  * @module
  */
 import { resolve } from "node:path";
@@ -15,11 +9,10 @@ import { printErr, printOut } from "../lib/output.ts";
 import { generate } from "./generate.ts";
 import { STACK } from "./stack.config.ts";
 import { formatSummary, writeTree } from "./tree.ts";
-import type { StackConfig } from "./types.ts";
 import { StackConfigError } from "./validate.ts";
 
 /** Where the defaults live: named in every generated file's header. */
-export const DEFAULT_SOURCE = "gen/stack.config.ts";
+const DEFAULT_SOURCE = "gen/stack.config.ts";
 
 const USAGE = `Usage: deno task gen [--check] [--out DIR] [--config FILE.ts]
 
@@ -30,46 +23,24 @@ const USAGE = `Usage: deno task gen [--check] [--out DIR] [--config FILE.ts]
                     import { override } from "./gen/override.ts";
                     export default (stack) => override(stack, { namespace: "obs" });`;
 
-/** Parsed command line. */
-export interface GenFlags {
-  readonly check: boolean;
-  readonly out: string;
-  readonly config?: string;
-}
-
-/** Parses the command line; throws {@link FlagError} naming the bad flag. */
-export function parseGenFlags(args: readonly string[]): GenFlags {
-  const { values } = parseFlags(args, {
-    check: { type: "boolean", default: false },
-    out: { type: "string", default: "deploy" },
-    config: { type: "string" },
-  });
-  return { check: values.check, out: values.out, config: values.config };
-}
-
 /** The config (from `path`, else the defaults) and the source named in headers. */
-export async function loadConfig(
-  path: string | undefined,
-): Promise<{ config: unknown; source: string }> {
+async function loadConfig(path?: string) {
   if (path === undefined) return { config: STACK, source: DEFAULT_SOURCE };
-  let module: { default?: unknown };
-  try {
-    module = await import(pathToFileURL(resolve(path)).href);
-  } catch (error) {
-    throw new StackConfigError([
-      `--config ${path}: cannot load it: ${
-        (error as Error).message.split("\n")[0]
-      }`,
-    ]);
-  }
+  const fail = (why: string) =>
+    new StackConfigError([`--config ${path}: ${why}`]);
+  const module = await import(pathToFileURL(resolve(path)).href).catch(
+    (error: Error) => {
+      throw fail(`cannot load it: ${error.message.split("\n")[0]}`);
+    },
+  );
   const exported = module.default;
-  const config = typeof exported === "function"
-    ? (exported as (stack: StackConfig) => unknown)(structuredClone(STACK))
+  const config: unknown = typeof exported === "function"
+    ? exported(structuredClone(STACK))
     : exported;
   if (config === undefined) {
-    throw new StackConfigError([
-      `--config ${path}: no default export: expected a config or a function returning one`,
-    ]);
+    throw fail(
+      "no default export: expected a config or a function returning one",
+    );
   }
   return { config, source: path };
 }
@@ -81,7 +52,11 @@ export async function main(args: readonly string[]): Promise<number> {
     return 0;
   }
   try {
-    const flags = parseGenFlags(args);
+    const { values: flags } = parseFlags(args, {
+      check: { type: "boolean", default: false },
+      out: { type: "string", default: "deploy" },
+      config: { type: "string" },
+    });
     const { config, source } = await loadConfig(flags.config);
     const files = generate(config, source);
     const result = await writeTree(flags.out, files, { check: flags.check });

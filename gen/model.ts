@@ -1,69 +1,45 @@
 /**
- * The component model both deploy targets are rendered from: one
- * {@link Component} per service with its image, command, ports,
- * environment, config files, data volume, health checks, resources and
- * security context. Compose and Kustomize renderers read only this, so
- * their parity is structural.
- *
+ * The component model Compose, Kustomize and the native run are rendered
+ * from: one {@link Component} per service, so their parity is structural.
  * @module
  */
 import type { Resources } from "./types.ts";
 
-/** A port the component listens on. */
+/** A port; `publish`: on the Compose host (127.0.0.1) too. */
 export interface Port {
-  /** IANA-style name, at most 15 characters (Kubernetes port names). */
+  /** At most 15 characters (a Kubernetes port name). */
   readonly name: string;
   readonly port: number;
-  /** Published on the Compose host (127.0.0.1) and reachable from outside. */
   readonly publish: boolean;
 }
 
-/** An environment variable: a literal or a key of the component's Secret. */
+/** A literal, or a key of the component's Secret. */
 export type EnvVar =
   | { readonly name: string; readonly value: string }
   | { readonly name: string; readonly secretKey: string };
 
-/** One generated file inside a config directory. */
-export interface ConfigFile {
-  readonly name: string;
-  readonly content: string;
-}
-
 /**
- * A directory of config files: one ConfigMap in Kubernetes (generated, so a
- * change rolls the pods) and one read-only bind mount in Compose, both from
- * `deploy/k8s/base/config/<dir>`.
+ * Config files in `deploy/k8s/base/config/<dir>`: a ConfigMap `name` in
+ * Kubernetes, a read-only bind mount in Compose.
  */
 export interface ConfigDir {
-  /** ConfigMap name. */
   readonly name: string;
-  /** Directory under `deploy/k8s/base/config/`. */
   readonly dir: string;
-  /** Where the container sees it. */
   readonly mountPath: string;
-  readonly files: readonly ConfigFile[];
+  readonly files: readonly {
+    readonly name: string;
+    readonly content: string;
+  }[];
 }
 
-/** A persistent data volume. */
-export interface DataVolume {
-  /** Compose volume and PersistentVolumeClaim name. */
-  readonly name: string;
-  readonly mountPath: string;
-  readonly size: string;
-}
+export type DataVolume = Readonly<
+  { name: string; mountPath: string; size: string }
+>;
 
-/** An HTTP endpoint a probe calls. */
-export interface HttpProbe {
-  readonly port: number;
-  readonly path: string;
-}
+/** An HTTP endpoint a probe calls, or a port it only connects to. */
+export type HttpProbe = Readonly<{ port: number; path: string }>;
+export type TcpProbe = Readonly<{ tcpPort: number }>;
 
-/** A port a probe only connects to. */
-export interface TcpProbe {
-  readonly tcpPort: number;
-}
-
-/** How the component's health is checked. */
 export interface Health {
   /** Ready to receive traffic (Kubernetes readiness, Compose gating). */
   readonly ready: HttpProbe;
@@ -72,35 +48,27 @@ export interface Health {
    * where readiness can fail for reasons a restart would not cure.
    */
   readonly alive?: HttpProbe | TcpProbe;
-  /**
-   * The same check run inside the container, for Compose; absent when the
-   * image has no program that can make an HTTP request (no shell).
-   */
+  /** The check run in the container (Compose), if the image can run one. */
   readonly command?: readonly string[];
   readonly intervalSeconds: number;
   readonly timeoutSeconds: number;
   readonly failureThreshold: number;
-  /** Time allowed for start-up before failures count. */
   readonly startSeconds: number;
 }
 
-/** Start order in Compose. */
-export interface Dependency {
-  readonly component: string;
-  readonly condition: "service_started" | "service_healthy";
-}
+export type Dependency = Readonly<{
+  component: string;
+  condition: "service_started" | "service_healthy";
+}>;
 
-/** One service of the stack. */
 export interface Component {
   readonly name: string;
-  /** One line for the Kubernetes description annotation and Compose comment. */
+  /** One line for the Kubernetes description annotation. */
   readonly description: string;
   readonly image: string;
-  /** Kubernetes pull policy; the cluster default when absent. */
   readonly imagePullPolicy?: "IfNotPresent" | "Never" | "Always";
   /** Built from the repository's Dockerfile (Compose `build:`). */
   readonly build: boolean;
-  /** Arguments to the image's entrypoint. */
   readonly args: readonly string[];
   readonly env: readonly EnvVar[];
   readonly ports: readonly Port[];
@@ -113,33 +81,23 @@ export interface Component {
   /** The image writes nothing outside its volume and `/tmp`. */
   readonly readOnlyRootFilesystem: boolean;
   readonly replicas: number;
-  /**
-   * A HorizontalPodAutoscaler owns the replica count: the manifests leave
-   * `replicas` out, or every apply would reset what it chose.
-   */
+  /** An autoscaler owns the replica count: manifests leave it out. */
   readonly autoscaled: boolean;
   /**
    * Never run old and new pod at once: a ReadWriteOnce volume, or a
    * collector that must see every span of a trace (tail sampling).
    */
   readonly recreate: boolean;
-  /** Writable empty directories besides `/tmp` (emptyDir, tmpfs). */
+  /** Writable empty directories besides `/tmp`. */
   readonly scratchDirs: readonly string[];
   readonly dependsOn: readonly Dependency[];
   /** Seconds Kubernetes waits after SIGTERM (Compose `stop_grace_period`). */
   readonly terminationGraceSeconds: number;
-  /**
-   * A name resolving to every instance (headless Service, Compose network
-   * alias), for scraping each replica.
-   */
+  /** A name resolving to every instance (headless Service, network alias). */
   readonly podsAlias?: string;
-  /** Connections the component accepts; everything else is denied in production. */
+  /** Who may connect (production NetworkPolicies deny everything else). */
   readonly clients: readonly Client[];
 }
 
-/** Who may open connections to a component (production NetworkPolicies). */
-export interface Client {
-  /** A component name, or `outside` for anything outside the namespace (Ingress). */
-  readonly from: string;
-  readonly port: number;
-}
+/** A client of a component: a component name or `outside` (the Ingress). */
+export type Client = Readonly<{ from: string; port: number }>;

@@ -1,30 +1,26 @@
 /**
- * The stack as plain processes on one host, rendered from the same typed
- * config and component model as Compose and Kubernetes. Only addresses,
- * ports and data paths differ: every server listens on the loopback
- * address, on a port of the caller's choosing (two Tempo and collector
- * OTLP receivers cannot share 4318 on one host), with data and config in
- * directories under one root.
- *
+ * The stack as plain processes on one host: servers on the loopback address
+ * and ports of the caller's choosing, data and config under one root.
  * @module
  */
 import { buildComponents } from "./components/mod.ts";
-import type { StackConfig } from "./types.ts";
 import type { Component } from "./model.ts";
 import { nativePlacement, type Placement } from "./placement.ts";
+import type { StackConfig } from "./types.ts";
+
+type Fields = Record<string, Record<string, unknown>>;
 
 /** Every port field of the config, as `components.<name>.<key>` paths. */
 export function portFields(config: StackConfig): Map<string, number> {
   const out = new Map<string, number>();
-  for (const [name, component] of Object.entries(config.components)) {
-    for (const [key, value] of Object.entries(component)) {
+  for (const [name, fields] of Object.entries(config.components as Fields)) {
+    for (const [key, value] of Object.entries(fields)) {
       if (typeof value === "number" && /^port$|Port$/.test(key)) {
         out.set(`components.${name}.${key}`, value);
       }
-      if (key === "ports") {
-        for (const [k, v] of Object.entries(value as Record<string, number>)) {
-          out.set(`components.${name}.ports.${k}`, v);
-        }
+      if (key !== "ports") continue;
+      for (const [k, v] of Object.entries(value as Record<string, number>)) {
+        out.set(`components.${name}.ports.${k}`, v);
       }
     }
   }
@@ -36,10 +32,7 @@ export function withPorts(
   config: StackConfig,
   ports: ReadonlyMap<string, number>,
 ): StackConfig {
-  const components = structuredClone(config.components) as unknown as Record<
-    string,
-    Record<string, unknown>
-  >;
+  const components = structuredClone(config.components) as unknown as Fields;
   for (const [path, port] of ports) {
     const [, name, key, sub] = path.split(".");
     const component = components[name];
@@ -55,29 +48,24 @@ export function withPorts(
   };
 }
 
-/** The native stack: the components to run and where they read and write. */
+/** The config with the native ports, and the components in start order. */
 export interface NativeStack {
-  /** The config with the native ports. */
   readonly config: StackConfig;
   readonly placement: Placement;
-  /** Components in start order, with native args, env and config files. */
   readonly components: readonly Component[];
 }
 
-/**
- * Renders the stack for plain processes under `root`, with ports chosen by
- * `portFor(path, containerPort)` (for example a free port of the host).
- */
+/** The stack under `root`, with ports chosen by `portFor(path, containerPort)`. */
 export function renderNative(
   config: StackConfig,
   root: string,
   portFor: (path: string, containerPort: number) => number,
   source: string,
 ): NativeStack {
-  const ports = new Map(
-    [...portFields(config)].map(([path, port]) => [path, portFor(path, port)]),
+  const ports = [...portFields(config)].map(([path, port]) =>
+    [path, portFor(path, port)] as const
   );
-  const native = withPorts(config, ports);
+  const native = withPorts(config, new Map(ports));
   const placement = nativePlacement(root);
   const components = buildComponents(native, "compose", source, placement);
   return { config: native, placement, components };

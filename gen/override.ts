@@ -1,8 +1,7 @@
 /**
- * A config with some fields changed: what a user's own config file and
- * the tests write instead of repeating the whole config. Typed, so a
- * misspelt key does not compile; validated afterwards like any config.
- *
+ * A config with some fields changed: what a config file of your own and the
+ * tests write instead of the whole config. Typed, so a misspelt key does not
+ * compile; validated afterwards like any config.
  * @module
  */
 import type { StackConfig } from "./types.ts";
@@ -12,9 +11,8 @@ export type Patch<T> = T extends readonly unknown[] ? T
   : T extends object ? { readonly [K in keyof T]?: Patch<T[K]> }
   : T;
 
-function isPlain(value: unknown): value is Record<string, unknown> {
-  return typeof value === "object" && value !== null && !Array.isArray(value);
-}
+const isPlain = (v: unknown): v is Record<string, unknown> =>
+  typeof v === "object" && v !== null && !Array.isArray(v);
 
 function merge(base: unknown, patch: unknown): unknown {
   // An object with a `kind` (credentials, notifier) is replaced whole.

@@ -1,39 +1,26 @@
 /**
- * Where the stack's programs run and how they find each other. The backend
- * configs take a placement instead of naming hosts and paths themselves,
- * so the container targets (Compose, Kubernetes) and the native run (plain
- * processes on one host) render the same configs, differing only in
- * addresses, ports and data paths.
- *
+ * Where the stack's programs run and how they find each other: containers
+ * and the native run render the same configs from a placement.
  * @module
  */
 import { COLLECTOR_PODS, NAMES } from "./names.ts";
 
-/** A component that another one may address. */
 export type ComponentName = keyof typeof NAMES;
-
-/** A component that keeps data on a volume. */
 export type StatefulName = "prometheus" | "tempo" | "loki" | "grafana";
-
-/** A backend that reads a config file we generate and a path from flags. */
 export type ConfiguredName = "collector" | "prometheus" | "tempo" | "loki";
 
-/** Where Prometheus finds the instances it scrapes, as a scrape-config fragment. */
+/** Where Prometheus finds the instances it scrapes. */
 export type ScrapeTargets =
   | { readonly dns_sd_configs: readonly Record<string, unknown>[] }
   | { readonly static_configs: readonly Record<string, unknown>[] };
 
-/** The addressing and file-system facts a config depends on. */
 export interface Placement {
-  /** The host name other components use to reach `component`. */
   host(component: ComponentName): string;
   /** The address servers bind to. */
   readonly bind: string;
-  /** The directory a backend keeps its data in. */
   dataDir(component: StatefulName): string;
-  /** The directory a backend reads its config file from. */
   configDir(component: ConfiguredName): string;
-  /** Every instance of the collector on `port`, for scraping each one. */
+  /** Every collector instance on `port`, to scrape each one. */
   collectorInstances(port: number): ScrapeTargets;
 }
 
@@ -45,7 +32,6 @@ export const IMAGE_DATA_DIRS: Readonly<Record<StatefulName, string>> = {
   grafana: "/var/lib/grafana",
 };
 
-/** Config mount points inside the containers. */
 export const CONTAINER_CONFIG_DIRS: Readonly<Record<ConfiguredName, string>> = {
   collector: "/etc/otelcol",
   prometheus: "/etc/prometheus",
@@ -53,11 +39,7 @@ export const CONTAINER_CONFIG_DIRS: Readonly<Record<ConfiguredName, string>> = {
   loki: "/etc/loki",
 };
 
-/**
- * Compose and Kubernetes: each component is its own host named after it,
- * servers bind every interface, and the collector's instances are the A
- * records of one name (a headless Service, a Compose network alias).
- */
+/** Compose and Kubernetes: one host per component, named after it. */
 export const CONTAINERS: Placement = {
   host: (component) => NAMES[component],
   bind: "0.0.0.0",
@@ -73,10 +55,7 @@ export const CONTAINERS: Placement = {
   }),
 };
 
-/**
- * Plain processes on one host: everything on the loopback address, data and
- * config in directories under `root`.
- */
+/** Processes on one host: the loopback address, data and config under `root`. */
 export function nativePlacement(root: string): Placement {
   return {
     host: () => "127.0.0.1",

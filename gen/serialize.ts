@@ -1,12 +1,20 @@
 /**
- * Turns rendered data into file text: YAML documents with the generated
- * header, deterministic key order as built, no line folding.
- *
+ * Rendered files and their text: YAML in key order as built, unfolded.
  * @module
  */
-import { stringify } from "yaml";
+import { Document, isMap, isScalar, stringify } from "yaml";
 import { type GeneratedFile, generatedHeader } from "./header.ts";
-import type { Rendered } from "./render/rendered.ts";
+
+/** A file as YAML documents, or as text in its final form (config files). */
+export type Rendered =
+  | { readonly path: string; readonly kind: "yaml"; readonly docs: unknown[] }
+  | { readonly path: string; readonly kind: "text"; readonly content: string };
+
+export const yamlFile = (path: string, ...docs: unknown[]): Rendered => ({
+  path,
+  kind: "yaml",
+  docs,
+});
 
 /** YAML text of one or more documents, without a header. */
 export function yamlText(docs: readonly unknown[]): string {
@@ -17,7 +25,6 @@ export function yamlText(docs: readonly unknown[]): string {
     .join("---\n");
 }
 
-/** A header line followed by the YAML text. */
 export function withHeader(source: string, yaml: string): string {
   return `${generatedHeader(source)}\n${yaml}`;
 }
@@ -34,4 +41,26 @@ export function serialize(
       ? withHeader(source, yamlText(f.docs))
       : f.content,
   }));
+}
+
+/** YAML of `data` with each comment on the line(s) above its key path (`a.b`). */
+export function commentedYaml(
+  data: unknown,
+  comments: Readonly<Record<string, string>> = {},
+): string {
+  const doc = new Document(data, { aliasDuplicateObjects: false });
+  for (const [path, text] of Object.entries(comments)) {
+    const keys = path.split(".");
+    const last = keys.pop()!;
+    const parent = keys.length === 0 ? doc.contents : doc.getIn(keys, true);
+    if (!isMap(parent)) throw new Error(`comment: no map at ${keys.join(".")}`);
+    const pair = parent.items.find((p) =>
+      isScalar(p.key) && p.key.value === last
+    );
+    if (!pair || !isScalar(pair.key)) {
+      throw new Error(`comment: no key ${path}`);
+    }
+    pair.key.commentBefore = text.split("\n").map((l) => ` ${l}`).join("\n");
+  }
+  return doc.toString({ lineWidth: 0 });
 }

@@ -1,38 +1,24 @@
 /**
- * The stack, as `deno task gen` renders it: pinned images, ports,
- * retention, storage, resources, replicas, sampling, Grafana access and
- * both Kubernetes overlays. Edit the values here (types: `types.ts`), or
- * keep them and pass `deno task gen --config your.ts` (see `gen/main.ts`).
- * `validate.ts` checks every value before a file is written.
- *
+ * The stack, as `deno task gen` renders it. Edit the values here (types:
+ * `types.ts`, rules: `validate.ts`), or keep them and pass `deno task gen
+ * --config your.ts` (see `gen/main.ts`).
  * @module
  */
 import { VERSION } from "../version.ts";
 import type { Resources, StackConfig } from "./types.ts";
 
-function resources(
-  cpuRequest: string,
-  memoryRequest: string,
-  cpuLimit: string,
-  memoryLimit: string,
-): Resources {
-  return {
-    requests: { cpu: cpuRequest, memory: memoryRequest },
-    limits: { cpu: cpuLimit, memory: memoryLimit },
-  };
-}
+const resources = (cpu: string, memory: string, cpuMax: string, max: string) =>
+  ({
+    requests: { cpu, memory },
+    limits: { cpu: cpuMax, memory: max },
+  }) satisfies Resources;
 
 /** The image tag Compose and the local overlay build from the Dockerfile. */
 export const LOCAL_APP_IMAGE = `space-app:${VERSION}`;
 
-/** The stack. */
 export const STACK: StackConfig = {
   namespace: "space-app",
-  environment: {
-    compose: "compose",
-    local: "local",
-    production: "production",
-  },
+  environment: { compose: "compose", local: "local", production: "production" },
   components: {
     app: {
       image: LOCAL_APP_IMAGE,

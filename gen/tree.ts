@@ -1,26 +1,20 @@
 /**
- * The only code of `gen` that touches the disk: compares the generated
- * files with an output directory, and replaces the directory atomically.
- *
- * Write mode builds the complete new tree in a sibling temporary directory
- * and swaps it in with two renames, so a failure at any point leaves the
- * old directory exactly as it was. Files under the directory that do not
- * carry the generated header are the user's own and are carried over.
- *
+ * The only code of `gen` that touches the disk: compares the generated files
+ * with an output directory, and replaces it atomically (a new tree built
+ * beside it, swapped in with two renames), so a failure leaves the old one
+ * as it was. Files without the generated header are the user's and stay.
  * @module
  */
 import { GENERATED_MARK, type GeneratedFile } from "./header.ts";
 
-/** How one path compares. */
 export type FileState = "created" | "changed" | "unchanged" | "removed";
 
-/** What a run found or did. */
 export interface TreeResult {
   readonly outDir: string;
   readonly check: boolean;
-  /** Every path with its state, sorted by path. */
+  /** Sorted by path. */
   readonly files: readonly { path: string; state: FileState }[];
-  /** Paths that differ from the generated tree (created, changed, removed). */
+  /** Paths created, changed or removed. */
   readonly drifted: readonly string[];
 }
 
@@ -33,7 +27,6 @@ export interface Fs {
   remove(path: string): Promise<void>;
 }
 
-/** The real file system. */
 export const denoFs: Fs = {
   readTextFile: (path) => Deno.readTextFile(path),
   writeTextFile: (path, content) => Deno.writeTextFile(path, content),
@@ -42,19 +35,27 @@ export const denoFs: Fs = {
   remove: (path) => Deno.remove(path, { recursive: true }),
 };
 
+/** `undefined` where `promise` fails with NotFound. */
+async function unlessNotFound<T>(promise: Promise<T>): Promise<T | undefined> {
+  try {
+    return await promise;
+  } catch (error) {
+    if (error instanceof Deno.errors.NotFound) return undefined;
+    throw error;
+  }
+}
+
 /** Refuses absolute, escaping, empty or duplicate paths before anything happens. */
-export function checkPaths(files: readonly GeneratedFile[]): void {
+function checkPaths(files: readonly GeneratedFile[]): void {
   const seen = new Set<string>();
   for (const { path } of files) {
-    const parts = path.split("/");
     if (
       path === "" || path.startsWith("/") || path.includes("\\") ||
-      parts.some((p) => p === "" || p === "." || p === "..")
+      path.split("/").some((p) => p === "" || p === "." || p === "..")
     ) {
+      const quoted = JSON.stringify(path);
       throw new Error(
-        `gen: generated path ${
-          JSON.stringify(path)
-        } is not a plain relative path`,
+        `gen: generated path ${quoted} is not a plain relative path`,
       );
     }
     if (seen.has(path)) throw new Error(`gen: ${path} is generated twice`);
@@ -62,7 +63,7 @@ export function checkPaths(files: readonly GeneratedFile[]): void {
   }
 }
 
-/** Relative paths of every file under `dir` (empty when it does not exist). */
+/** Relative paths of every file under `dir`, if it exists. */
 async function listFiles(dir: string): Promise<string[]> {
   const out: string[] = [];
   async function walk(at: string, rel: string): Promise<void> {
@@ -72,34 +73,30 @@ async function listFiles(dir: string): Promise<string[]> {
       else out.push(relPath);
     }
   }
-  try {
-    await walk(dir, "");
-  } catch (error) {
-    if (!(error instanceof Deno.errors.NotFound)) throw error;
-  }
+  await unlessNotFound(walk(dir, ""));
   return out.sort();
 }
 
-function isGenerated(content: string): boolean {
-  const firstLines = content.slice(0, 400);
-  return firstLines.includes(GENERATED_MARK);
-}
+const byPath = (a: { path: string }, b: { path: string }) =>
+  a.path < b.path ? -1 : a.path > b.path ? 1 : 0;
 
-/** Compares the generated files with what `outDir` holds now. */
-async function compare(
+const dirOf = (path: string) =>
+  path.includes("/") ? path.slice(0, path.lastIndexOf("/")) : ".";
+
+/** Brings `outDir` in line with `files` (or with `check` reports only); all or nothing. */
+export async function writeTree(
   outDir: string,
   files: readonly GeneratedFile[],
-  fs: Fs,
-): Promise<{ states: Map<string, FileState>; keep: string[] }> {
+  options: { check: boolean; fs?: Fs },
+): Promise<TreeResult> {
+  const fs = options.fs ?? denoFs;
+  checkPaths(files);
+  const out = outDir.replace(/\/+$/, "") || ".";
   const states = new Map<string, FileState>();
-  const wanted = new Set(files.map((f) => f.path));
   for (const file of files) {
-    let current: string | undefined;
-    try {
-      current = await fs.readTextFile(`${outDir}/${file.path}`);
-    } catch (error) {
-      if (!(error instanceof Deno.errors.NotFound)) throw error;
-    }
+    const current = await unlessNotFound(
+      fs.readTextFile(`${out}/${file.path}`),
+    );
     states.set(
       file.path,
       current === undefined
@@ -112,49 +109,17 @@ async function compare(
   // Files gen wrote before but no longer produces are stale; anything
   // without the header belongs to the user and stays.
   const keep: string[] = [];
-  for (const path of await listFiles(outDir)) {
-    if (wanted.has(path)) continue;
-    const content = await fs.readTextFile(`${outDir}/${path}`).catch(() => "");
-    if (isGenerated(content)) states.set(path, "removed");
-    else keep.push(path);
+  for (const path of await listFiles(out)) {
+    if (states.has(path)) continue;
+    const content = await fs.readTextFile(`${out}/${path}`).catch(() => "");
+    if (content.slice(0, 400).includes(GENERATED_MARK)) {
+      states.set(path, "removed");
+    } else keep.push(path);
   }
-  return { states, keep };
-}
-
-function dirOf(path: string): string {
-  const slash = path.lastIndexOf("/");
-  return slash < 0 ? "." : path.slice(0, slash);
-}
-
-async function exists(path: string): Promise<boolean> {
-  try {
-    await Deno.lstat(path);
-    return true;
-  } catch (error) {
-    if (error instanceof Deno.errors.NotFound) return false;
-    throw error;
-  }
-}
-
-/**
- * Brings `outDir` in line with `files`, or with `check` only reports what
- * differs. Throws, leaving `outDir` untouched, when anything fails.
- */
-export async function writeTree(
-  outDir: string,
-  files: readonly GeneratedFile[],
-  options: { check: boolean; fs?: Fs },
-): Promise<TreeResult> {
-  const fs = options.fs ?? denoFs;
-  checkPaths(files);
-  const out = outDir.replace(/\/+$/, "") || ".";
-  const { states, keep } = await compare(out, files, fs);
-  const sorted = [...states.entries()]
-    .map(([path, state]) => ({ path, state }))
-    .sort((a, b) => a.path < b.path ? -1 : a.path > b.path ? 1 : 0);
-  const drifted = sorted.filter((f) => f.state !== "unchanged").map((f) =>
-    f.path
-  );
+  const sorted = [...states].map(([path, state]) => ({ path, state }))
+    .sort(byPath);
+  const drifted = sorted.filter((f) => f.state !== "unchanged")
+    .map((f) => f.path);
   const result = { outDir: out, check: options.check, files: sorted, drifted };
   if (options.check || drifted.length === 0) return result;
 
@@ -163,18 +128,17 @@ export async function writeTree(
   const stamp = `${Date.now()}-${Math.random().toString(36).slice(2, 8)}`;
   const staging = `${parent}/.${base}.gen-${stamp}`;
   const previous = `${parent}/.${base}.old-${stamp}`;
+  const exists = async (path: string) =>
+    (await unlessNotFound(Deno.lstat(path))) !== undefined;
   try {
     await fs.mkdir(staging);
-    for (const file of files) {
-      await fs.mkdir(`${staging}/${dirOf(file.path)}`);
-      await fs.writeTextFile(`${staging}/${file.path}`, file.content);
-    }
-    for (const path of keep) {
+    const write = async (path: string, content: string) => {
       await fs.mkdir(`${staging}/${dirOf(path)}`);
-      await fs.writeTextFile(
-        `${staging}/${path}`,
-        await fs.readTextFile(`${out}/${path}`),
-      );
+      await fs.writeTextFile(`${staging}/${path}`, content);
+    };
+    for (const f of files) await write(f.path, f.content);
+    for (const path of keep) {
+      await write(path, await fs.readTextFile(`${out}/${path}`));
     }
   } catch (error) {
     await fs.remove(staging).catch(() => {});
@@ -196,25 +160,19 @@ export async function writeTree(
   return result;
 }
 
-/** A table of the files created, changed, unchanged and removed, with counts. */
+/** Counts, and the files created, changed or removed. */
 export function formatSummary(result: TreeResult): string {
-  const counts: Record<FileState, number> = {
-    created: 0,
-    changed: 0,
-    unchanged: 0,
-    removed: 0,
-  };
-  for (const f of result.files) counts[f.state]++;
+  const states: FileState[] = ["created", "changed", "unchanged", "removed"];
+  const count = (s: FileState) => result.files.filter((f) => f.state === s);
   const width = Math.max(9, ...result.files.map((f) => f.state.length));
-  const verb = result.check ? "would be" : "";
   const rows = result.files
     .filter((f) => f.state !== "unchanged")
     .map((f) => `  ${f.state.padEnd(width)}  ${result.outDir}/${f.path}`);
-  const totals = (Object.keys(counts) as FileState[])
-    .map((state) => `${counts[state]} ${state}`)
-    .join(", ");
+  const totals = states.map((s) => `${count(s).length} ${s}`).join(", ");
   const head = result.drifted.length === 0
     ? `${result.outDir}: ${result.files.length} files, all up to date`
-    : `${result.outDir}: ${totals}${verb ? ` (${verb} after gen)` : ""}`;
+    : `${result.outDir}: ${totals}${
+      result.check ? " (would be after gen)" : ""
+    }`;
   return [head, ...rows].join("\n");
 }

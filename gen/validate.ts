@@ -1,15 +1,13 @@
 /**
- * Every rule a config must pass before a single file is written: a schema
- * that mirrors {@link StackConfig} (types, unknown keys, value notations)
- * and a short list of rules across fields. Each problem is one line naming
- * the field, the bad value and what is allowed; all are reported together.
- *
+ * Every rule a config must pass before a file is written: the schema that
+ * {@link StackConfig} is inferred from, and the rules across fields. Each
+ * problem is a line naming the field, the bad value and what is allowed.
  * @module
  */
+import { parseDuration } from "../lib/duration.ts";
 import { blockedPortReason } from "../lib/http_url.ts";
 import type { Resources, StackConfig } from "./types.ts";
 import { isPinned, parseBytes, parseImage, parseMillicores } from "./units.ts";
-import { parseDuration } from "../lib/duration.ts";
 
 /** Thrown by {@link assertValid}: one line per problem. */
 export class StackConfigError extends Error {
@@ -19,44 +17,51 @@ export class StackConfigError extends Error {
   }
 }
 
-/** Adds `path: value is invalid: allowed` lines. */
+type Obj = Record<string, unknown>;
 type Add = (path: string, value: unknown, allowed: string) => void;
-/** Checks one value at `path`. */
-type Rule = (value: unknown, path: string, add: Add) => void;
+/** Checks one value; `T` is the type of the values it accepts. */
+export interface Rule<T = unknown> {
+  (value: unknown, path: string, add: Add): void;
+  readonly accepts?: T;
+}
+export type Infer<R> = R extends Rule<infer T> ? T : never;
+type Shape = Record<string, Rule>;
+/** The object type of a shape; a `?` after a key makes it optional. */
+type ObjectOf<S extends Shape> = Flat<
+  & { readonly [K in keyof S as RequiredKey<K>]: Infer<S[K]> }
+  & { readonly [K in keyof S as OptionalKey<K>]?: Infer<S[K]> }
+>;
+type RequiredKey<K> = K extends `${string}?` ? never : K;
+type OptionalKey<K> = K extends `${infer N}?` ? N : never;
+type Flat<T> = { [K in keyof T]: T[K] };
 
-const DNS_LABEL = /^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/;
-const DNS_NAME =
-  /^(?=.{1,253}$)[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?(\.[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?)+$/;
+const LABEL = "[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?";
+const DNS_LABEL = new RegExp(`^${LABEL}$`);
+const DNS_NAME = new RegExp(`^(?=.{1,253}$)${LABEL}(\\.${LABEL})+$`);
 
-/** A value `ok` accepts, else `allowed`. */
-function when(
-  ok: (v: never) => boolean,
-  allowed: string,
-  type: "string" | "number" | "boolean" = "string",
-) {
-  return ((value, path, add) => {
+/** A value of `type` that `ok` accepts, else `allowed`. */
+const when = <T>(ok: (v: T) => boolean, allowed: string, type = "string") =>
+  ((value, path, add) => {
     const actual: string = typeof value;
     if (actual !== type) add(path, value, `expected a ${type}`);
-    else if (!ok(value as never)) add(path, value, allowed);
-  }) as Rule;
-}
-
+    else if (!ok(value as T)) add(path, value, allowed);
+  }) as Rule<T>;
+const num = (ok: (v: number) => boolean, allowed: string) =>
+  when(ok, allowed, "number");
 const text = (re: RegExp, allowed: string) =>
   when((v: string) => re.test(v), allowed);
 const int = (min: number, max: number) =>
-  when(
-    (v: number) => Number.isInteger(v) && v >= min && v <= max,
+  num(
+    (v) => Number.isInteger(v) && v >= min && v <= max,
     `expected an integer ${min}-${max}`,
-    "number",
   );
-const bool = when(() => true, "", "boolean");
-const port = when(
-  (v: number) => Number.isInteger(v) && v >= 1 && v <= 65535,
+const bool = when<boolean>(() => true, "", "boolean");
+const port = num(
+  (v) => Number.isInteger(v) && v >= 1 && v <= 65535,
   "expected a port number 1-65535",
-  "number",
 );
 /** A port the service's fetch calls go to: also not one fetch refuses. */
-const fetchPort: Rule = (value, path, add) => {
+const fetchPort: Rule<number> = (value, path, add) => {
   port(value, path, add);
   const blocked = typeof value === "number" && blockedPortReason(value);
   if (blocked) add(path, value, `expected another port: ${blocked}`);
@@ -77,39 +82,35 @@ const name = text(
   /^[A-Za-z0-9][A-Za-z0-9._-]*$/,
   "expected letters, digits, . _ -",
 );
-const dnsName = (what: string) =>
-  when((v: string) => DNS_NAME.test(v) || DNS_LABEL.test(v), what);
+const dnsName = (allowed: string) =>
+  when((v: string) => DNS_NAME.test(v) || DNS_LABEL.test(v), allowed);
 const secretName = dnsName("expected a Secret name (DNS subdomain)");
-const image = (allowUnpinned: boolean): Rule =>
+const image = (local: boolean) =>
   when(
     (v: string) => {
       const ref = parseImage(v);
-      return ref !== undefined && (allowUnpinned || isPinned(ref));
+      return ref !== undefined && (local || isPinned(ref));
     },
-    allowUnpinned
+    local
       ? "expected an image reference repository:tag"
       : "expected a pinned tag or digest (no tag or :latest is allowed only in the local overlay)",
   );
-const oneOf = (...values: string[]) =>
-  when((v: string) => values.includes(v), `expected ${values.join(" or ")}`);
+
+const oneOf = <const V extends string>(...values: V[]) =>
+  when((v: V) => values.includes(v), `expected ${values.join(" or ")}`);
 
 /** An object with exactly these keys (`?` suffix: optional). */
-function object(shape: Record<string, Rule>): Rule {
+function object<S extends Shape>(shape: S): Rule<ObjectOf<S>> {
+  const keys = Object.keys(shape).map((k) => k.replace(/\?$/, ""));
   return (value, path, add) => {
     if (typeof value !== "object" || value === null || Array.isArray(value)) {
-      add(path, value, "expected an object");
-      return;
+      return add(path, value, "expected an object");
     }
     const record = value as Record<string, unknown>;
-    const keys = Object.keys(shape).map((k) => k.replace(/\?$/, ""));
     for (const key of Object.keys(record)) {
-      if (!keys.includes(key)) {
-        add(
-          `${path}.${key}`,
-          record[key],
-          `unknown key: expected one of ${keys.join(", ")}`,
-        );
-      }
+      if (keys.includes(key)) continue;
+      const allowed = `unknown key: expected one of ${keys.join(", ")}`;
+      add(`${path}.${key}`, record[key], allowed);
     }
     for (const [spec, rule] of Object.entries(shape)) {
       const key = spec.replace(/\?$/, "");
@@ -120,28 +121,27 @@ function object(shape: Record<string, Rule>): Rule {
 }
 
 /** An object whose `kind` picks its shape. */
-function variant(
-  shapes: Record<string, Record<string, Rule>>,
+const variant = <S extends Record<string, Shape>>(
+  shapes: S,
   allowed = `expected ${Object.keys(shapes).join(" or ")}`,
-): Rule {
-  return (value, path, add) => {
-    const kind = (value as { kind?: unknown } | null)?.kind;
-    const shape = typeof kind === "string" ? shapes[kind] : undefined;
-    if (!shape) {
-      add(`${path}.kind`, kind, allowed);
-      return;
-    }
-    object({ kind: () => {}, ...shape })(value, path, add);
-  };
-}
+): Rule<{ [K in keyof S]: ObjectOf<S[K]> & { readonly kind: K } }[keyof S]> =>
+(value, path, add) => {
+  const kind = (value as { kind?: unknown } | null)?.kind;
+  const shape = typeof kind === "string" ? shapes[kind] : undefined;
+  if (!shape) return add(`${path}.kind`, kind, allowed);
+  object({ kind: () => {}, ...shape })(value, path, add);
+};
+
+const each = <K extends string, T>(keys: K[], rule: Rule<T>) =>
+  object(Object.fromEntries(keys.map((k) => [k, rule])) as Record<K, Rule<T>>);
 
 const resources = object({
   requests: object({ cpu, memory: bytes }),
   limits: object({ "cpu?": cpu, memory: bytes }),
 });
-const workload = (extra: Record<string, Rule>) =>
+const workload = <S extends Shape>(extra: S) =>
   object({ image: image(false), resources, ...extra });
-const stored = (extra: Record<string, Rule>) =>
+const stored = <S extends Shape>(extra: S) =>
   workload({ storage: bytes, retention: duration, ...extra });
 const literal = {
   user: text(/\S/, "expected a user name"),
@@ -161,44 +161,36 @@ const scaled = object({
   targetCpuPercent: int(1, 100),
   resources,
 });
-const percent = when(
-  (v: number) => v >= 0 && v <= 100,
-  "expected a percentage 0-100",
-  "number",
-);
 
-/** The schema of {@link StackConfig}. */
-const SCHEMA = object({
+export const SCHEMA = object({
+  /** Kubernetes namespace and Compose project name. */
   namespace: text(
     DNS_LABEL,
     "expected a DNS label: lowercase letters, digits and -, at most 63",
   ),
-  environment: object(Object.fromEntries(
-    ["compose", "local", "production"].map((k) => [
-      k,
-      text(
-        /^[a-z0-9][a-z0-9._-]*$/,
-        "expected lowercase letters, digits, . _ -",
-      ),
-    ]),
-  )),
+  /** `deployment.environment.name` of the telemetry, per target. */
+  environment: each(
+    ["compose", "local", "production"],
+    text(/^[a-z0-9][a-z0-9._-]*$/, "expected lowercase letters, digits, . _ -"),
+  ),
   components: object({
     app: workload({
       port: fetchPort,
       replicas: int(1, 100),
       serviceName: name,
       serviceNamespace: name,
+      /** Upper bound of `/work?ms=`. */
       maxWorkMs: int(0, 600_000),
       shutdownTimeoutMs: int(1_000, 300_000),
+      /** After SIGTERM, how long `/readyz` answers 503 while still serving. */
       shutdownDrainMs: int(0, 300_000),
     }),
     loadgen: object({
       enabled: bool,
       serviceName: name,
-      rate: when(
-        (v: number) => v > 0 && v <= 10_000,
+      rate: num(
+        (v) => v > 0 && v <= 10_000,
         "expected requests per second, above 0 and at most 10000",
-        "number",
       ),
       concurrency: int(1, 10_000),
       mix: text(
@@ -220,11 +212,15 @@ const SCHEMA = object({
         healthCheck: port,
       }),
       batch: object({ timeout: duration, sendBatchSize: int(1, 1_000_000) }),
+      /** Keeps traces with errors or slower than the threshold, and a share of the rest. */
       tailSampling: object({
         enabled: bool,
         decisionWait: duration,
         latencyThresholdMs: int(1, 3_600_000),
-        keepPercent: percent,
+        keepPercent: num(
+          (v) => v >= 0 && v <= 100,
+          "expected a percentage 0-100",
+        ),
       }),
     }),
     prometheus: stored({ port, scrapeInterval: duration }),
@@ -241,25 +237,22 @@ const SCHEMA = object({
       credentials: variant(
         { literal },
         'Compose and the Kustomize base need { kind: "literal", user, password }; name a Secret in overlays.production.credentials',
-      ),
+      ) as typeof credentials,
       anonymousViewer: bool,
       alerts: object({
-        errorRatePercent: when(
-          (v: number) => v > 0 && v <= 100,
+        errorRatePercent: num(
+          (v) => v > 0 && v <= 100,
           "expected a percentage above 0, at most 100",
-          "number",
         ),
         p95LatencyMs: int(1, 3_600_000),
         noTelemetryFor: duration,
         evaluateEvery: duration,
       }),
+      /** Where firing alerts go besides Grafana's alerting pages. */
       notify: variant({
         none: {},
         webhook: {
-          url: when(
-            (v: string) => /^https?:\/\/[^\s/]+/.test(v),
-            "expected an http(s) URL",
-          ),
+          url: text(/^https?:\/\/[^\s/]+/, "expected an http(s) URL"),
         },
       }),
     }),
@@ -276,6 +269,7 @@ const SCHEMA = object({
         "production needs a storage class name (DNS subdomain)",
       ),
       ingressClass: dnsName("expected an IngressClass name"),
+      /** Only the Ingress controller's pods may reach the app and Grafana. */
       ingressNamespace: text(
         DNS_LABEL,
         "expected the Ingress controller's namespace (a DNS label such as ingress-nginx)",
@@ -284,120 +278,84 @@ const SCHEMA = object({
       credentials: variant(
         { secret: { secretName } },
         'production needs a credentials source: { kind: "secret", secretName } naming an existing Secret',
-      ),
+      ) as typeof credentials,
       app: scaled,
       collector: scaled,
-      storage: object(Object.fromEntries(
-        ["prometheus", "tempo", "loki", "grafana"].map((k) => [k, bytes]),
-      )),
+      storage: each(["prometheus", "tempo", "loki", "grafana"], bytes),
     }),
   }),
 });
 
 /** Requests within limits. */
-function withinLimits(r: Resources, path: string, add: Add): void {
-  const [req, lim] = [
-    parseBytes(r.requests.memory),
-    parseBytes(r.limits.memory),
-  ];
-  if (req && lim && req > lim) {
-    add(
-      `${path}.requests.memory`,
-      r.requests.memory,
-      `must not exceed limits.memory ${r.limits.memory}`,
-    );
-  }
-  const [c, l] = [
-    parseMillicores(r.requests.cpu),
-    r.limits.cpu && parseMillicores(r.limits.cpu),
-  ];
-  if (c && l && c > l) {
-    add(
-      `${path}.requests.cpu`,
-      r.requests.cpu,
-      `must not exceed limits.cpu ${r.limits.cpu}`,
-    );
-  }
-}
-
-/** Ports that share a network namespace (a container, the Compose host) must differ. */
-function distinct(
-  scope: string,
-  ports: ReadonlyArray<readonly [string, number]>,
-  add: Add,
-): void {
-  const seen = new Map<number, string>();
-  for (const [path, port] of ports) {
-    const other = seen.get(port);
-    if (other) add(path, port, `${scope} port collides with ${other}`);
-    else seen.set(port, path);
-  }
-}
+const LIMITED = [["memory", parseBytes], ["cpu", parseMillicores]] as const;
 
 /** The rules across fields, on a config that passed the schema. */
 function crossField(config: StackConfig, add: Add): void {
   const c = config.components;
   const prod = config.overlays.production;
-  const all: [string, Resources][] = [
-    ...Object.entries(c).map(([k, v]) =>
-      [`components.${k}.resources`, v.resources] as [string, Resources]
-    ),
-    ["overlays.production.app.resources", prod.app.resources],
-    ["overlays.production.collector.resources", prod.collector.resources],
-  ];
-  for (const [path, r] of all) withinLimits(r, path, add);
+  const all = [
+    ...Object.entries(c).map(([k, v]) => [`components.${k}`, v.resources]),
+    ...(["app", "collector"] as const).map((k) => [
+      `overlays.production.${k}`,
+      prod[k].resources,
+    ]),
+  ] as [string, Resources][];
+  for (const [owner, r] of all) {
+    for (const [key, parse] of LIMITED) {
+      const req = parse(r.requests[key]);
+      const lim = r.limits[key] && parse(r.limits[key]);
+      const allowed = `must not exceed limits.${key} ${r.limits[key]}`;
+      if (req && lim && req > lim) {
+        add(`${owner}.resources.requests.${key}`, r.requests[key], allowed);
+      }
+    }
+  }
+  const a = c.app;
   const [min, max] = c.loadgen.workMs.split("-").map(Number);
-  if (min > max || max > c.app.maxWorkMs) {
+  if (min > max || max > a.maxWorkMs) {
     add(
       "components.loadgen.workMs",
       c.loadgen.workMs,
-      `expected MIN-MAX milliseconds with MIN <= MAX <= components.app.maxWorkMs (${c.app.maxWorkMs})`,
+      `expected MIN-MAX milliseconds with MIN <= MAX <= components.app.maxWorkMs (${a.maxWorkMs})`,
     );
   }
-  if (c.app.shutdownDrainMs >= c.app.shutdownTimeoutMs) {
+  if (a.shutdownDrainMs >= a.shutdownTimeoutMs) {
     add(
       "components.app.shutdownDrainMs",
-      c.app.shutdownDrainMs,
+      a.shutdownDrainMs,
       `expected an integer 0-${
-        c.app.shutdownTimeoutMs - 1
+        a.shutdownTimeoutMs - 1
       } (below shutdownTimeoutMs)`,
     );
   }
-  const pathsOf = (name: string, ports: Record<string, number>, prefix = "") =>
-    Object.entries(ports).map(([k, v]) =>
-      [`components.${name}.${prefix}${k}`, v] as const
-    );
+  // Ports that share a network namespace (a container, the Compose host).
+  const distinct = (scope: string, ports: [string, unknown][]) => {
+    const seen = new Map<unknown, string>();
+    for (const [path, port] of ports) {
+      const other = seen.get(port);
+      if (other) add(path, port, `${scope} port collides with ${other}`);
+      else seen.set(port, path);
+    }
+  };
+  const at = (path: string): [string, unknown] => [
+    `components.${path}`,
+    path.split(".").reduce((o, k) => (o as Obj)[k], c as unknown),
+  ];
+  const collector = Object.entries(c.collector.ports);
   distinct(
     "collector container",
-    pathsOf("collector", c.collector.ports, "ports."),
-    add,
+    collector.map(([k, v]) => [`components.collector.ports.${k}`, v]),
   );
+  const tempo = ["port", "grpcPort", "otlpGrpcPort", "otlpHttpPort"];
+  distinct("tempo container", tempo.map((k) => at(`tempo.${k}`)));
+  distinct("loki container", ["port", "grpcPort"].map((k) => at(`loki.${k}`)));
+  const published = ["otlpGrpc", "otlpHttp", "healthCheck"]
+    .map((k) => `collector.ports.${k}`);
+  const backends = ["prometheus", "tempo", "loki", "grafana"];
   distinct(
-    "tempo container",
-    pathsOf("tempo", {
-      port: c.tempo.port,
-      grpcPort: c.tempo.grpcPort,
-      otlpGrpcPort: c.tempo.otlpGrpcPort,
-      otlpHttpPort: c.tempo.otlpHttpPort,
-    }),
-    add,
+    "published",
+    ["app.port", ...published, ...backends.map((k) => `${k}.port`)].map(at),
   );
-  distinct(
-    "loki container",
-    pathsOf("loki", { port: c.loki.port, grpcPort: c.loki.grpcPort }),
-    add,
-  );
-  // Published on the Compose host.
-  distinct("published", [
-    ["components.app.port", c.app.port],
-    ["components.collector.ports.otlpGrpc", c.collector.ports.otlpGrpc],
-    ["components.collector.ports.otlpHttp", c.collector.ports.otlpHttp],
-    ["components.collector.ports.healthCheck", c.collector.ports.healthCheck],
-    ["components.prometheus.port", c.prometheus.port],
-    ["components.tempo.port", c.tempo.port],
-    ["components.loki.port", c.loki.port],
-    ["components.grafana.port", c.grafana.port],
-  ], add);
   if (prod.ingress.app.host === prod.ingress.grafana.host) {
     add(
       "overlays.production.ingress.grafana.host",
@@ -427,7 +385,7 @@ function crossField(config: StackConfig, add: Add): void {
   }
 }
 
-/** Every problem with a config; empty when it is valid. */
+/** Every problem with a config, all at once. */
 export function validateConfig(config: unknown): string[] {
   const problems: string[] = [];
   const add: Add = (path, value, allowed) =>

@@ -1,24 +1,18 @@
 /**
- * space-app itself, and the environment every instrumented process of the
- * stack gets (service name, resource attributes, where to export).
- *
+ * space-app, and the OpenTelemetry environment of every process we run.
  * @module
  */
-import type { Component, EnvVar } from "../model.ts";
+import type { EnvVar } from "../model.ts";
 import { NAMES } from "../names.ts";
 import type { StackConfig } from "../types.ts";
 import { parseDuration } from "../../lib/duration.ts";
-import {
-  type BuildContext,
-  CHECK_TIMING,
-  type ComponentModule,
-} from "./context.ts";
+import * as kit from "./context.ts";
 
 /** Our Dockerfile: distroless cc-debian13:nonroot, uid and gid 65532. */
 export const APP_USER = { uid: 65532, gid: 65532 };
 
 /** The image of a target: built here (Compose, base) or the overlay's. */
-export function appImage(ctx: BuildContext): string {
+export function appImage(ctx: kit.BuildContext): string {
   const { config, target } = ctx;
   return target === "compose" || target === "base"
     ? config.components.app.image
@@ -26,15 +20,14 @@ export function appImage(ctx: BuildContext): string {
 }
 
 /** The local overlay's pull policy (the image is never pulled there). */
-export function pullPolicy(ctx: BuildContext) {
+export function pullPolicy(ctx: kit.BuildContext) {
   return ctx.target === "local"
     ? ctx.config.overlays.local.imagePullPolicy
     : undefined;
 }
 
-/** The OpenTelemetry environment of an instrumented process of the stack. */
 export function telemetryEnv(
-  ctx: BuildContext,
+  ctx: kit.BuildContext,
   serviceName: string,
 ): EnvVar[] {
   const c: StackConfig["components"] = ctx.config.components;
@@ -59,13 +52,12 @@ export function telemetryEnv(
   ];
 }
 
-/** space-app. */
-export const app: ComponentModule = {
+export const app: kit.ComponentModule = {
   name: "app",
-  build(ctx: BuildContext): Component {
+  build(ctx) {
     const { config, prod } = ctx;
     const a = config.components.app;
-    return {
+    return kit.component({
       name: NAMES.app,
       description: "The instrumented Hono service (compiled Deno binary).",
       image: appImage(ctx),
@@ -79,29 +71,19 @@ export const app: ComponentModule = {
         { name: "SHUTDOWN_DRAIN_MS", value: String(a.shutdownDrainMs) },
         ...telemetryEnv(ctx, a.serviceName),
       ],
-      ports: [{ name: "http", port: a.port, publish: true }],
-      configDirs: [],
-      health: {
-        ready: { port: a.port, path: "/readyz" },
+      ports: [kit.port("http", a.port, true)],
+      health: kit.health({ port: a.port, path: "/readyz" }, 10, {
         alive: { port: a.port, path: "/healthz" },
         // The binary checks its own /healthz (the image has no shell).
         command: ["/app/space-app", "healthcheck"],
-        ...CHECK_TIMING,
-        startSeconds: 10,
-      },
+      }),
       resources: prod?.app.resources ?? a.resources,
       user: APP_USER,
-      readOnlyRootFilesystem: true,
       replicas: prod?.app.minReplicas ?? a.replicas,
       autoscaled: prod !== undefined,
-      recreate: false,
-      scratchDirs: [],
       dependsOn: [{ component: NAMES.collector, condition: "service_started" }],
       terminationGraceSeconds: Math.ceil(a.shutdownTimeoutMs / 1000) + 5,
-      clients: [
-        { from: "outside", port: a.port },
-        { from: NAMES.loadgen, port: a.port },
-      ],
-    };
+      clients: kit.allow(["outside", NAMES.loadgen], [a.port]),
+    });
   },
 };

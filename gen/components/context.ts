@@ -1,14 +1,19 @@
 /**
- * What every component module shares: the context a component is built in
- * (config, target, placement), the module interface, and the small helpers
- * each of them uses (check timing, start-up budgets, memory limits, config
- * files with their generated header).
- *
+ * What every component module shares: the context it is built in, the
+ * module interface, and helpers for defaults, health, volumes and configs.
  * @module
  */
 import { generatedHeader } from "../header.ts";
-import type { Component, ConfigDir } from "../model.ts";
-import type { ComponentName, Placement } from "../placement.ts";
+import type { Component, ConfigDir, Health, HttpProbe } from "../model.ts";
+import { NAMES } from "../names.ts";
+import {
+  type ComponentName,
+  type ConfiguredName,
+  CONTAINER_CONFIG_DIRS,
+  IMAGE_DATA_DIRS,
+  type Placement,
+  type StatefulName,
+} from "../placement.ts";
 import type {
   ProductionOverlayConfig,
   Resources,
@@ -16,71 +21,114 @@ import type {
 } from "../types.ts";
 import { parseBytes } from "../units.ts";
 
-/** Where a set of components runs. */
 export type Target = "compose" | "local" | "production";
 
-/**
- * The Kustomize base: the local cluster's settings without the local
- * overlay's image and pull policy, so the base alone is applicable.
- */
+/** `base`: the local settings without the local image, applicable alone. */
 export type BuildTarget = Target | "base";
 
-/** Everything a component module builds from. */
 export interface BuildContext {
   readonly config: StackConfig;
   readonly target: BuildTarget;
   readonly placement: Placement;
   /** Where the config came from, for the generated header. */
   readonly source: string;
-  /** The production overlay's settings, on that target only. */
+  /** On the production target only. */
   readonly prod?: ProductionOverlayConfig;
   /** `deployment.environment.name` of the target. */
   readonly environment: string;
 }
 
-/** One component of the stack: adding a backend is one of these. */
+/** One component of the stack: its model on a target, unless left out. */
 export interface ComponentModule {
   readonly name: ComponentName;
-  /** Its model on a target; undefined when the config leaves it out. */
   build(ctx: BuildContext): Component | undefined;
 }
 
-/** The context of `target`. */
-export function buildContext(
-  config: StackConfig,
-  target: BuildTarget,
-  placement: Placement,
-  source: string,
-): BuildContext {
+/**
+ * A component with what most share: a pulled image, a read-only root, one
+ * replica, 30 s to stop, and (with a ReadWriteOnce volume) never two pods.
+ */
+export function component(
+  c:
+    & Partial<Component>
+    & Pick<Component, "name" | "description" | "image" | "resources" | "user">,
+): Component {
   return {
-    config,
-    target,
-    placement,
-    source,
-    prod: target === "production" ? config.overlays.production : undefined,
-    environment: config.environment[target === "base" ? "local" : target],
+    build: false,
+    args: [],
+    env: [],
+    ports: [],
+    configDirs: [],
+    readOnlyRootFilesystem: true,
+    replicas: 1,
+    autoscaled: false,
+    recreate: c.volume !== undefined,
+    scratchDirs: [],
+    dependsOn: [],
+    terminationGraceSeconds: 30,
+    clients: [],
+    ...c,
   };
 }
 
-/** How often and how patiently every health check runs. */
-export const CHECK_TIMING = {
-  intervalSeconds: 10,
-  timeoutSeconds: 3,
-  failureThreshold: 3,
-} as const;
-
 /**
- * A start-up budget, seconds: one minute, or `production` seconds on that
- * target, where volumes hold more to replay (a WAL) or migrate.
+ * A backend reading a generated config file and keeping data on a volume,
+ * with the image and resources of its config.
  */
+export function backend(
+  ctx: BuildContext,
+  name: "prometheus" | "tempo" | "loki",
+  file: { name: string; content: string },
+  c: Partial<Component> & Pick<Component, "description" | "user">,
+): Component {
+  const { image, resources } = ctx.config.components[name];
+  return component({
+    name: NAMES[name],
+    image,
+    resources,
+    configDirs: [configFile(ctx, name, file.name, file.content)],
+    volume: dataVolume(ctx, name),
+    ...c,
+  });
+}
+
+export const port = (name: string, port: number, publish = false) => ({
+  name,
+  port,
+  publish,
+});
+
+/** Connections from each of `from` to each of `ports`. */
+export const allow = (from: string[], ports: number[]) =>
+  from.flatMap((from) => ports.map((port) => ({ from, port })));
+
+/** Checks every 10 s (3 s timeout, 3 failures) after `startSeconds`. */
+export function health(
+  ready: HttpProbe,
+  startSeconds: number,
+  more: Pick<Health, "alive" | "command"> = {},
+): Health {
+  const timing = {
+    intervalSeconds: 10,
+    timeoutSeconds: 3,
+    failureThreshold: 3,
+  };
+  return { ready, ...more, ...timing, startSeconds };
+}
+
+/** One minute to start, or longer in production: bigger volumes to replay. */
 export function startBudget(ctx: BuildContext, production: number): number {
   return ctx.target === "production" ? production : 60;
 }
 
-/**
- * `GOMEMLIMIT` for a Go server: 80% of its container's memory limit, so
- * the garbage collector works harder before the kernel kills the process.
- */
+export function afterHealthy(...names: ComponentName[]) {
+  return names.map((name) => ({
+    component: NAMES[name],
+    condition: "service_healthy" as const,
+  }));
+}
+
+/** `GOMEMLIMIT` at 80% of the memory limit: the GC works before the OOM kill. */
 export function goMemLimit(resources: Resources) {
   const bytes = parseBytes(resources.limits.memory)!;
   return {
@@ -89,11 +137,15 @@ export function goMemLimit(resources: Resources) {
   };
 }
 
-/**
- * A config directory: one ConfigMap in Kubernetes (generated, so a change
- * rolls the pods), one read-only bind mount in Compose. YAML files get the
- * generated header; JSON has no comments.
- */
+export function dataVolume(ctx: BuildContext, name: StatefulName) {
+  return {
+    name: `${name}-data`,
+    mountPath: IMAGE_DATA_DIRS[name],
+    size: ctx.prod?.storage[name] ?? ctx.config.components[name].storage,
+  };
+}
+
+/** A config directory: YAML files get the generated header, JSON cannot. */
 export function configDir(
   ctx: BuildContext,
   name: string,
@@ -113,11 +165,25 @@ export function configDir(
   };
 }
 
-/**
- * A container health check that GETs `url` with busybox `wget`. Use
- * 127.0.0.1, not localhost: wget may try `::1` first while the server
- * listens on IPv4 only.
- */
-export function wgetCheck(url: string): readonly string[] {
-  return ["wget", "-q", "-O", "/dev/null", url];
+/** A backend's one config file, in `<name>-config` at its config mount. */
+export function configFile(
+  ctx: BuildContext,
+  component: ConfiguredName,
+  name: string,
+  content: string,
+): ConfigDir {
+  const dir = NAMES[component];
+  const mount = CONTAINER_CONFIG_DIRS[component];
+  return configDir(ctx, `${dir}-config`, dir, mount, [{ name, content }]);
+}
+
+/** A busybox `wget` check; use 127.0.0.1: wget may try `::1` first. */
+export function wgetCheck(ready: HttpProbe): readonly string[] {
+  return [
+    "wget",
+    "-q",
+    "-O",
+    "/dev/null",
+    `http://127.0.0.1:${ready.port}${ready.path}`,
+  ];
 }

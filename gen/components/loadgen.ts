@@ -1,54 +1,33 @@
 /**
- * The load generator: space-app's own image running its `loadgen`
- * command against space-app, traced as its own service.
- *
+ * The load generator: space-app's image running its `loadgen` command.
  * @module
  */
-import type { Component } from "../model.ts";
 import { NAMES } from "../names.ts";
 import { APP_USER, appImage, pullPolicy, telemetryEnv } from "./app.ts";
-import type { BuildContext, ComponentModule } from "./context.ts";
+import * as kit from "./context.ts";
 
-/** The load generator, where the config enables it. */
-export const loadgen: ComponentModule = {
+export const loadgen: kit.ComponentModule = {
   name: "loadgen",
-  build(ctx: BuildContext): Component | undefined {
+  build(ctx) {
     const c = ctx.config.components;
     const l = c.loadgen;
     if (!l.enabled) return undefined;
-    return {
+    return kit.component({
       name: NAMES.loadgen,
       description:
         "Synthetic traffic for space-app from the same image (loadgen command).",
       image: appImage(ctx),
       imagePullPolicy: pullPolicy(ctx),
-      build: false,
       args: [
         "loadgen",
-        "--target",
-        `http://${ctx.placement.host("app")}:${c.app.port}`,
-        "--rate",
-        String(l.rate),
-        "--concurrency",
-        String(l.concurrency),
-        "--mix",
-        l.mix,
-        "--work-ms",
-        l.workMs,
+        ...["--target", `http://${ctx.placement.host("app")}:${c.app.port}`],
+        ...["--rate", String(l.rate), "--concurrency", String(l.concurrency)],
+        ...["--mix", l.mix, "--work-ms", l.workMs],
       ],
       env: telemetryEnv(ctx, l.serviceName),
-      ports: [],
-      configDirs: [],
       resources: l.resources,
       user: APP_USER,
-      readOnlyRootFilesystem: true,
-      replicas: 1,
-      autoscaled: false,
-      recreate: false,
-      scratchDirs: [],
-      dependsOn: [{ component: NAMES.app, condition: "service_healthy" }],
-      terminationGraceSeconds: 30,
-      clients: [],
-    };
+      dependsOn: kit.afterHealthy("app"),
+    });
   },
 };

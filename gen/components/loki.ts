@@ -1,50 +1,26 @@
 /**
  * Loki 3.7.6 as a single binary on the filesystem: OTLP ingestion with
- * structured metadata (tsdb, schema v13), retention through the compactor,
- * a WAL replay ceiling that fits the container, and the pattern ingester
- * for Logs Drilldown.
- *
+ * structured metadata, retention through the compactor.
  * @module
  */
-import { commentedYaml } from "../commented.ts";
-import type { Component } from "../model.ts";
+import { commentedYaml } from "../serialize.ts";
 import { NAMES } from "../names.ts";
-import {
-  CONTAINER_CONFIG_DIRS,
-  IMAGE_DATA_DIRS,
-  type Placement,
-} from "../placement.ts";
+import type { Placement } from "../placement.ts";
 import type { StackConfig } from "../types.ts";
 import { parseBytes } from "../units.ts";
-import {
-  type BuildContext,
-  CHECK_TIMING,
-  type ComponentModule,
-  configDir,
-  goMemLimit,
-  startBudget,
-} from "./context.ts";
+import * as kit from "./context.ts";
 
-/** File name of the config inside its directory. */
-export const LOKI_FILE = "loki.yaml";
+const FILE = "loki.yaml";
 
 /** Share of the container's memory limit a WAL replay may use. */
 const WAL_REPLAY_SHARE = 0.75;
 
-/** Loki's byte-size notation, whole megabytes (`768MB`). */
-function megabytes(bytes: number): string {
-  return `${Math.floor(bytes / 1e6)}MB`;
-}
-
-/** loki.yaml as data. */
-export function lokiData(
-  config: StackConfig,
-  placement: Placement,
-): Record<string, unknown> {
+/** loki.yaml (no generated header). */
+export function lokiConfig(config: StackConfig, placement: Placement): string {
   const l = config.components.loki;
   const data = placement.dataDir("loki");
-  const limit = parseBytes(l.resources.limits.memory)!;
-  return {
+  const replay = parseBytes(l.resources.limits.memory)! * WAL_REPLAY_SHARE;
+  return commentedYaml({
     auth_enabled: false,
     server: {
       http_listen_address: placement.bind,
@@ -76,7 +52,8 @@ export function lokiData(
     },
     ingester: {
       lifecycler: { min_ready_duration: "1s" },
-      wal: { replay_memory_ceiling: megabytes(limit * WAL_REPLAY_SHARE) },
+      // Loki's byte-size notation, whole megabytes.
+      wal: { replay_memory_ceiling: `${Math.floor(replay / 1e6)}MB` },
     },
     pattern_ingester: { enabled: true },
     limits_config: {
@@ -90,12 +67,7 @@ export function lokiData(
       delete_request_store: "filesystem",
     },
     analytics: { reporting_enabled: false },
-  };
-}
-
-/** loki.yaml as commented YAML (no generated header). */
-export function lokiConfig(config: StackConfig, placement: Placement): string {
-  return commentedYaml(lokiData(config, placement), {
+  }, {
     "server":
       "Both servers explicit: Tempo's gRPC default (9095) is Loki's default too.",
     "common":
@@ -112,71 +84,35 @@ export function lokiConfig(config: StackConfig, placement: Placement): string {
   });
 }
 
-/** Command-line flags of Loki. */
-export function lokiArgs(placement: Placement): string[] {
-  return [`-config.file=${placement.configDir("loki")}/${LOKI_FILE}`];
-}
-
-/**
- * grafana/loki: distroless static nonroot since 3.6.0, `USER 10001`,
- * `/loki` owned by it (grafana/loki cmd/loki/Dockerfile); no shell, but
- * `loki -health` checks /ready.
- */
+/** grafana/loki: distroless (no shell), `USER 10001`; `loki -health` checks /ready. */
 const USER = { uid: 10001, gid: 10001 };
 
-/** Loki. */
-export const loki: ComponentModule = {
+export const loki: kit.ComponentModule = {
   name: "loki",
-  build(ctx: BuildContext): Component {
-    const { config, placement, prod } = ctx;
+  build(ctx) {
+    const { config, placement } = ctx;
     const l = config.components.loki;
-    return {
-      name: NAMES.loki,
+    const content = lokiConfig(config, placement);
+    return kit.backend(ctx, "loki", { name: FILE, content }, {
       description:
         "Loki: logs over OTLP with structured metadata (trace ids), filesystem storage.",
-      image: l.image,
-      build: false,
-      args: lokiArgs(placement),
-      env: [goMemLimit(l.resources)],
-      ports: [
-        { name: "http", port: l.port, publish: true },
-        { name: "grpc", port: l.grpcPort, publish: false },
-      ],
-      configDirs: [
-        configDir(ctx, "loki-config", "loki", CONTAINER_CONFIG_DIRS.loki, [{
-          name: LOKI_FILE,
-          content: lokiConfig(config, placement),
-        }]),
-      ],
-      volume: {
-        name: "loki-data",
-        mountPath: IMAGE_DATA_DIRS.loki,
-        size: prod?.storage.loki ?? l.storage,
-      },
-      health: {
-        ready: { port: l.port, path: "/ready" },
-        alive: { tcpPort: l.port },
-        command: [
-          "/usr/bin/loki",
-          "-health",
-          `-health.url=http://127.0.0.1:${l.port}/ready`,
-        ],
-        ...CHECK_TIMING,
-        startSeconds: startBudget(ctx, 300),
-      },
-      resources: l.resources,
+      args: [`-config.file=${placement.configDir("loki")}/${FILE}`],
+      env: [kit.goMemLimit(l.resources)],
+      ports: [kit.port("http", l.port, true), kit.port("grpc", l.grpcPort)],
+      health: kit.health(
+        { port: l.port, path: "/ready" },
+        kit.startBudget(ctx, 300),
+        {
+          alive: { tcpPort: l.port },
+          command: [
+            "/usr/bin/loki",
+            "-health",
+            `-health.url=http://127.0.0.1:${l.port}/ready`,
+          ],
+        },
+      ),
       user: USER,
-      readOnlyRootFilesystem: true,
-      replicas: 1,
-      autoscaled: false,
-      recreate: true,
-      scratchDirs: [],
-      dependsOn: [],
-      terminationGraceSeconds: 30,
-      clients: [
-        { from: NAMES.collector, port: l.port },
-        { from: NAMES.grafana, port: l.port },
-      ],
-    };
+      clients: kit.allow([NAMES.collector, NAMES.grafana], [l.port]),
+    });
   },
 };

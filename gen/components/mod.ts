@@ -1,8 +1,6 @@
 /**
- * The stack's components, in start order: adding a backend is one module
- * and one line here. Compose, the Kustomize base and overlays, and the
- * native run are all rendered from what these build.
- *
+ * The stack's components, in start order: adding a backend is one module and
+ * one line here. Compose, Kustomize and the native run render what they build.
  * @module
  */
 import type { Component } from "../model.ts";
@@ -10,27 +8,14 @@ import { CONTAINERS, type Placement } from "../placement.ts";
 import type { StackConfig } from "../types.ts";
 import { app } from "./app.ts";
 import { collector } from "./collector.ts";
-import {
-  buildContext,
-  type BuildTarget,
-  type ComponentModule,
-} from "./context.ts";
+import type { BuildContext, BuildTarget } from "./context.ts";
 import { grafana } from "./grafana.ts";
 import { loadgen } from "./loadgen.ts";
 import { loki } from "./loki.ts";
 import { prometheus } from "./prometheus.ts";
 import { tempo } from "./tempo.ts";
 
-/** Every component module, in start order. */
-export const COMPONENTS: readonly ComponentModule[] = [
-  prometheus,
-  tempo,
-  loki,
-  collector,
-  app,
-  loadgen,
-  grafana,
-];
+const COMPONENTS = [prometheus, tempo, loki, collector, app, loadgen, grafana];
 
 /** The stack's components on `target`, in start order. */
 export function buildComponents(
@@ -39,6 +24,13 @@ export function buildComponents(
   source: string,
   placement: Placement = CONTAINERS,
 ): Component[] {
-  const ctx = buildContext(config, target, placement, source);
+  const ctx: BuildContext = {
+    config,
+    target,
+    placement,
+    source,
+    prod: target === "production" ? config.overlays.production : undefined,
+    environment: config.environment[target === "base" ? "local" : target],
+  };
   return COMPONENTS.flatMap((m) => m.build(ctx) ?? []);
 }

@@ -1,17 +1,12 @@
 /**
- * Every query the Grafana provisioning runs, found by walking the
- * generated documents: dashboard targets (PromQL, LogQL, TraceQL),
- * dashboard variables, alert rule queries and the Tempo datasource's
- * trace-to-metrics queries. The unit tests check their series names; the
- * stack test runs each one against the real backends.
- *
+ * Every query the Grafana provisioning runs, found in the generated
+ * documents, for the tests to check and run.
  * @module
  */
 import { DATASOURCE } from "./uids.ts";
 
-/** One query and where it is used. */
 export interface Expression {
-  /** Dashboard and panel, variable, alert or datasource it belongs to. */
+  /** Dashboard and panel, variable, alert or datasource. */
   readonly where: string;
   readonly language: "promql" | "logql" | "traceql";
   readonly expr: string;
@@ -23,7 +18,6 @@ export interface Expression {
 
 type Obj = Record<string, unknown>;
 
-/** The generated Grafana documents, as data. */
 export interface Provisioning {
   readonly datasources: Obj;
   readonly alerting: Obj;
@@ -36,61 +30,51 @@ const LANGUAGE: Readonly<Record<string, Expression["language"]>> = {
   [DATASOURCE.tempo]: "traceql",
 };
 
-/** Every query of the provisioning documents. */
+const list = (value: unknown) => (value ?? []) as Obj[];
+
 export function expressions(p: Provisioning): Expression[] {
   const out: Expression[] = [];
+  const promql = (
+    where: string,
+    expr: unknown,
+    more: Partial<Expression> = {},
+  ) => out.push({ where, language: "promql", expr: String(expr), ...more });
   for (const { dashboard } of p.dashboards) {
     const title = String(dashboard.title);
-    for (const panel of dashboard.panels as Obj[]) {
-      for (const t of (panel.targets as Obj[] | undefined) ?? []) {
-        const uid = String((t.datasource as Obj).uid);
+    for (const panel of list(dashboard.panels)) {
+      for (const t of list(panel.targets)) {
         const expr = t.expr ?? (t.queryType === "traceql" ? t.query : "");
         if (!expr) continue; // the service map reads Prometheus itself
         out.push({
           where: `${title} / ${panel.title}`,
-          language: LANGUAGE[uid],
+          language: LANGUAGE[String((t.datasource as Obj).uid)],
           expr: String(expr),
         });
       }
     }
-    for (const v of ((dashboard.templating as Obj).list as Obj[])) {
+    for (const v of list((dashboard.templating as Obj).list)) {
       // label_values(<selector>, <label>): the selector is PromQL.
-      const selector = /^label_values\((.*),\s*(\w+)\)$/.exec(
-        String(v.definition),
-      );
-      if (!selector) throw new Error(`${title}: variable ${v.name}`);
-      out.push({
-        where: `${title} / variable ${v.name}`,
-        language: "promql",
-        expr: selector[1],
-        variable: { name: String(v.name), label: selector[2] },
+      const m = /^label_values\((.*),\s*(\w+)\)$/.exec(String(v.definition));
+      if (!m) throw new Error(`${title}: variable ${v.name}`);
+      promql(`${title} / variable ${v.name}`, m[1], {
+        variable: { name: String(v.name), label: m[2] },
       });
     }
   }
-  for (const group of p.alerting.groups as Obj[]) {
-    for (const rule of group.rules as Obj[]) {
-      for (const item of rule.data as Obj[]) {
-        const model = item.model as Obj;
-        if (!model.expr) continue;
-        out.push({
-          where: `alert ${rule.title}`,
-          language: "promql",
-          expr: String(model.expr),
-          alert: true,
-        });
+  for (const group of list(p.alerting.groups)) {
+    for (const rule of list(group.rules)) {
+      for (const { model } of list(rule.data) as { model: Obj }[]) {
+        if (model.expr) {
+          promql(`alert ${rule.title}`, model.expr, { alert: true });
+        }
       }
     }
   }
-  const tempo = (p.datasources.datasources as Obj[]).find((d) =>
-    d.uid === DATASOURCE.tempo
-  )!;
+  const tempo = list(p.datasources.datasources)
+    .find((d) => d.uid === DATASOURCE.tempo)!;
   const toMetrics = (tempo.jsonData as Obj).tracesToMetrics as Obj;
-  for (const q of toMetrics.queries as Obj[]) {
-    out.push({
-      where: `Tempo trace to metrics / ${q.name}`,
-      language: "promql",
-      expr: String(q.query),
-    });
+  for (const q of list(toMetrics.queries)) {
+    promql(`Tempo trace to metrics / ${q.name}`, q.query);
   }
   return out;
 }

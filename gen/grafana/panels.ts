@@ -1,110 +1,57 @@
 /**
- * Small builders for Grafana dashboard JSON: panels laid out on the
- * 24-column grid, Prometheus, Loki and Tempo targets. Plain data only.
- *
+ * Builders for Grafana dashboard JSON: panels and their targets.
  * @module
  */
 import { DATASOURCE, ref } from "./uids.ts";
 
-/** A panel as Grafana stores it. */
 export type Panel = Record<string, unknown>;
+type Target = Record<string, unknown>;
+/** Width and height on the 24-column grid. */
+type Size = readonly [w: number, h: number];
 
-/** Position on the grid. */
-export interface Grid {
-  readonly x: number;
-  readonly y: number;
-  readonly w: number;
-  readonly h: number;
-}
+const { prometheus, tempo } = DATASOURCE;
+const on = (uid: string, target: Target) => ({
+  datasource: ref(uid),
+  ...target,
+});
+const RANGE = { range: true, instant: false };
 
 /** A Prometheus target; `exemplar` asks for exemplars on the panel. */
-export function prom(
-  refId: string,
-  expr: string,
-  legend: string,
-  exemplar = false,
-): Record<string, unknown> {
-  return {
-    refId,
-    datasource: ref(DATASOURCE.prometheus),
-    expr,
-    legendFormat: legend,
-    range: true,
-    instant: false,
-    exemplar,
-  };
-}
+export const prom = (expr: string, legend: string, exemplar = false) =>
+  on(prometheus, { expr, legendFormat: legend, ...RANGE, exemplar });
+export const loki = (expr: string, legend = "") =>
+  on(DATASOURCE.loki, { expr, legendFormat: legend, queryType: "range" });
+export const traceql = (query: string) =>
+  on(tempo, { queryType: "traceql", query, limit: 20, tableType: "traces" });
+export const serviceMap = () => on(tempo, { queryType: "serviceMap" });
 
-/** A Loki target. */
-export function loki(
-  refId: string,
-  expr: string,
-  legend = "",
-): Record<string, unknown> {
-  return {
-    refId,
-    datasource: ref(DATASOURCE.loki),
-    expr,
-    legendFormat: legend,
-    queryType: "range",
-  };
-}
-
-/** A Tempo TraceQL search target. */
-export function traceql(
-  refId: string,
-  query: string,
-  limit = 20,
-): Record<string, unknown> {
-  return {
-    refId,
-    datasource: ref(DATASOURCE.tempo),
-    queryType: "traceql",
-    query,
-    limit,
-    tableType: "traces",
-  };
-}
-
-/** A Tempo service-map target. */
-export function serviceMap(refId: string): Record<string, unknown> {
-  return {
-    refId,
-    datasource: ref(DATASOURCE.tempo),
-    queryType: "serviceMap",
-  };
-}
-
-/** What every panel has. */
-function base(
-  id: number,
+/** What every panel has; targets get refIds A, B, C... */
+function panel(
   type: string,
   title: string,
-  grid: Grid,
-  targets: Record<string, unknown>[],
+  size: Size,
+  targets: Target[],
+  extra: Panel = {},
 ): Panel {
   return {
-    id,
     type,
     title,
-    gridPos: grid,
+    gridPos: size,
     datasource: targets[0].datasource,
-    targets,
+    targets: targets.map((t, i) => ({ refId: "ABCDEF"[i], ...t })),
+    ...extra,
   };
 }
 
-/** A time series panel. */
+/** A time series panel; `described` adds its description. */
 export function timeseries(
-  id: number,
   title: string,
-  grid: Grid,
+  size: Size,
   unit: string,
-  targets: Record<string, unknown>[],
-  description = "",
+  targets: Target[],
 ): Panel {
-  return {
-    ...base(id, "timeseries", title, grid, targets),
-    description,
+  return panel("timeseries", title, size, targets, {
+    description: "",
     fieldConfig: {
       defaults: {
         unit,
@@ -116,37 +63,27 @@ export function timeseries(
       legend: { displayMode: "list", placement: "bottom", showLegend: true },
       tooltip: { mode: "multi", sort: "desc" },
     },
-  };
+  });
 }
 
-/** A single-value panel. */
 export function stat(
-  id: number,
   title: string,
-  grid: Grid,
+  size: Size,
   unit: string,
-  targets: Record<string, unknown>[],
-): Panel {
-  return {
-    ...base(id, "stat", title, grid, targets),
+  targets: Target[],
+) {
+  return panel("stat", title, size, targets, {
     fieldConfig: { defaults: { unit }, overrides: [] },
     options: {
       reduceOptions: { calcs: ["lastNotNull"], fields: "", values: false },
       colorMode: "value",
       graphMode: "area",
     },
-  };
+  });
 }
 
-/** A logs panel. */
-export function logs(
-  id: number,
-  title: string,
-  grid: Grid,
-  targets: Record<string, unknown>[],
-): Panel {
-  return {
-    ...base(id, "logs", title, grid, targets),
+export function logs(title: string, size: Size, target: Target) {
+  return panel("logs", title, size, [target], {
     options: {
       showTime: true,
       wrapLogMessage: true,
@@ -154,48 +91,33 @@ export function logs(
       sortOrder: "Descending",
       dedupStrategy: "none",
     },
-  };
+  });
 }
 
-/** A table panel (trace search results). */
-export function table(
-  id: number,
-  title: string,
-  grid: Grid,
-  targets: Record<string, unknown>[],
-): Panel {
-  return {
-    ...base(id, "table", title, grid, targets),
+export function table(title: string, size: Size, target: Target) {
+  return panel("table", title, size, [target], {
     fieldConfig: { defaults: {}, overrides: [] },
     options: { showHeader: true },
-  };
+  });
 }
 
-/** A node graph panel (service map). */
-export function nodeGraph(
-  id: number,
-  title: string,
-  grid: Grid,
-  targets: Record<string, unknown>[],
-): Panel {
-  return {
-    ...base(id, "nodeGraph", title, grid, targets),
-  };
-}
+export const nodeGraph = (title: string, size: Size, target: Target) =>
+  panel("nodeGraph", title, size, [target]);
 
-/** A collapsed-by-default-off row header. */
-export function row(id: number, title: string, y: number): Panel {
-  return {
-    id,
-    type: "row",
-    title,
-    collapsed: false,
-    gridPos: { x: 0, y, w: 24, h: 1 },
-    panels: [],
-  };
-}
+export const described = (panel: Panel, description: string) => ({
+  ...panel,
+  description,
+});
 
-/** A whole dashboard. */
+export const row = (title: string): Panel => ({
+  type: "row",
+  title,
+  collapsed: false,
+  gridPos: [24, 1],
+  panels: [],
+});
+
+/** A dashboard; panels are numbered and placed left to right, line by line. */
 export function dashboard(
   uid: string,
   title: string,
@@ -203,6 +125,15 @@ export function dashboard(
   panels: Panel[],
   templating: Record<string, unknown>[] = [],
 ): Record<string, unknown> {
+  let x = 0;
+  let y = 0;
+  const placed = panels.map((p, i) => {
+    const [w, h] = p.gridPos as Size;
+    const gridPos = { x, y, w, h };
+    x += w;
+    if (x >= 24) [x, y] = [0, y + h];
+    return { id: i + 1, ...p, gridPos };
+  });
   return {
     uid,
     title,
@@ -218,6 +149,6 @@ export function dashboard(
     templating: { list: templating },
     annotations: { list: [] },
     links: [],
-    panels,
+    panels: placed,
   };
 }

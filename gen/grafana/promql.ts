@@ -1,27 +1,14 @@
 /**
- * Which series a PromQL expression reads: enough of a parser to check
- * that every generated query names a series that exists after the
- * collector's translation (or one a backend generates), so a renamed
- * instrument fails a test instead of leaving a panel empty.
- *
+ * Which series a PromQL expression reads: enough of a parser to check that
+ * every generated query names a series that exists, so a renamed instrument
+ * fails a test instead of leaving a panel empty.
  * @module
  */
 
-const KEYWORDS = new Set([
-  "by",
-  "without",
-  "on",
-  "ignoring",
-  "group_left",
-  "group_right",
-  "bool",
-  "and",
-  "or",
-  "unless",
-  "offset",
-  "inf",
-  "nan",
-]);
+const KEYWORDS = new Set(
+  "by without on ignoring group_left group_right bool and or unless offset inf nan"
+    .split(" "),
+);
 
 /** Metric names and `__name__` patterns an expression selects. */
 export interface SeriesRefs {
@@ -31,11 +18,9 @@ export interface SeriesRefs {
 
 /** The series an expression reads. */
 export function seriesInPromQL(expr: string): SeriesRefs {
-  const patterns: RegExp[] = [];
   // Selectors by name pattern: {__name__=~"..."}.
-  for (const m of expr.matchAll(/__name__\s*=~?\s*"([^"]*)"/g)) {
-    patterns.push(new RegExp(`^(?:${m[1]})$`));
-  }
+  const patterns = [...expr.matchAll(/__name__\s*=~?\s*"([^"]*)"/g)]
+    .map((m) => new RegExp(`^(?:${m[1]})$`));
   const stripped = expr
     .replace(/"(?:[^"\\]|\\.)*"/g, '""') // strings
     .replace(/\{[^}]*\}/g, " ") // label matchers
@@ -47,10 +32,10 @@ export function seriesInPromQL(expr: string): SeriesRefs {
   const names = new Set<string>();
   for (const m of stripped.matchAll(/[A-Za-z_:][A-Za-z0-9_:]*(\s*\()?/g)) {
     const word = m[0].replace(/\s*\($/, "");
-    const isCall = m[1] !== undefined;
-    if (isCall || KEYWORDS.has(word.toLowerCase())) continue;
-    if (word.startsWith("$")) continue;
-    names.add(word);
+    // Function calls and keywords are not series.
+    if (m[1] === undefined && !KEYWORDS.has(word.toLowerCase())) {
+      names.add(word);
+    }
   }
   return { names: [...names].sort(), patterns };
 }

@@ -1,28 +1,13 @@
 /**
- * Every PromQL and LogQL expression the dashboards and alert rules use,
- * built from the shared instrument specs (telemetry/instruments.ts) so
+ * Every PromQL, LogQL and TraceQL expression the dashboards and alert rules
+ * use, built from the shared instrument specs (telemetry/instruments.ts) so
  * their names are the series the collector's exporter really produces.
- *
  * @module
  */
-import {
-  APP_REQUEST_DURATION,
-  APP_REQUEST_ERRORS,
-  APP_REQUESTS,
-  HTTP_CLIENT_DURATION,
-  HTTP_SERVER_ACTIVE,
-  HTTP_SERVER_DURATION,
-  LOADGEN_REQUESTS,
-  prometheusJob,
-  prometheusLabel,
-  prometheusName,
-  SDK_LOGS_EXPORTED,
-  SDK_LOGS_PROCESSED,
-  SDK_SPANS_EXPORTED,
-  SDK_SPANS_PROCESSED,
-} from "../../telemetry/instruments.ts";
+import * as spec from "../../telemetry/instruments.ts";
 
-/** Who the queries are about. */
+const { prometheusJob, prometheusLabel, prometheusName } = spec;
+
 export interface QueryScope {
   readonly serviceName: string;
   readonly serviceNamespace: string;
@@ -33,31 +18,25 @@ export interface QueryScope {
   readonly spanMetricsInCollector: boolean;
 }
 
-/** Series of the span metrics derived from traces, and the label naming the service. */
+/** Span metrics derived from traces, and the label naming the service. */
 export interface SpanMetricsSeries {
   readonly calls: string;
-  /** Histogram base name (`_bucket`, `_sum`, `_count` follow). */
+  /** Histogram base name. */
   readonly latency: string;
   readonly serviceLabel: string;
 }
 
-/** Tempo's metrics generator (modules/generator/processor/spanmetrics). */
-export const TEMPO_SPAN_METRICS: SpanMetricsSeries = {
-  calls: "traces_spanmetrics_calls_total",
-  latency: "traces_spanmetrics_latency",
-  serviceLabel: "service",
-};
-
 /**
- * The collector's span_metrics connector with namespace
- * `traces.spanmetrics` and unit `s`, as the Prometheus OTLP receiver
- * names it (resource attribute service.name becomes `service_name`).
+ * Tempo's metrics generator (modules/generator/processor/spanmetrics), or
+ * the collector's span_metrics connector with namespace `traces.spanmetrics`
+ * and unit `s`, as the Prometheus OTLP receiver names it (resource attribute
+ * service.name becomes `service_name`).
  */
-export const COLLECTOR_SPAN_METRICS: SpanMetricsSeries = {
+const SPAN_METRICS = (inCollector: boolean): SpanMetricsSeries => ({
   calls: "traces_spanmetrics_calls_total",
-  latency: "traces_spanmetrics_duration_seconds",
-  serviceLabel: "service_name",
-};
+  latency: `traces_spanmetrics_${inCollector ? "duration_seconds" : "latency"}`,
+  serviceLabel: inCollector ? "service_name" : "service",
+});
 
 /** Signals the collector counts, with the word its metric names use. */
 export const COLLECTOR_SIGNALS = [
@@ -66,35 +45,34 @@ export const COLLECTOR_SIGNALS = [
   { signal: "metrics", word: "metric_points" },
 ] as const;
 
+type Word = (word: string) => string;
 /**
- * Collector self-metric names at 0.159. Its own metrics go through an
- * explicit Prometheus pull reader, which since 0.152 translates without
- * type suffixes or units: counters carry no `_total`
- * (opentelemetry-collector v0.152.0 changelog, "metric readers").
+ * Collector self-metric names at 0.159: its Prometheus pull reader
+ * translates without type suffixes or units since 0.152, so counters carry
+ * no `_total` (opentelemetry-collector v0.152.0 changelog).
  */
 export const COLLECTOR_SERIES = {
-  accepted: (word: string) => `otelcol_receiver_accepted_${word}`,
-  refused: (word: string) => `otelcol_receiver_refused_${word}`,
-  sent: (word: string) => `otelcol_exporter_sent_${word}`,
-  sendFailed: (word: string) => `otelcol_exporter_send_failed_${word}`,
-  enqueueFailed: (word: string) => `otelcol_exporter_enqueue_failed_${word}`,
+  accepted: ((w) => `otelcol_receiver_accepted_${w}`) as Word,
+  refused: ((w) => `otelcol_receiver_refused_${w}`) as Word,
+  sent: ((w) => `otelcol_exporter_sent_${w}`) as Word,
+  sendFailed: ((w) => `otelcol_exporter_send_failed_${w}`) as Word,
+  enqueueFailed: ((w) => `otelcol_exporter_enqueue_failed_${w}`) as Word,
   queueSize: "otelcol_exporter_queue_size",
   queueCapacity: "otelcol_exporter_queue_capacity",
   memoryRss: "otelcol_process_memory_rss",
 } as const;
 
-/** The queries, per scope. */
 export function queries(scope: QueryScope) {
   const job = prometheusJob(scope.serviceName, scope.serviceNamespace);
   const loadgenJob = prometheusJob(scope.loadgenName, scope.serviceNamespace);
   const sel = `job="${job}"`;
   const route = `${sel}, route=~"$route"`;
   const httpRoute = prometheusLabel("http.route");
-  const requests = prometheusName(APP_REQUESTS);
-  const errors = prometheusName(APP_REQUEST_ERRORS);
-  const duration = prometheusName(APP_REQUEST_DURATION);
-  const serverDuration = prometheusName(HTTP_SERVER_DURATION);
-  const clientDuration = prometheusName(HTTP_CLIENT_DURATION);
+  const requests = prometheusName(spec.APP_REQUESTS);
+  const errors = prometheusName(spec.APP_REQUEST_ERRORS);
+  const duration = prometheusName(spec.APP_REQUEST_DURATION);
+  const serverDuration = prometheusName(spec.HTTP_SERVER_DURATION);
+  const clientDuration = prometheusName(spec.HTTP_CLIENT_DURATION);
   const col = `job="${scope.collectorJob}"`;
   const sumRate = (series: string, selector: string, by = "") =>
     `sum${
@@ -105,17 +83,13 @@ export function queries(scope: QueryScope) {
       by ? `, ${by}` : ""
     }) (rate(${bucket}_bucket{${selector}}[$__rate_interval])))`;
   const orZero = (expr: string) => `(${expr} or vector(0))`;
-  const collectorTotal = (
-    name: (word: string) => string,
-    window: string,
-  ) =>
+  const S = COLLECTOR_SERIES;
+  const collectorTotal = (name: Word, window: string) =>
     COLLECTOR_SIGNALS.map((s) =>
       orZero(`sum(increase(${name(s.word)}{${col}}[${window}]))`)
     ).join(" + ");
 
-  const spanMetrics = scope.spanMetricsInCollector
-    ? COLLECTOR_SPAN_METRICS
-    : TEMPO_SPAN_METRICS;
+  const spanMetrics = SPAN_METRICS(scope.spanMetricsInCollector);
   return {
     job,
     loadgenJob,
@@ -134,23 +108,21 @@ export function queries(scope: QueryScope) {
       sel,
       prometheusLabel("http.response.status_code"),
     ),
-    activeRequests: `sum(${prometheusName(HTTP_SERVER_ACTIVE)}{${sel}})`,
+    activeRequests: `sum(${prometheusName(spec.HTTP_SERVER_ACTIVE)}{${sel}})`,
     // The SDK's own counters: spans and log records the batch processors
     // dropped (queue full) or the exporter failed to send, by error.type;
     // 0 for every component until the first one.
     telemetryDropped: [
-      SDK_SPANS_PROCESSED,
-      SDK_LOGS_PROCESSED,
-      SDK_SPANS_EXPORTED,
-      SDK_LOGS_EXPORTED,
-    ].map((spec) => {
-      const series = prometheusName(spec);
+      ...[spec.SDK_SPANS_PROCESSED, spec.SDK_LOGS_PROCESSED],
+      ...[spec.SDK_SPANS_EXPORTED, spec.SDK_LOGS_EXPORTED],
+    ].map((instrument) => {
+      const series = prometheusName(instrument);
       const selector = `job=~"${scope.serviceNamespace}/.*"`;
       const by = "job, otel_component_type, error_type";
       return `(sum by (${by}) (rate(${series}{${selector}, error_type!=""}[$__rate_interval])) or 0 * sum by (${by}) (rate(${series}{${selector}}[$__rate_interval])))`;
     }).join(" or "),
     loadgenRate: sumRate(
-      prometheusName(LOADGEN_REQUESTS),
+      prometheusName(spec.LOADGEN_REQUESTS),
       `job="${loadgenJob}"`,
       "route, outcome",
     ),
@@ -168,18 +140,17 @@ export function queries(scope: QueryScope) {
     serviceGraphRate:
       `sum by (client, server) (rate(traces_service_graph_request_total[$__rate_interval]))`,
     collector: {
-      accepted: (word: string) => sumRate(COLLECTOR_SERIES.accepted(word), col),
-      refused: (word: string) => sumRate(COLLECTOR_SERIES.refused(word), col),
-      sent: (word: string) =>
-        sumRate(COLLECTOR_SERIES.sent(word), col, "exporter"),
+      accepted: (word: string) => sumRate(S.accepted(word), col),
+      refused: (word: string) => sumRate(S.refused(word), col),
+      sent: (word: string) => sumRate(S.sent(word), col, "exporter"),
       // The failure counter appears with the first failure: 0 until then.
       sendFailed: (word: string) =>
-        `${
-          sumRate(COLLECTOR_SERIES.sendFailed(word), col, "exporter")
-        } or 0 * ${sumRate(COLLECTOR_SERIES.sent(word), col, "exporter")}`,
+        `${sumRate(S.sendFailed(word), col, "exporter")} or 0 * ${
+          sumRate(S.sent(word), col, "exporter")
+        }`,
       queueUse:
-        `max by (exporter) (${COLLECTOR_SERIES.queueSize}{${col}}) / max by (exporter) (${COLLECTOR_SERIES.queueCapacity}{${col}})`,
-      memory: `max by (instance) (${COLLECTOR_SERIES.memoryRss}{${col}})`,
+        `max by (exporter) (${S.queueSize}{${col}}) / max by (exporter) (${S.queueCapacity}{${col}})`,
+      memory: `max by (instance) (${S.memoryRss}{${col}})`,
       up: `up{job=~"${scope.collectorJob}.*"}`,
     },
     alerts: {
@@ -188,13 +159,11 @@ export function queries(scope: QueryScope) {
       p95Ms:
         `histogram_quantile(0.95, sum by (le) (rate(${duration}_bucket{${sel}}[5m])))`,
       /** Items the collector accepted over the window (0 when it is silent or down). */
-      received: (window: string) =>
-        collectorTotal(COLLECTOR_SERIES.accepted, window),
+      received: (window: string) => collectorTotal(S.accepted, window),
       /** Items refused on receipt or failed on export over the window. */
       failures: (window: string) =>
-        `${collectorTotal(COLLECTOR_SERIES.refused, window)} + ${
-          collectorTotal(COLLECTOR_SERIES.sendFailed, window)
-        } + ${collectorTotal(COLLECTOR_SERIES.enqueueFailed, window)}`,
+        [S.refused, S.sendFailed, S.enqueueFailed]
+          .map((name) => collectorTotal(name, window)).join(" + "),
     },
     logs: {
       errors:
@@ -212,5 +181,4 @@ export function queries(scope: QueryScope) {
   };
 }
 
-/** What {@link queries} returns. */
 export type Queries = ReturnType<typeof queries>;

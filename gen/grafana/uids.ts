@@ -1,11 +1,9 @@
 /**
- * Stable identifiers shared by datasources, dashboards, alert rules and
- * the tests that check they point at each other.
- *
+ * Identifiers shared by datasources, dashboards and alert rules.
  * @module
  */
 
-/** Datasource uids, referenced by dashboards and alert rules. */
+/** Datasource uids, which are also their types. */
 export const DATASOURCE = {
   prometheus: "prometheus",
   tempo: "tempo",
@@ -16,18 +14,10 @@ export const DATASOURCE = {
 export const EXPRESSION = "__expr__";
 
 /** A datasource reference in a dashboard or query model. */
-export function ref(
-  uid: string,
-): { type: string; uid: string } {
-  const type = uid === DATASOURCE.prometheus
-    ? "prometheus"
-    : uid === DATASOURCE.tempo
-    ? "tempo"
-    : uid === DATASOURCE.loki
-    ? "loki"
-    : EXPRESSION;
-  return { type, uid };
-}
+export const ref = (uid: string) => ({
+  type: Object.values<string>(DATASOURCE).includes(uid) ? uid : EXPRESSION,
+  uid,
+});
 
 /** Grafana expands `$VAR` in provisioning files: a literal `$` is `$$`. */
 export function escapeProvisioning(text: string): string {

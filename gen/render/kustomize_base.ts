@@ -1,23 +1,204 @@
 /**
- * The Kustomize base: the namespace, one file per component (Deployment,
- * Service, PersistentVolumeClaim), the config files, and a kustomization
- * whose `configMapGenerator` hashes each ConfigMap's name so a config
- * change rolls the pods that mount it.
- *
+ * The Kustomize base: the namespace; per component a Deployment (probes,
+ * resources, a restricted security context), Services and a claim; the
+ * config files as generated ConfigMaps (hashed names: a change rolls pods).
  * @module
  */
+import type { IDeployment } from "kubernetes-models/apps/v1/Deployment";
+import type {
+  IContainer,
+  IProbe,
+  IVolume,
+  IVolumeMount,
+} from "kubernetes-models/v1";
+import type { IPersistentVolumeClaim } from "kubernetes-models/v1/PersistentVolumeClaim";
+import type { IService } from "kubernetes-models/v1/Service";
 import type { INamespace } from "kubernetes-models/v1/Namespace";
-import type { Component } from "../model.ts";
-import {
-  claim,
-  deployment,
-  podsService,
-  secretName,
-  service,
-} from "./k8s_objects.ts";
-import type { Rendered } from "./rendered.ts";
+import type { Component, HttpProbe, TcpProbe } from "../model.ts";
+import { type Rendered, yamlFile } from "../serialize.ts";
 
-/** What the base needs besides the components. */
+/** The label every object of a component carries and selectors match on. */
+export const NAME_LABEL = "app.kubernetes.io/name";
+
+/** The Secret generated in the base for a component's secret keys. */
+export function secretName(component: string): string {
+  return `${component}-admin`;
+}
+
+const labels = (c: Component) => ({ [NAME_LABEL]: c.name });
+const httpGet = (p: HttpProbe) => ({ httpGet: { path: p.path, port: p.port } });
+/** The probe's action: an HTTP GET, or only a TCP connect. */
+const action = (p: HttpProbe | TcpProbe): IProbe =>
+  "tcpPort" in p ? { tcpSocket: { port: p.tcpPort } } : httpGet(p);
+
+export function probes(
+  c: Component,
+): Pick<IContainer, "startupProbe" | "readinessProbe" | "livenessProbe"> {
+  const h = c.health;
+  if (!h) return {};
+  const timing = {
+    periodSeconds: h.intervalSeconds,
+    timeoutSeconds: h.timeoutSeconds,
+    failureThreshold: h.failureThreshold,
+  };
+  return {
+    // Start-up gets its own budget so liveness can stay strict afterwards.
+    startupProbe: {
+      ...httpGet(h.ready),
+      periodSeconds: 2,
+      timeoutSeconds: h.timeoutSeconds,
+      failureThreshold: Math.max(1, Math.ceil(h.startSeconds / 2)),
+    },
+    readinessProbe: { ...httpGet(h.ready), ...timing },
+    livenessProbe: { ...action(h.alive ?? h.ready), ...timing },
+  };
+}
+
+/** The replica count, unless it is the default of one or autoscaled. */
+export function replicas(c: Component): { replicas?: number } {
+  return c.autoscaled || c.replicas === 1 ? {} : { replicas: c.replicas };
+}
+
+export function deployment(c: Component): IDeployment {
+  const mounts: IVolumeMount[] = [];
+  const volumes: IVolume[] = [];
+  const mount = (volume: IVolume, mountPath: string, readOnly?: boolean) => {
+    mounts.push({
+      name: volume.name,
+      mountPath,
+      ...(readOnly && { readOnly }),
+    });
+    volumes.push(volume);
+  };
+  for (const d of c.configDirs) {
+    mount({ name: d.name, configMap: { name: d.name } }, d.mountPath, true);
+  }
+  if (c.volume) {
+    const claimName = c.volume.name;
+    mount(
+      { name: "data", persistentVolumeClaim: { claimName } },
+      c.volume.mountPath,
+    );
+  }
+  for (const [i, path] of ["/tmp", ...c.scratchDirs].entries()) {
+    mount({ name: i === 0 ? "tmp" : `scratch-${i}`, emptyDir: {} }, path);
+  }
+  const { requests, limits } = c.resources;
+  const container: IContainer = {
+    name: c.name,
+    image: c.image,
+    ...(c.imagePullPolicy && { imagePullPolicy: c.imagePullPolicy }),
+    ...(c.args.length > 0 && { args: [...c.args] }),
+    ...(c.env.length > 0 && {
+      env: c.env.map((e) =>
+        "value" in e ? { name: e.name, value: e.value } : {
+          name: e.name,
+          valueFrom: {
+            secretKeyRef: { name: secretName(c.name), key: e.secretKey },
+          },
+        }
+      ),
+    }),
+    ...(c.ports.length > 0 && {
+      ports: c.ports.map((p) => ({
+        name: p.name,
+        containerPort: p.port,
+        protocol: "TCP",
+      })),
+    }),
+    ...probes(c),
+    resources: {
+      requests: { ...requests },
+      limits: { memory: limits.memory, ...(limits.cpu && { cpu: limits.cpu }) },
+    },
+    securityContext: {
+      allowPrivilegeEscalation: false,
+      readOnlyRootFilesystem: c.readOnlyRootFilesystem,
+      capabilities: { drop: ["ALL"] },
+    },
+    volumeMounts: mounts,
+  };
+  return {
+    apiVersion: "apps/v1",
+    kind: "Deployment",
+    metadata: {
+      name: c.name,
+      labels: labels(c),
+      annotations: { "kubernetes.io/description": c.description },
+    },
+    spec: {
+      ...replicas(c),
+      selector: { matchLabels: labels(c) },
+      strategy: c.recreate ? { type: "Recreate" } : {
+        type: "RollingUpdate",
+        rollingUpdate: { maxUnavailable: 0, maxSurge: 1 },
+      },
+      template: {
+        metadata: { labels: labels(c) },
+        spec: {
+          automountServiceAccountToken: false,
+          enableServiceLinks: false,
+          terminationGracePeriodSeconds: c.terminationGraceSeconds,
+          securityContext: {
+            runAsNonRoot: true,
+            runAsUser: c.user.uid,
+            runAsGroup: c.user.gid,
+            fsGroup: c.user.gid,
+            // Change a volume's ownership once, not on every start.
+            ...(c.volume && { fsGroupChangePolicy: "OnRootMismatch" }),
+            seccompProfile: { type: "RuntimeDefault" },
+          },
+          containers: [container],
+          volumes,
+        },
+      },
+    },
+  };
+}
+
+/** A Service for the component's ports: its own name, or a headless one. */
+function serviceNamed(c: Component, name: string, headless: boolean): IService {
+  return {
+    apiVersion: "v1",
+    kind: "Service",
+    metadata: { name, labels: labels(c) },
+    spec: {
+      ...(headless ? { clusterIP: "None" } : { type: "ClusterIP" }),
+      selector: labels(c),
+      ports: c.ports.map((p) => ({
+        name: p.name,
+        port: p.port,
+        targetPort: p.name,
+        protocol: "TCP",
+      })),
+    },
+  };
+}
+
+/** A Service, unless it listens on nothing. */
+export function service(c: Component): IService | undefined {
+  return c.ports.length > 0 ? serviceNamed(c, c.name, false) : undefined;
+}
+
+/** A headless Service resolving to every pod, if asked for. */
+export function podsService(c: Component): IService | undefined {
+  if (!c.podsAlias || c.ports.length === 0) return undefined;
+  return serviceNamed(c, c.podsAlias, true);
+}
+
+export function claim(c: Component): IPersistentVolumeClaim | undefined {
+  if (!c.volume) return undefined;
+  return {
+    apiVersion: "v1",
+    kind: "PersistentVolumeClaim",
+    metadata: { name: c.volume.name, labels: labels(c) },
+    spec: {
+      accessModes: ["ReadWriteOnce"],
+      resources: { requests: { storage: c.volume.size } },
+    },
+  };
+}
+
 export interface BaseInput {
   readonly namespace: string;
   readonly components: readonly Component[];
@@ -25,12 +206,8 @@ export interface BaseInput {
   readonly secrets: Readonly<Record<string, Readonly<Record<string, string>>>>;
 }
 
-/** The label every object of the stack carries. */
-export const PART_OF = "app.kubernetes.io/part-of";
-
-/** Files of `deploy/k8s/base`, paths relative to it. */
+/** Files of `deploy/k8s/base`, relative to it. */
 export function renderBase(input: BaseInput): Rendered[] {
-  const files: Rendered[] = [];
   const namespace: INamespace = {
     apiVersion: "v1",
     kind: "Namespace",
@@ -43,51 +220,47 @@ export function renderBase(input: BaseInput): Rendered[] {
       },
     },
   };
-  files.push({ path: "namespace.yaml", kind: "yaml", docs: [namespace] });
-  for (const c of input.components) {
-    const docs = [deployment(c), service(c), podsService(c), claim(c)].filter((
-      d,
-    ) => d !== undefined);
-    files.push({ path: `${c.name}.yaml`, kind: "yaml", docs });
-    for (const dir of c.configDirs) {
-      for (const f of dir.files) {
-        files.push({
-          path: `config/${dir.dir}/${f.name}`,
-          kind: "text",
-          content: f.content,
-        });
-      }
-    }
-  }
-  const configMaps = input.components.flatMap((c) =>
-    c.configDirs.map((d) => ({
-      name: d.name,
-      files: d.files.map((f) => `config/${d.dir}/${f.name}`),
-    }))
-  );
+  const dirs = input.components.flatMap((c) => c.configDirs);
+  const path = (dir: string, file: string) => `config/${dir}/${file}`;
   const secrets = Object.entries(input.secrets).map(([component, values]) => ({
     name: secretName(component),
     literals: Object.entries(values).map(([k, v]) => `${k}=${v}`),
   }));
-  const kustomization: Record<string, unknown> = {
+  const kustomization = {
     apiVersion: "kustomize.config.k8s.io/v1beta1",
     kind: "Kustomization",
     namespace: input.namespace,
     labels: [{
-      pairs: { [PART_OF]: input.namespace },
+      pairs: { "app.kubernetes.io/part-of": input.namespace },
       includeSelectors: false,
     }],
     resources: [
       "namespace.yaml",
       ...input.components.map((c) => `${c.name}.yaml`),
     ],
-    configMapGenerator: configMaps,
+    configMapGenerator: dirs.map((d) => ({
+      name: d.name,
+      files: d.files.map((f) => path(d.dir, f.name)),
+    })),
+    ...(secrets.length > 0 && { secretGenerator: secrets }),
   };
-  if (secrets.length > 0) kustomization.secretGenerator = secrets;
-  files.push({
-    path: "kustomization.yaml",
-    kind: "yaml",
-    docs: [kustomization],
-  });
-  return files;
+  return [
+    yamlFile("namespace.yaml", namespace),
+    ...input.components.flatMap((c) => [
+      yamlFile(
+        `${c.name}.yaml`,
+        ...[deployment(c), service(c), podsService(c), claim(c)].filter((d) =>
+          d !== undefined
+        ),
+      ),
+      ...c.configDirs.flatMap((d) =>
+        d.files.map((f): Rendered => ({
+          path: path(d.dir, f.name),
+          kind: "text",
+          content: f.content,
+        }))
+      ),
+    ]),
+    yamlFile("kustomization.yaml", kustomization),
+  ];
 }

@@ -1,55 +1,48 @@
 /**
- * A Kustomize overlay computed as the difference between the base's
- * components and the overlay's: a changed image becomes an `images` entry,
- * a changed environment variable, pull policy, resource or replica count a
- * strategic-merge patch of that Deployment, a changed volume size a patch
- * of its claim. Whatever an overlay adds on top (Ingress, autoscaling,
- * NetworkPolicies) comes in as extra files.
- *
+ * A Kustomize overlay as the difference between the base's components and
+ * the overlay's: `images` entries, strategic-merge patches of Deployments
+ * and claims; what it adds on top (Ingress, autoscaling...) are extra files.
  * @module
  */
+import type { Component } from "../model.ts";
+import { type Rendered, yamlFile } from "../serialize.ts";
 import type { GrafanaCredentials } from "../types.ts";
 import { parseImage } from "../units.ts";
-import type { Component } from "../model.ts";
-import { probes, replicas, secretName } from "./k8s_objects.ts";
-import type { Rendered } from "./rendered.ts";
+import { probes, replicas, secretName } from "./kustomize_base.ts";
 
-/** What an overlay renders from. */
 export interface OverlayInput {
-  /**
-   * The stack's namespace. The base's `namespace` covers only the base's
-   * resources: without its own, what the overlay adds (Ingress, autoscalers,
-   * NetworkPolicies) would land in the current context's namespace.
-   */
+  /** The base's covers only its resources: the extras need their own. */
   readonly namespace: string;
   readonly base: readonly Component[];
   readonly overlay: readonly Component[];
-  /** Where the Grafana admin Secret comes from in this overlay. */
+  /** Where Grafana's admin Secret comes from. */
   readonly credentials: {
     readonly component: string;
     readonly base: GrafanaCredentials;
     readonly overlay: GrafanaCredentials;
   };
-  /** Storage class for every claim, if the overlay sets one. */
+  /** For every claim. */
   readonly storageClass?: string;
-  /** Extra resources (files) the overlay adds. */
   readonly extras: readonly Rendered[];
 }
 
-function byName(list: readonly Component[]): Map<string, Component> {
-  return new Map(list.map((c) => [c.name, c]));
-}
+type Obj = Record<string, unknown>;
 
-function same(a: unknown, b: unknown): boolean {
-  return JSON.stringify(a) === JSON.stringify(b);
-}
+const same = (a: unknown, b: unknown) =>
+  JSON.stringify(a) === JSON.stringify(b);
 
-/** Strategic-merge patch of one Deployment, or undefined when nothing differs. */
-function deploymentPatch(
-  base: Component,
-  next: Component,
-): Record<string, unknown> | undefined {
-  const container: Record<string, unknown> = { name: next.name };
+/** A patch of object `kind` named `name`, or undefined with an empty spec. */
+const patch = (apiVersion: string, kind: string, name: string, spec: Obj) =>
+  Object.keys(spec).length === 0
+    ? undefined
+    : { apiVersion, kind, metadata: { name }, spec };
+
+const containerPatch = (name: string, container: Obj) => ({
+  template: { spec: { containers: [{ name, ...container }] } },
+});
+
+function deploymentPatch(base: Component, next: Component) {
+  const container: Obj = {};
   const changedEnv = next.env.filter((e) => !base.env.some((b) => same(b, e)));
   if (changedEnv.some((e) => !("value" in e))) {
     throw new Error(`overlay: secret env of ${next.name} cannot be patched`);
@@ -65,58 +58,41 @@ function deploymentPatch(
   }
   if (!same(next.health, base.health)) Object.assign(container, probes(next));
   if (!same(next.resources, base.resources)) {
-    container.resources = {
-      requests: { ...next.resources.requests },
-      limits: { ...next.resources.limits },
-    };
+    const { requests, limits } = next.resources;
+    container.resources = { requests: { ...requests }, limits: { ...limits } };
   }
-  const spec: Record<string, unknown> = {};
-  const before = replicas(base).replicas;
+  const spec: Obj = {};
   const after = replicas(next).replicas;
   // null deletes the field (strategic merge), handing it to the autoscaler.
-  if (before !== after) spec.replicas = after ?? null;
+  if (replicas(base).replicas !== after) spec.replicas = after ?? null;
   if (next.recreate !== base.recreate) {
     spec.strategy = next.recreate
       ? { type: "Recreate", rollingUpdate: null }
       : { type: "RollingUpdate" };
   }
-  if (Object.keys(container).length > 1) {
-    spec.template = { spec: { containers: [container] } };
+  if (Object.keys(container).length > 0) {
+    Object.assign(spec, containerPatch(next.name, container));
   }
-  if (Object.keys(spec).length === 0) return undefined;
-  return {
-    apiVersion: "apps/v1",
-    kind: "Deployment",
-    metadata: { name: next.name },
-    spec,
-  };
+  return patch("apps/v1", "Deployment", next.name, spec);
 }
 
-function claimPatch(
-  base: Component,
-  next: Component,
-  storageClass: string | undefined,
-): Record<string, unknown> | undefined {
+function claimPatch(base: Component, next: Component, storageClass?: string) {
   if (!next.volume || !base.volume) return undefined;
-  const spec: Record<string, unknown> = {};
+  const spec: Obj = {};
   if (storageClass) spec.storageClassName = storageClass;
   if (next.volume.size !== base.volume.size) {
     spec.resources = { requests: { storage: next.volume.size } };
   }
-  if (Object.keys(spec).length === 0) return undefined;
-  return {
-    apiVersion: "v1",
-    kind: "PersistentVolumeClaim",
-    metadata: { name: next.volume.name },
-    spec,
-  };
+  return patch("v1", "PersistentVolumeClaim", next.volume.name, spec);
 }
 
 /** `images` entries for images the overlay changes, by base repository. */
-function imageChanges(input: OverlayInput): Record<string, string>[] {
-  const base = byName(input.base);
+function imageChanges(
+  base: Map<string, Component>,
+  overlay: readonly Component[],
+) {
   const out = new Map<string, Record<string, string>>();
-  for (const next of input.overlay) {
+  for (const next of overlay) {
     const before = base.get(next.name);
     if (!before || before.image === next.image) continue;
     const from = parseImage(before.image);
@@ -134,112 +110,86 @@ function imageChanges(input: OverlayInput): Record<string, string>[] {
 /** Patches that point Grafana at another Secret, or replace its literals. */
 function credentialPatches(
   input: OverlayInput,
-): { patches: Rendered[]; secretGenerator?: Record<string, unknown>[] } {
+): { patches: Rendered[]; secretGenerator?: Obj[] } {
   const { component, base, overlay } = input.credentials;
   if (same(base, overlay)) return { patches: [] };
   const name = secretName(component);
   if (overlay.kind === "literal") {
+    const literals = [
+      `admin-user=${overlay.user}`,
+      `admin-password=${overlay.password}`,
+    ];
     return {
       patches: [],
-      secretGenerator: [{
-        name,
-        behavior: "replace",
-        literals: [
-          `admin-user=${overlay.user}`,
-          `admin-password=${overlay.password}`,
-        ],
-      }],
+      secretGenerator: [{ name, behavior: "replace", literals }],
     };
   }
-  const target = byName(input.overlay).get(component);
-  const secretEnv = (target?.env ?? []).filter((e) => !("value" in e));
+  const target = input.overlay.find((c) => c.name === component);
+  const env = (target?.env ?? []).flatMap((e) =>
+    "secretKey" in e
+      ? [{
+        name: e.name,
+        valueFrom: {
+          secretKeyRef: { name: overlay.secretName, key: e.secretKey },
+        },
+      }]
+      : []
+  );
   return {
     patches: [
-      {
-        path: `patches/${name}-secret-delete.yaml`,
-        kind: "yaml",
-        docs: [{
-          // The generated literal Secret must not reach this cluster.
-          $patch: "delete",
-          apiVersion: "v1",
-          kind: "Secret",
-          metadata: { name },
-        }],
-      },
-      {
-        path: `patches/${component}-credentials.yaml`,
-        kind: "yaml",
-        docs: [{
-          apiVersion: "apps/v1",
-          kind: "Deployment",
-          metadata: { name: component },
-          spec: {
-            template: {
-              spec: {
-                containers: [{
-                  name: component,
-                  env: secretEnv.map((e) => ({
-                    name: e.name,
-                    valueFrom: {
-                      secretKeyRef: {
-                        name: overlay.secretName,
-                        key: "secretKey" in e ? e.secretKey : "",
-                      },
-                    },
-                  })),
-                }],
-              },
-            },
-          },
-        }],
-      },
+      yamlFile(`patches/${name}-secret-delete.yaml`, {
+        // The generated literal Secret must not reach this cluster.
+        $patch: "delete",
+        apiVersion: "v1",
+        kind: "Secret",
+        metadata: { name },
+      }),
+      yamlFile(
+        `patches/${component}-credentials.yaml`,
+        patch(
+          "apps/v1",
+          "Deployment",
+          component,
+          containerPatch(component, { env }),
+        ),
+      ),
     ],
   };
 }
 
-/** Files of one overlay directory, paths relative to it. */
+/** Files of one overlay directory, relative to it. */
 export function renderOverlay(input: OverlayInput): Rendered[] {
-  const base = byName(input.base);
+  const base = new Map(input.base.map((c) => [c.name, c]));
   const patches: Rendered[] = [];
   for (const next of input.overlay) {
     const before = base.get(next.name);
     if (!before) throw new Error(`overlay: ${next.name} is not in the base`);
     const deployment = deploymentPatch(before, next);
     if (deployment) {
-      patches.push({
-        path: `patches/${next.name}.yaml`,
-        kind: "yaml",
-        docs: [deployment],
-      });
+      patches.push(yamlFile(`patches/${next.name}.yaml`, deployment));
     }
     const claim = claimPatch(before, next, input.storageClass);
     if (claim) {
-      patches.push({
-        path: `patches/${next.volume!.name}-claim.yaml`,
-        kind: "yaml",
-        docs: [claim],
-      });
+      patches.push(
+        yamlFile(`patches/${claim.metadata.name}-claim.yaml`, claim),
+      );
     }
   }
-  const credentials = credentialPatches(input);
-  patches.push(...credentials.patches);
-
-  const kustomization: Record<string, unknown> = {
+  const { patches: secrets, secretGenerator } = credentialPatches(input);
+  patches.push(...secrets);
+  const images = imageChanges(base, input.overlay);
+  const kustomization = {
     apiVersion: "kustomize.config.k8s.io/v1beta1",
     kind: "Kustomization",
     namespace: input.namespace,
     resources: ["../../base", ...input.extras.map((f) => f.path)],
+    ...(images.length > 0 && { images }),
+    ...(patches.length > 0 &&
+      { patches: patches.map(({ path }) => ({ path })) }),
+    ...(secretGenerator && { secretGenerator }),
   };
-  const images = imageChanges(input);
-  if (images.length > 0) kustomization.images = images;
-  if (patches.length > 0) {
-    kustomization.patches = patches.map((p) => ({ path: p.path }));
-  }
-  if (credentials.secretGenerator) {
-    kustomization.secretGenerator = credentials.secretGenerator;
-  }
   return [
-    { path: "kustomization.yaml", kind: "yaml", docs: [kustomization] },
+    yamlFile("kustomization.yaml", kustomization),
     ...patches,
     ...input.extras,
   ];

@@ -1,9 +1,7 @@
 /**
- * What only the production overlay adds: an Ingress with TLS for the app
- * and Grafana, HorizontalPodAutoscalers and PodDisruptionBudgets for the
- * app and the collector, and NetworkPolicies that deny every connection
+ * What only the production overlay adds: an Ingress with TLS, autoscalers
+ * and disruption budgets, and NetworkPolicies that deny every connection
  * the component model does not list.
- *
  * @module
  */
 import type { IHorizontalPodAutoscaler } from "kubernetes-models/autoscaling/v2/HorizontalPodAutoscaler";
@@ -13,55 +11,43 @@ import type {
   INetworkPolicyPeer,
 } from "kubernetes-models/networking.k8s.io/v1";
 import type { IPodDisruptionBudget } from "kubernetes-models/policy/v1/PodDisruptionBudget";
-import type { IngressHost } from "../types.ts";
 import type { Component } from "../model.ts";
-import { NAME_LABEL } from "./k8s_objects.ts";
-import type { Rendered } from "./rendered.ts";
+import { type Rendered, yamlFile } from "../serialize.ts";
+import { NAMES } from "../names.ts";
+import type { ProductionOverlayConfig, ScaledConfig } from "../types.ts";
+import { NAME_LABEL } from "./kustomize_base.ts";
 
-/** An autoscaled component. */
-export interface Scaled {
-  readonly component: string;
-  readonly minReplicas: number;
-  readonly maxReplicas: number;
-  readonly targetCpuPercent: number;
-}
+type Components = readonly Component[];
+type Prod = ProductionOverlayConfig;
+type Scaled = ScaledConfig & { readonly component: string };
 
-/** What the production extras render from. */
-export interface ProductionInput {
-  readonly components: readonly Component[];
-  readonly ingressClass: string;
-  /** The Ingress controller's namespace: the only outside source admitted. */
-  readonly ingressNamespace: string;
-  /** Host per component name, served by the Ingress on its first port. */
-  readonly ingress: readonly { component: string; host: IngressHost }[];
-  readonly scaled: readonly Scaled[];
-}
+const pods = (name: string) => ({ matchLabels: { [NAME_LABEL]: name } });
 
-function ingress(input: ProductionInput): IIngress {
-  const byName = new Map(input.components.map((c) => [c.name, c]));
+function ingress(components: Components, prod: Prod): IIngress {
+  const hosts = [
+    { component: NAMES.app, host: prod.ingress.app },
+    { component: NAMES.grafana, host: prod.ingress.grafana },
+  ];
   return {
     apiVersion: "networking.k8s.io/v1",
     kind: "Ingress",
     metadata: { name: "space-app" },
     spec: {
-      ingressClassName: input.ingressClass,
-      tls: input.ingress.map((i) => ({
-        hosts: [i.host.host],
-        secretName: i.host.tlsSecret,
+      ingressClassName: prod.ingressClass,
+      tls: hosts.map(({ host }) => ({
+        hosts: [host.host],
+        secretName: host.tlsSecret,
       })),
-      rules: input.ingress.map((i) => {
-        const port = byName.get(i.component)?.ports[0];
-        if (!port) throw new Error(`ingress: ${i.component} has no port`);
+      // Each host to its component's first port.
+      rules: hosts.map(({ component, host }) => {
+        const c = components.find((c) => c.name === component);
+        const port = c?.ports[0];
+        if (!port) throw new Error(`ingress: ${component} has no port`);
+        const service = { name: component, port: { name: port.name } };
         return {
-          host: i.host.host,
+          host: host.host,
           http: {
-            paths: [{
-              path: "/",
-              pathType: "Prefix",
-              backend: {
-                service: { name: i.component, port: { name: port.name } },
-              },
-            }],
+            paths: [{ path: "/", pathType: "Prefix", backend: { service } }],
           },
         };
       }),
@@ -69,106 +55,88 @@ function ingress(input: ProductionInput): IIngress {
   };
 }
 
-function autoscaler(s: Scaled): IHorizontalPodAutoscaler {
-  return {
-    apiVersion: "autoscaling/v2",
-    kind: "HorizontalPodAutoscaler",
-    metadata: { name: s.component },
-    spec: {
-      scaleTargetRef: {
-        apiVersion: "apps/v1",
-        kind: "Deployment",
-        name: s.component,
+const autoscaler = (s: Scaled): IHorizontalPodAutoscaler => ({
+  apiVersion: "autoscaling/v2",
+  kind: "HorizontalPodAutoscaler",
+  metadata: { name: s.component },
+  spec: {
+    scaleTargetRef: {
+      apiVersion: "apps/v1",
+      kind: "Deployment",
+      name: s.component,
+    },
+    minReplicas: s.minReplicas,
+    maxReplicas: s.maxReplicas,
+    metrics: [{
+      type: "Resource",
+      resource: {
+        name: "cpu",
+        target: { type: "Utilization", averageUtilization: s.targetCpuPercent },
       },
-      minReplicas: s.minReplicas,
-      maxReplicas: s.maxReplicas,
-      metrics: [{
-        type: "Resource",
-        resource: {
-          name: "cpu",
-          target: {
-            type: "Utilization",
-            averageUtilization: s.targetCpuPercent,
-          },
-        },
-      }],
-    },
-  };
-}
+    }],
+  },
+});
 
-function disruptionBudget(s: Scaled): IPodDisruptionBudget {
-  return {
-    apiVersion: "policy/v1",
-    kind: "PodDisruptionBudget",
-    metadata: { name: s.component },
-    spec: {
-      // Voluntary evictions (node drains) keep one pod serving.
-      minAvailable: 1,
-      selector: { matchLabels: { [NAME_LABEL]: s.component } },
-    },
-  };
-}
+const disruptionBudget = (s: Scaled): IPodDisruptionBudget => ({
+  apiVersion: "policy/v1",
+  kind: "PodDisruptionBudget",
+  metadata: { name: s.component },
+  // Voluntary evictions (node drains) keep one pod serving.
+  spec: { minAvailable: 1, selector: pods(s.component) },
+});
 
-function networkPolicies(input: ProductionInput): INetworkPolicy[] {
-  const policies: INetworkPolicy[] = [{
+function networkPolicies(components: Components, prod: Prod): INetworkPolicy[] {
+  const policy = (
+    name: string,
+    spec: INetworkPolicy["spec"],
+  ): INetworkPolicy => ({
     apiVersion: "networking.k8s.io/v1",
     kind: "NetworkPolicy",
-    metadata: { name: "default-deny-ingress" },
-    spec: { podSelector: {}, policyTypes: ["Ingress"] },
-  }];
-  for (const c of input.components) {
-    if (c.clients.length === 0) continue;
-    const ports = [...new Set(c.clients.map((cl) => cl.port))].sort((a, b) =>
-      a - b
-    );
-    policies.push({
-      apiVersion: "networking.k8s.io/v1",
-      kind: "NetworkPolicy",
-      metadata: { name: `${c.name}-ingress` },
-      spec: {
-        podSelector: { matchLabels: { [NAME_LABEL]: c.name } },
+    metadata: { name },
+    spec,
+  });
+  // Only the Ingress controller, from its own namespace.
+  const outside: INetworkPolicyPeer = {
+    namespaceSelector: {
+      matchLabels: { "kubernetes.io/metadata.name": prod.ingressNamespace },
+    },
+  };
+  return [
+    policy("default-deny-ingress", {
+      podSelector: {},
+      policyTypes: ["Ingress"],
+    }),
+    ...components.filter((c) => c.clients.length > 0).map((c) => {
+      const ports = [...new Set(c.clients.map((cl) => cl.port))]
+        .sort((a, b) => a - b);
+      return policy(`${c.name}-ingress`, {
+        podSelector: pods(c.name),
         policyTypes: ["Ingress"],
-        ingress: ports.map((port) => {
-          const from = c.clients.filter((cl) => cl.port === port).map((
-            cl,
-          ): INetworkPolicyPeer =>
-            cl.from === "outside"
-              // Only the Ingress controller, from its own namespace.
-              ? {
-                namespaceSelector: {
-                  matchLabels: {
-                    "kubernetes.io/metadata.name": input.ingressNamespace,
-                  },
-                },
-              }
-              : { podSelector: { matchLabels: { [NAME_LABEL]: cl.from } } }
-          );
-          return { from, ports: [{ protocol: "TCP", port }] };
-        }),
-      },
-    });
-  }
-  return policies;
+        ingress: ports.map((port) => ({
+          from: c.clients.filter((cl) => cl.port === port).map((cl) =>
+            cl.from === "outside" ? outside : { podSelector: pods(cl.from) }
+          ),
+          ports: [{ protocol: "TCP", port }],
+        })),
+      });
+    }),
+  ];
 }
 
-/** The production overlay's own resources, paths relative to it. */
-export function renderProductionExtras(input: ProductionInput): Rendered[] {
+/** The production overlay's own files, relative to it. */
+export function renderProductionExtras(
+  components: Components,
+  prod: ProductionOverlayConfig,
+): Rendered[] {
+  const scaled = (["app", "collector"] as const)
+    .map((name): Scaled => ({ component: NAMES[name], ...prod[name] }))
+    .filter((s) =>
+      components.some((c) => c.name === s.component && c.autoscaled)
+    );
   return [
-    { path: "ingress.yaml", kind: "yaml", docs: [ingress(input)] },
-    {
-      path: "autoscaling.yaml",
-      kind: "yaml",
-      docs: input.scaled.map(autoscaler),
-    },
-    {
-      path: "disruption-budgets.yaml",
-      kind: "yaml",
-      docs: input.scaled.map(disruptionBudget),
-    },
-    {
-      path: "network-policies.yaml",
-      kind: "yaml",
-      docs: networkPolicies(input),
-    },
+    yamlFile("ingress.yaml", ingress(components, prod)),
+    yamlFile("autoscaling.yaml", ...scaled.map(autoscaler)),
+    yamlFile("disruption-budgets.yaml", ...scaled.map(disruptionBudget)),
+    yamlFile("network-policies.yaml", ...networkPolicies(components, prod)),
   ];
 }
