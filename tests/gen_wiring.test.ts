@@ -273,6 +273,9 @@ Deno.test("Loki: tsdb v13 with structured metadata, retention through the compac
   const compactor = loki.compactor as Obj;
   assert.equal(compactor.retention_enabled, true);
   assert.equal(compactor.delete_request_store, "filesystem");
+  // Loki's MB is 2^20 bytes: 75% of the 1Gi limit is 768 of them.
+  const wal = (loki.ingester as Obj).wal as Obj;
+  assert.equal(wal.replay_memory_ceiling, "768MB");
 });
 
 Deno.test("the services export to the collector and loadgen targets the app", () => {

@@ -14,6 +14,8 @@ const FILE = "loki.yaml";
 
 /** Share of the container's memory limit a WAL replay may use. */
 const WAL_REPLAY_SHARE = 0.75;
+/** Loki's byte sizes read `MB` as 2^20 bytes. */
+const LOKI_MB = 2 ** 20;
 
 /** loki.yaml (no generated header). */
 export function lokiConfig(config: StackConfig, placement: Placement): string {
@@ -53,7 +55,7 @@ export function lokiConfig(config: StackConfig, placement: Placement): string {
     ingester: {
       lifecycler: { min_ready_duration: "1s" },
       // Loki's byte-size notation, whole megabytes.
-      wal: { replay_memory_ceiling: `${Math.floor(replay / 1e6)}MB` },
+      wal: { replay_memory_ceiling: `${Math.floor(replay / LOKI_MB)}MB` },
     },
     pattern_ingester: { enabled: true },
     limits_config: {
@@ -75,7 +77,7 @@ export function lokiConfig(config: StackConfig, placement: Placement): string {
     "schema_config":
       "tsdb with schema v13 is what structured metadata needs; OTLP trace_id and span_id are stored there.",
     "ingester":
-      "A single node is ready at once (the default waits 15 s). A WAL replay after a crash\nmay use 75% of the container's memory limit (the default ceiling is 4 GB).",
+      "A single node is ready at once (the default waits 15 s). A WAL replay after a crash\nmay use 75% of the container's memory limit (the default ceiling is 4 GiB).",
     "pattern_ingester": "Log patterns for Grafana's Logs Drilldown.",
     "limits_config":
       'Loki\'s default OTLP resource attributes become index labels (dots as _): service.name,\nservice.namespace, service.instance.id, deployment.environment.name, k8s and cloud names.\nOther attributes, trace_id and span_id are structured metadata: `| trace_id="..."`.',
