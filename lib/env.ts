@@ -27,7 +27,12 @@ export function recordEnv(
   return (name) => record[name];
 }
 
-function invalid(name: string, value: string, allowed: string): ConfigError {
+/** The one-line error: `NAME="value" is invalid: expected <allowed>`. */
+export function invalid(
+  name: string,
+  value: string,
+  allowed: string,
+): ConfigError {
   return new ConfigError(
     `${name}=${JSON.stringify(value)} is invalid: expected ${allowed}`,
   );
@@ -41,6 +46,21 @@ export function readString(env: EnvSource, name: string): string | undefined {
   return trimmed === "" ? undefined : trimmed;
 }
 
+/** `fallback` when unset, else what `parse` makes of the value (`undefined`: not `allowed`). */
+function read<T>(
+  env: EnvSource,
+  name: string,
+  fallback: T,
+  allowed: string,
+  parse: (value: string) => T | undefined,
+): T {
+  const value = readString(env, name);
+  if (value === undefined) return fallback;
+  const parsed = parse(value);
+  if (parsed === undefined) throw invalid(name, value, allowed);
+  return parsed;
+}
+
 /** An integer in `[min, max]`; decimal digits only (no `1e3`, no `0x10`, no `1.5`). */
 export function readInt(
   env: EnvSource,
@@ -49,16 +69,10 @@ export function readInt(
   min: number,
   max: number,
 ): number {
-  const value = readString(env, name);
-  if (value === undefined) return fallback;
-  if (!/^[0-9]+$/.test(value)) {
-    throw invalid(name, value, `an integer from ${min} to ${max}`);
-  }
-  const n = Number(value);
-  if (!Number.isSafeInteger(n) || n < min || n > max) {
-    throw invalid(name, value, `an integer from ${min} to ${max}`);
-  }
-  return n;
+  return read(env, name, fallback, `an integer from ${min} to ${max}`, (v) => {
+    const n = /^[0-9]+$/.test(v) ? Number(v) : NaN;
+    return Number.isSafeInteger(n) && n >= min && n <= max ? n : undefined;
+  });
 }
 
 /** A finite number in `[min, max]`. */
@@ -69,15 +83,12 @@ export function readNumber(
   min: number,
   max: number,
 ): number {
-  const value = readString(env, name);
-  if (value === undefined) return fallback;
-  const n = /^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$/.test(value)
-    ? Number(value)
-    : NaN;
-  if (!Number.isFinite(n) || n < min || n > max) {
-    throw invalid(name, value, `a number from ${min} to ${max}`);
-  }
-  return n;
+  return read(env, name, fallback, `a number from ${min} to ${max}`, (v) => {
+    const n = /^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$/.test(v)
+      ? Number(v)
+      : NaN;
+    return Number.isFinite(n) && n >= min && n <= max ? n : undefined;
+  });
 }
 
 /** `true`/`false` (any case); nothing else. */
@@ -86,12 +97,10 @@ export function readBool(
   name: string,
   fallback: boolean,
 ): boolean {
-  const value = readString(env, name);
-  if (value === undefined) return fallback;
-  const lower = value.toLowerCase();
-  if (lower === "true") return true;
-  if (lower === "false") return false;
-  throw invalid(name, value, "true or false");
+  return read(env, name, fallback, "true or false", (v) => {
+    const lower = v.toLowerCase();
+    return lower === "true" ? true : lower === "false" ? false : undefined;
+  });
 }
 
 /** One of a fixed set of words (matched case-insensitively, returned as listed). */
@@ -101,13 +110,13 @@ export function readChoice<T extends string>(
   fallback: T,
   allowed: readonly T[],
 ): T {
-  const value = readString(env, name);
-  if (value === undefined) return fallback;
-  const found = allowed.find((a) => a.toLowerCase() === value.toLowerCase());
-  if (found === undefined) {
-    throw invalid(name, value, `one of ${allowed.join(", ")}`);
-  }
-  return found;
+  return read(
+    env,
+    name,
+    fallback,
+    `one of ${allowed.join(", ")}`,
+    (v) => allowed.find((a) => a.toLowerCase() === v.toLowerCase()),
+  );
 }
 
 /** An absolute http(s) URL on a port fetch allows. */
@@ -135,26 +144,16 @@ export function readKeyValueList(
   if (value === undefined) return out;
   for (const item of value.split(",")) {
     if (item.trim() === "") continue;
+    const bad = (allowed: string) =>
+      invalid(name, value, `${allowed} (bad item ${JSON.stringify(item)})`);
     const eq = item.indexOf("=");
     const key = eq > 0 ? item.slice(0, eq).trim() : "";
-    if (key === "") {
-      throw invalid(
-        name,
-        value,
-        `comma-separated key=value pairs (bad item ${JSON.stringify(item)})`,
-      );
-    }
-    let decoded: string;
+    if (key === "") throw bad("comma-separated key=value pairs");
     try {
-      decoded = decodeURIComponent(item.slice(eq + 1).trim());
+      out[key] = decodeURIComponent(item.slice(eq + 1).trim());
     } catch {
-      throw invalid(
-        name,
-        value,
-        `percent-encoded values (bad item ${JSON.stringify(item)})`,
-      );
+      throw bad("percent-encoded values");
     }
-    out[key] = decoded;
   }
   return out;
 }

@@ -96,6 +96,68 @@ function jsonAttributes(list: Json[] | undefined): Record<string, unknown> {
   );
 }
 
+/** Each item with its resource's attributes (`resource*` > `scope*` > item). */
+function jsonItems(list: Json[] | undefined, scopes: string, items: string) {
+  return (list ?? []).flatMap((r: Json) => {
+    const resource = jsonAttributes(r.resource?.attributes);
+    return (r[scopes] ?? []).flatMap((s: Json) =>
+      (s[items] ?? []).map((item: Json) => ({ resource, item }))
+    );
+  });
+}
+
+/** The spans of an `ExportTraceServiceRequest` in JSON. */
+function jsonSpans(payload: Json): ReceivedSpan[] {
+  return jsonItems(payload.resourceSpans, "scopeSpans", "spans").map((
+    { resource, item: s },
+  ) => ({
+    traceId: s.traceId,
+    spanId: s.spanId,
+    parentSpanId: s.parentSpanId ?? "",
+    name: s.name,
+    kind: s.kind,
+    attributes: jsonAttributes(s.attributes),
+    status: s.status,
+    events: s.events ?? [],
+    resource,
+  }));
+}
+
+/** The log records of an `ExportLogsServiceRequest` in JSON. */
+function jsonLogs(payload: Json): ReceivedLog[] {
+  return jsonItems(payload.resourceLogs, "scopeLogs", "logRecords").map((
+    { resource, item: r },
+  ) => ({
+    traceId: r.traceId ?? "",
+    spanId: r.spanId ?? "",
+    severityText: r.severityText ?? "",
+    severityNumber: r.severityNumber,
+    body: jsonValue(r.body),
+    attributes: jsonAttributes(r.attributes),
+    resource,
+  }));
+}
+
+/** The metrics of an `ExportMetricsServiceRequest` in JSON. */
+function jsonMetrics(payload: Json): ReceivedMetric[] {
+  return jsonItems(payload.resourceMetrics, "scopeMetrics", "metrics").map((
+    { resource, item: m },
+  ) => {
+    const data = m.sum ?? m.gauge ?? m.histogram ?? {};
+    return {
+      name: m.name,
+      unit: m.unit,
+      resource,
+      points: (data.dataPoints ?? []).map((p: Json) => ({
+        attributes: jsonAttributes(p.attributes),
+        value: Number(p.asInt ?? p.asDouble ?? p.sum ?? 0),
+        count: p.count === undefined ? undefined : Number(p.count),
+        bounds: p.explicitBounds,
+      })),
+    };
+  });
+}
+
 /** The plain value of a protobuf `AnyValue`. */
 function protoValue(buf: Uint8Array): unknown {
   for (const f of fields(buf)) {
@@ -199,6 +261,16 @@ async function bodyOf(req: Request): Promise<Uint8Array> {
   return new Uint8Array(await req.arrayBuffer());
 }
 
+/** Decoders of each signal by encoding; protobuf metrics are taken but not decoded. */
+const DECODERS: Record<
+  keyof ReceiverPaths,
+  { json(payload: Json): unknown[]; proto(body: Uint8Array): unknown[] }
+> = {
+  traces: { json: jsonSpans, proto: decodeProtoSpans },
+  logs: { json: jsonLogs, proto: decodeProtoLogs },
+  metrics: { json: jsonMetrics, proto: () => [] },
+};
+
 /** A running receiver. */
 export class OtlpReceiver {
   readonly spans: ReceivedSpan[] = [];
@@ -216,6 +288,11 @@ export class OtlpReceiver {
   readonly #paths: ReceiverPaths;
   readonly #server: Deno.HttpServer<Deno.NetAddr>;
   readonly #hanging = new Set<() => void>();
+  readonly #received: Record<keyof ReceiverPaths, unknown[]> = {
+    traces: this.spans,
+    logs: this.logs,
+    metrics: this.metrics,
+  };
 
   constructor(
     options: {
@@ -257,95 +334,24 @@ export class OtlpReceiver {
       const status = this.mode === "status-503" ? 503 : 400;
       return new Response("refused on purpose\n", { status });
     }
+    const json = type?.includes("json");
+    if (!json && type !== "application/x-protobuf") {
+      this.refused.push(`${path}: content type ${type}`);
+      return new Response("unsupported content type\n", { status: 415 });
+    }
     try {
-      if (type?.includes("json")) {
-        this.#json(signal, JSON.parse(text.decode(body)));
-      } else if (type === "application/x-protobuf") {
-        if (signal === "traces") this.spans.push(...decodeProtoSpans(body));
-        if (signal === "logs") this.logs.push(...decodeProtoLogs(body));
-      } else {
-        this.refused.push(`${path}: content type ${type}`);
-        return new Response("unsupported content type\n", { status: 415 });
-      }
+      const decode = DECODERS[signal];
+      const items = json
+        ? decode.json(JSON.parse(text.decode(body)))
+        : decode.proto(body);
+      this.#received[signal].push(...items);
     } catch (error) {
       this.refused.push(`${path}: ${(error as Error).message}`);
       return new Response("malformed\n", { status: 400 });
     }
-    return type?.includes("json")
-      ? Response.json({})
-      : new Response(new Uint8Array(0), {
-        headers: { "content-type": "application/x-protobuf" },
-      });
-  }
-
-  #json(signal: keyof ReceiverPaths, payload: Json): void {
-    const each = (list: Json[] | undefined, scopes: string, items: string) =>
-      (list ?? []).flatMap((r: Json) => {
-        const resource = jsonAttributes(r.resource?.attributes);
-        return (r[scopes] ?? []).flatMap((s: Json) =>
-          (s[items] ?? []).map((item: Json) => ({ resource, item }))
-        );
-      });
-    if (signal === "traces") {
-      for (
-        const { resource, item: s } of each(
-          payload.resourceSpans,
-          "scopeSpans",
-          "spans",
-        )
-      ) {
-        this.spans.push({
-          traceId: s.traceId,
-          spanId: s.spanId,
-          parentSpanId: s.parentSpanId ?? "",
-          name: s.name,
-          kind: s.kind,
-          attributes: jsonAttributes(s.attributes),
-          status: s.status,
-          events: s.events ?? [],
-          resource,
-        });
-      }
-    } else if (signal === "logs") {
-      for (
-        const { resource, item: r } of each(
-          payload.resourceLogs,
-          "scopeLogs",
-          "logRecords",
-        )
-      ) {
-        this.logs.push({
-          traceId: r.traceId ?? "",
-          spanId: r.spanId ?? "",
-          severityText: r.severityText ?? "",
-          severityNumber: r.severityNumber,
-          body: jsonValue(r.body),
-          attributes: jsonAttributes(r.attributes),
-          resource,
-        });
-      }
-    } else {
-      for (
-        const { resource, item: m } of each(
-          payload.resourceMetrics,
-          "scopeMetrics",
-          "metrics",
-        )
-      ) {
-        const data = m.sum ?? m.gauge ?? m.histogram ?? {};
-        this.metrics.push({
-          name: m.name,
-          unit: m.unit,
-          resource,
-          points: (data.dataPoints ?? []).map((p: Json) => ({
-            attributes: jsonAttributes(p.attributes),
-            value: Number(p.asInt ?? p.asDouble ?? p.sum ?? 0),
-            count: p.count === undefined ? undefined : Number(p.count),
-            bounds: p.explicitBounds,
-          })),
-        });
-      }
-    }
+    return json ? Response.json({}) : new Response(new Uint8Array(0), {
+      headers: { "content-type": "application/x-protobuf" },
+    });
   }
 
   /** Releases hanging requests and stops listening. */

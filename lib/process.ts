@@ -24,22 +24,27 @@ export interface ProcessOptions {
 
 const decoder = new TextDecoder();
 
+function command(argv: readonly string[], options: ProcessOptions) {
+  const [program, ...args] = argv;
+  const { cwd, env, clearEnv } = options;
+  return new Deno.Command(program, {
+    args,
+    cwd,
+    env,
+    clearEnv,
+    stdin: "null",
+    stdout: "piped",
+    stderr: "piped",
+  });
+}
+
 /** Runs `argv` to completion; a missing program is exit code 127. */
 export async function run(
   argv: readonly string[],
   options: ProcessOptions = {},
 ): Promise<Finished> {
-  const [program, ...args] = argv;
   try {
-    const out = await new Deno.Command(program, {
-      args,
-      cwd: options.cwd,
-      env: options.env,
-      clearEnv: options.clearEnv,
-      stdin: "null",
-      stdout: "piped",
-      stderr: "piped",
-    }).output();
+    const out = await command(argv, options).output();
     return {
       code: out.code,
       stdout: decoder.decode(out.stdout),
@@ -47,7 +52,7 @@ export async function run(
     };
   } catch (error) {
     if (!(error instanceof Deno.errors.NotFound)) throw error;
-    return { code: 127, stdout: "", stderr: `${program}: not installed` };
+    return { code: 127, stdout: "", stderr: `${argv[0]}: not installed` };
   }
 }
 
@@ -85,16 +90,7 @@ export function start(
   argv: readonly string[],
   options: ProcessOptions = {},
 ): Background {
-  const [program, ...args] = argv;
-  const child = new Deno.Command(program, {
-    args,
-    cwd: options.cwd,
-    env: options.env,
-    clearEnv: options.clearEnv,
-    stdin: "null",
-    stdout: "piped",
-    stderr: "piped",
-  }).spawn();
+  const child = command(argv, options).spawn();
   const lines: string[] = [];
   const exited = Promise.all([
     child.status,
@@ -115,16 +111,12 @@ export function start(
     exited,
     async stop(graceMs = 10_000) {
       signal("SIGTERM");
-      let timer: ReturnType<typeof setTimeout> | undefined;
-      const killed = new Promise<void>((resolve) => {
-        timer = setTimeout(() => {
-          signal("SIGKILL");
-          resolve();
-        }, graceMs);
-      });
-      await Promise.race([exited, killed]);
-      clearTimeout(timer);
-      return await exited;
+      const timer = setTimeout(() => signal("SIGKILL"), graceMs);
+      try {
+        return await exited;
+      } finally {
+        clearTimeout(timer);
+      }
     },
   };
 }

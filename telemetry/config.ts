@@ -7,6 +7,7 @@
 import {
   ConfigError,
   type EnvSource,
+  invalid,
   readBool,
   readChoice,
   readInt,
@@ -18,80 +19,24 @@ import {
 
 /** The three signals, as named in per-signal variables. */
 export type Signal = "traces" | "metrics" | "logs";
-/** Where a signal goes. */
-export type ExporterKind = "otlp" | "console" | "none";
-/** OTLP/HTTP encodings. */
-export type OtlpProtocol = "http/protobuf" | "http/json";
-/** Samplers of the specification's `OTEL_TRACES_SAMPLER`. */
-export type SamplerName =
-  | "always_on"
-  | "always_off"
-  | "traceidratio"
-  | "parentbased_always_on"
-  | "parentbased_always_off"
-  | "parentbased_traceidratio";
-
-/** Export settings of one signal. */
-export interface SignalConfig {
-  readonly exporter: ExporterKind;
-  /** Full URL including `/v1/<signal>`. */
-  readonly endpoint: string;
-  readonly protocol: OtlpProtocol;
-  readonly headers: Readonly<Record<string, string>>;
-  readonly timeoutMs: number;
-  readonly compression: "gzip" | "none";
-}
-
-/** Batch processor settings (spans or log records). */
-export interface BatchConfig {
-  readonly maxQueueSize: number;
-  readonly maxExportBatchSize: number;
-  readonly scheduleDelayMs: number;
-  readonly exportTimeoutMs: number;
-}
-
 /** Everything `telemetry/sdk.ts` needs. */
-export interface TelemetryConfig {
-  /** `OTEL_SDK_DISABLED=true`: no providers, no export, stdout logs only. */
-  readonly disabled: boolean;
-  readonly serviceName: string;
-  /** Resource attributes from `OTEL_RESOURCE_ATTRIBUTES` plus defaults. */
-  readonly resourceAttributes: Readonly<Record<string, string>>;
-  readonly traces: SignalConfig;
-  readonly metrics: SignalConfig;
-  readonly logs: SignalConfig;
-  readonly sampler: SamplerName;
-  /** Ratio for the `*traceidratio` samplers, 0..1. */
-  readonly samplerArg: number;
-  readonly propagators: readonly ("tracecontext" | "baggage")[];
-  readonly metricExportIntervalMs: number;
-  readonly metricExportTimeoutMs: number;
-  readonly spanBatch: BatchConfig;
-  readonly logBatch: BatchConfig;
-  /**
-   * Which exporter sends spans and log records: this project's (`own`,
-   * `telemetry/otlp/`) or the SDK's stock OTLP/HTTP protobuf exporter
-   * (`sdk`). The bench compares them side by side.
-   */
-  readonly implementation: { readonly exporter: Implementation };
-}
-
+export type TelemetryConfig = ReturnType<typeof readTelemetryConfig>;
+/** Export settings of one signal. */
+export type SignalConfig = TelemetryConfig["traces"];
+/** Batch processor settings (spans or log records). */
+export type BatchConfig = typeof DEFAULT_BATCH;
 /** This project's telemetry part, or the SDK's stock one. */
-export type Implementation = "own" | "sdk";
+export type Implementation = TelemetryConfig["implementation"]["exporter"];
 
 /** Defaults that hold about 10,000 requests/s (two spans and up to one log each) without overflow. */
-export const DEFAULT_BATCH: BatchConfig = {
+export const DEFAULT_BATCH = {
   maxQueueSize: 16_384,
   maxExportBatchSize: 2_048,
   scheduleDelayMs: 1_000,
   exportTimeoutMs: 10_000,
 };
 
-const SIGNAL_PREFIX: Record<Signal, string> = {
-  traces: "OTEL_EXPORTER_OTLP_TRACES",
-  metrics: "OTEL_EXPORTER_OTLP_METRICS",
-  logs: "OTEL_EXPORTER_OTLP_LOGS",
-};
+const EXPORTERS = ["otlp", "console", "none"] as const;
 
 /** `http://host:4318` + `traces` -> `http://host:4318/v1/traces` (keeping any base path). */
 export function signalUrl(base: URL, signal: Signal): string {
@@ -101,104 +46,107 @@ export function signalUrl(base: URL, signal: Signal): string {
   return new URL(`${path}v1/${signal}`, base).href;
 }
 
-function readExporter(env: EnvSource, signal: Signal): ExporterKind {
-  const name = `OTEL_${signal.toUpperCase()}_EXPORTER`;
-  const value = readString(env, name);
-  if (value === undefined) return "otlp";
-  // The spec allows a list; we support exactly one exporter per signal.
-  if (value.includes(",")) {
-    throw new ConfigError(
-      `${name}=${
-        JSON.stringify(value)
-      } is invalid: expected one of otlp, console, none (a single exporter)`,
-    );
+/**
+ * An integer setting that may not exceed another one, `limit` (named
+ * `limitName`), which also caps its default.
+ */
+function readIntUpTo(
+  env: EnvSource,
+  name: string,
+  fallback: number,
+  max: number,
+  limitName: string,
+  limit: number,
+): number {
+  const value = readInt(env, name, Math.min(fallback, limit), 1, max);
+  if (value > limit) {
+    throw invalid(name, String(value), `at most ${limitName} (${limit})`);
   }
-  return readChoice(env, name, "otlp", ["otlp", "console", "none"] as const);
+  return value;
 }
 
-function readSignal(env: EnvSource, signal: Signal): SignalConfig {
-  const prefix = SIGNAL_PREFIX[signal];
+/** Reads variable `name`, `fallback` when it is unset. */
+type Reader<T> = (name: string, fallback: T) => T;
+
+function readSignal(env: EnvSource, signal: Signal) {
+  const general = "OTEL_EXPORTER_OTLP";
+  const prefix = `${general}_${signal.toUpperCase()}`;
+  /** The per-signal variable, else the general one, else `fallback`. */
+  const either = <T>(suffix: string, fallback: T, read: Reader<T>): T =>
+    read(`${prefix}_${suffix}`, read(`${general}_${suffix}`, fallback));
+  const choice =
+    <T extends string>(allowed: readonly T[]): Reader<T> => (name, fallback) =>
+      readChoice(env, name, fallback, allowed);
+
   const own = readUrl(env, `${prefix}_ENDPOINT`);
-  const base = readUrl(env, "OTEL_EXPORTER_OTLP_ENDPOINT") ??
+  const base = readUrl(env, `${general}_ENDPOINT`) ??
     new URL("http://localhost:4318");
-  const protocols = ["http/protobuf", "http/json"] as const;
-  const protocol = readChoice(
-    env,
-    `${prefix}_PROTOCOL`,
-    readChoice(env, "OTEL_EXPORTER_OTLP_PROTOCOL", "http/protobuf", protocols),
-    protocols,
+  const protocol = either(
+    "PROTOCOL",
+    "http/protobuf",
+    choice(["http/protobuf", "http/json"] as const),
   );
-  const compression = readChoice(
-    env,
-    `${prefix}_COMPRESSION`,
-    readChoice(
-      env,
-      "OTEL_EXPORTER_OTLP_COMPRESSION",
-      "none",
-      [
-        "gzip",
-        "none",
-      ] as const,
-    ),
-    ["gzip", "none"] as const,
+  const compression = either(
+    "COMPRESSION",
+    "none",
+    choice(["gzip", "none"] as const),
   );
+  const exporterName = `OTEL_${signal.toUpperCase()}_EXPORTER`;
+  // The spec allows a list; we support exactly one exporter per signal.
+  const exporters = readString(env, exporterName);
+  if (exporters?.includes(",")) {
+    throw invalid(
+      exporterName,
+      exporters,
+      `one of ${EXPORTERS.join(", ")} (a single exporter)`,
+    );
+  }
   return {
-    exporter: readExporter(env, signal),
+    exporter: readChoice(env, exporterName, "otlp", EXPORTERS),
+    /** Full URL including `/v1/<signal>`. */
     endpoint: own ? own.href : signalUrl(base, signal),
     protocol,
     headers: {
-      ...readKeyValueList(env, "OTEL_EXPORTER_OTLP_HEADERS"),
+      ...readKeyValueList(env, `${general}_HEADERS`),
       ...readKeyValueList(env, `${prefix}_HEADERS`),
     },
-    timeoutMs: readInt(
-      env,
-      `${prefix}_TIMEOUT`,
-      readInt(env, "OTEL_EXPORTER_OTLP_TIMEOUT", 10_000, 1, 600_000),
-      1,
-      600_000,
+    timeoutMs: either(
+      "TIMEOUT",
+      10_000,
+      (name, fallback) => readInt(env, name, fallback, 1, 600_000),
     ),
     compression,
-  };
+  } as const;
 }
-
 function readBatch(
   env: EnvSource,
   prefix: "OTEL_BSP" | "OTEL_BLRP",
 ): BatchConfig {
-  const maxQueueSize = readInt(
-    env,
-    `${prefix}_MAX_QUEUE_SIZE`,
+  const int = (suffix: string, fallback: number, max: number) =>
+    readInt(env, `${prefix}_${suffix}`, fallback, 1, max);
+  const maxQueueSize = int(
+    "MAX_QUEUE_SIZE",
     DEFAULT_BATCH.maxQueueSize,
-    1,
     1_000_000,
   );
-  const maxExportBatchSize = readInt(
-    env,
-    `${prefix}_MAX_EXPORT_BATCH_SIZE`,
-    Math.min(DEFAULT_BATCH.maxExportBatchSize, maxQueueSize),
-    1,
-    1_000_000,
-  );
-  if (maxExportBatchSize > maxQueueSize) {
-    throw new ConfigError(
-      `${prefix}_MAX_EXPORT_BATCH_SIZE="${maxExportBatchSize}" is invalid: expected at most ${prefix}_MAX_QUEUE_SIZE (${maxQueueSize})`,
-    );
-  }
   return {
     maxQueueSize,
-    maxExportBatchSize,
-    scheduleDelayMs: readInt(
+    maxExportBatchSize: readIntUpTo(
       env,
-      `${prefix}_SCHEDULE_DELAY`,
+      `${prefix}_MAX_EXPORT_BATCH_SIZE`,
+      DEFAULT_BATCH.maxExportBatchSize,
+      1_000_000,
+      `${prefix}_MAX_QUEUE_SIZE`,
+      maxQueueSize,
+    ),
+    scheduleDelayMs: int(
+      "SCHEDULE_DELAY",
       DEFAULT_BATCH.scheduleDelayMs,
-      1,
       600_000,
     ),
-    exportTimeoutMs: readInt(
-      env,
-      `${prefix}_EXPORT_TIMEOUT`,
+    exportTimeoutMs: int(
+      "EXPORT_TIMEOUT",
       DEFAULT_BATCH.exportTimeoutMs,
-      1,
       600_000,
     ),
   };
@@ -211,10 +159,10 @@ function readPropagators(env: EnvSource): ("tracecontext" | "baggage")[] {
   for (const item of value.split(",").map((s) => s.trim().toLowerCase())) {
     if (item === "none") return [];
     if (item !== "tracecontext" && item !== "baggage") {
-      throw new ConfigError(
-        `OTEL_PROPAGATORS=${
-          JSON.stringify(value)
-        } is invalid: expected a list of tracecontext, baggage, or none`,
+      throw invalid(
+        "OTEL_PROPAGATORS",
+        value,
+        "a list of tracecontext, baggage, or none",
       );
     }
     if (!out.includes(item)) out.push(item);
@@ -234,19 +182,11 @@ export interface ResourceDefaults {
 export function readTelemetryConfig(
   env: EnvSource,
   defaults: ResourceDefaults,
-): TelemetryConfig {
+) {
   const attributes = readKeyValueList(env, "OTEL_RESOURCE_ATTRIBUTES");
   const serviceName = readString(env, "OTEL_SERVICE_NAME") ??
     attributes["service.name"] ?? defaults.serviceName;
-  const resourceAttributes: Record<string, string> = {
-    "service.namespace": defaults.serviceNamespace,
-    "service.version": defaults.serviceVersion,
-    "deployment.environment.name": defaults.environment,
-    ...attributes,
-    "service.name": serviceName,
-  };
-  const samplerArgSet =
-    readString(env, "OTEL_TRACES_SAMPLER_ARG") !== undefined;
+  /** Samplers of the specification's `OTEL_TRACES_SAMPLER`. */
   const sampler = readChoice(
     env,
     "OTEL_TRACES_SAMPLER",
@@ -260,12 +200,20 @@ export function readTelemetryConfig(
       "parentbased_traceidratio",
     ] as const,
   );
+  const resourceAttributes: Readonly<Record<string, string>> = {
+    "service.namespace": defaults.serviceNamespace,
+    "service.version": defaults.serviceVersion,
+    "deployment.environment.name": defaults.environment,
+    ...attributes,
+    "service.name": serviceName,
+  };
   const samplerArg = readNumber(env, "OTEL_TRACES_SAMPLER_ARG", 1, 0, 1);
-  if (samplerArgSet && !sampler.endsWith("traceidratio")) {
+  const samplerArgText = readString(env, "OTEL_TRACES_SAMPLER_ARG");
+  if (samplerArgText !== undefined && !sampler.endsWith("traceidratio")) {
     // An argument that is ignored is a configuration mistake worth stopping for.
     throw new ConfigError(
       `OTEL_TRACES_SAMPLER_ARG=${
-        JSON.stringify(readString(env, "OTEL_TRACES_SAMPLER_ARG"))
+        JSON.stringify(samplerArgText)
       } is invalid with OTEL_TRACES_SAMPLER=${sampler}: expected it only with traceidratio or parentbased_traceidratio`,
     );
   }
@@ -276,39 +224,46 @@ export function readTelemetryConfig(
     100,
     3_600_000,
   );
-  const metricExportTimeoutMs = readInt(
+  const metricExportTimeoutMs = readIntUpTo(
     env,
     "OTEL_METRIC_EXPORT_TIMEOUT",
-    Math.min(30_000, metricExportIntervalMs),
-    1,
+    30_000,
     3_600_000,
+    "OTEL_METRIC_EXPORT_INTERVAL",
+    metricExportIntervalMs,
   );
-  if (metricExportTimeoutMs > metricExportIntervalMs) {
-    throw new ConfigError(
-      `OTEL_METRIC_EXPORT_TIMEOUT="${metricExportTimeoutMs}" is invalid: expected at most OTEL_METRIC_EXPORT_INTERVAL (${metricExportIntervalMs})`,
-    );
-  }
   return {
+    /** `OTEL_SDK_DISABLED=true`: no providers, no export, stdout logs only. */
     disabled: readBool(env, "OTEL_SDK_DISABLED", false),
     serviceName,
+    /** Resource attributes from `OTEL_RESOURCE_ATTRIBUTES` plus defaults. */
     resourceAttributes,
     traces: readSignal(env, "traces"),
     metrics: readSignal(env, "metrics"),
     logs: readSignal(env, "logs"),
     sampler,
+    /** Ratio for the `*traceidratio` samplers, 0..1. */
     samplerArg,
     propagators: readPropagators(env),
     metricExportIntervalMs,
     metricExportTimeoutMs,
     spanBatch: readBatch(env, "OTEL_BSP"),
     logBatch: readBatch(env, "OTEL_BLRP"),
+    /**
+     * Which exporter sends spans and log records: this project's (`own`,
+     * `telemetry/otlp/`) or the SDK's stock OTLP/HTTP protobuf exporter
+     * (`sdk`). The bench compares them side by side.
+     */
     implementation: {
-      exporter: readChoice<Implementation>(
+      exporter: readChoice(
         env,
         "SPACE_APP_OTLP_EXPORTER",
         "own",
-        ["own", "sdk"],
+        [
+          "own",
+          "sdk",
+        ] as const,
       ),
     },
-  };
+  } as const;
 }

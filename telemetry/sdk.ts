@@ -46,14 +46,20 @@ import {
   type LogRecordProcessor,
 } from "@opentelemetry/sdk-logs";
 import { type ExportResult, ExportResultCode } from "@opentelemetry/core";
-import type { BatchConfig, Signal, TelemetryConfig } from "./config.ts";
+import type { BatchConfig, TelemetryConfig } from "./config.ts";
 import { ExportMonitor, type SignalCounts } from "./export_monitor.ts";
 import {
   createLogExporter,
   createMetricExporter,
   createSpanExporter,
 } from "./exporters.ts";
-import { configureLogger, type Level, type LineSink, log } from "./logger.ts";
+import {
+  configureLogger,
+  type Level,
+  type LineSink,
+  log,
+  type LoggerOptions,
+} from "./logger.ts";
 
 /** What the rest of the service uses of the SDK. */
 export interface Telemetry {
@@ -67,23 +73,16 @@ export interface Telemetry {
   shutdown(timeoutMs: number): Promise<void>;
 }
 
-function createSampler(config: TelemetryConfig): Sampler {
-  switch (config.sampler) {
-    case "always_on":
-      return new AlwaysOnSampler();
-    case "always_off":
-      return new AlwaysOffSampler();
-    case "traceidratio":
-      return new TraceIdRatioBasedSampler(config.samplerArg);
-    case "parentbased_always_on":
-      return new ParentBasedSampler({ root: new AlwaysOnSampler() });
-    case "parentbased_always_off":
-      return new ParentBasedSampler({ root: new AlwaysOffSampler() });
-    case "parentbased_traceidratio":
-      return new ParentBasedSampler({
-        root: new TraceIdRatioBasedSampler(config.samplerArg),
-      });
-  }
+/** `[parentbased_]always_on`, `always_off` or `traceidratio`. */
+function createSampler({ sampler, samplerArg }: TelemetryConfig): Sampler {
+  const root = sampler.endsWith("always_on")
+    ? new AlwaysOnSampler()
+    : sampler.endsWith("always_off")
+    ? new AlwaysOffSampler()
+    : new TraceIdRatioBasedSampler(samplerArg);
+  return sampler.startsWith("parentbased_")
+    ? new ParentBasedSampler({ root })
+    : root;
 }
 
 function hostName(): string | undefined {
@@ -110,15 +109,6 @@ export function createResource(config: TelemetryConfig): Resource {
     .merge(resourceFromAttributes(config.resourceAttributes));
 }
 
-/** Counts metric data points so drops are counted in the same unit as spans. */
-function dataPoints(batch: ResourceMetrics): number {
-  let n = 0;
-  for (const scope of batch.scopeMetrics) {
-    for (const metric of scope.metrics) n += metric.dataPoints.length;
-  }
-  return n;
-}
-
 /** Wraps a metric exporter so its results reach the monitor. */
 function monitoredMetricExporter(
   inner: PushMetricExporter,
@@ -126,7 +116,9 @@ function monitoredMetricExporter(
 ): PushMetricExporter {
   return {
     export(batch: ResourceMetrics, done: (result: ExportResult) => void) {
-      const points = dataPoints(batch);
+      // Data points, so drops are counted in the same unit as spans.
+      const points = batch.scopeMetrics.flatMap((s) => s.metrics)
+        .reduce((n, metric) => n + metric.dataPoints.length, 0);
       inner.export(batch, (result) => {
         monitor.counts.metrics.offered += points;
         if (result.code === ExportResultCode.SUCCESS) {
@@ -174,16 +166,6 @@ function offeringLogs(
   };
 }
 
-/** Our batch settings in the SDK batch processors' terms. */
-function sdkBatch(b: BatchConfig) {
-  return {
-    maxQueueSize: b.maxQueueSize,
-    maxExportBatchSize: b.maxExportBatchSize,
-    scheduledDelayMillis: b.scheduleDelayMs,
-    exportTimeoutMillis: b.exportTimeoutMs,
-  };
-}
-
 /** Options of {@link startTelemetry}. */
 export interface StartOptions {
   /** Instrumentation scope of the service's own tracer, meter and logger. */
@@ -193,15 +175,6 @@ export interface StartOptions {
   readonly logLevel?: Level;
   /** Where the logger's JSON lines go (default stdout). */
   readonly logSink?: LineSink;
-}
-
-function disabledTelemetry(scope: string): Telemetry {
-  return {
-    tracer: trace.getTracer(scope),
-    meter: metrics.getMeter(scope),
-    monitor: undefined,
-    shutdown: () => Promise.resolve(),
-  };
 }
 
 /**
@@ -214,19 +187,28 @@ export function startTelemetry(
   options: StartOptions,
 ): Telemetry {
   const { scope, version } = options;
-  configureLogger({
-    service: config.serviceName,
-    level: options.logLevel,
-    sink: options.logSink,
-  });
-  if (config.disabled) return disabledTelemetry(scope);
+  const logTo = (otlp?: LoggerOptions["otlp"]) =>
+    configureLogger({
+      service: config.serviceName,
+      level: options.logLevel,
+      sink: options.logSink,
+      otlp,
+    });
+  logTo();
+  if (config.disabled) {
+    return {
+      tracer: trace.getTracer(scope),
+      meter: metrics.getMeter(scope),
+      monitor: undefined,
+      shutdown: () => Promise.resolve(),
+    };
+  }
 
-  const endpoints: Record<Signal, string> = {
+  const monitor = new ExportMonitor(log, {
     traces: config.traces.endpoint,
     metrics: config.metrics.endpoint,
     logs: config.logs.endpoint,
-  };
-  const monitor = new ExportMonitor(log, endpoints);
+  });
   const resource = createResource(config);
 
   context.setGlobalContextManager(
@@ -257,23 +239,24 @@ export function startTelemetry(
   // The SDK's batch processors (bounded queues, their own drop counts),
   // our OTLP exporter (measured faster: docs/performance.md).
   const observers = { monitor, meterProvider };
-  const exporterImpl = config.implementation.exporter;
-  const spanExporter = createSpanExporter(
-    config.traces,
-    observers,
-    exporterImpl,
-  );
+  const impl = config.implementation.exporter;
+  /** A batch processor's options: our batch settings in the SDK's terms. */
+  const batch = <E>(exporter: E, b: BatchConfig) => ({
+    exporter,
+    maxQueueSize: b.maxQueueSize,
+    maxExportBatchSize: b.maxExportBatchSize,
+    scheduledDelayMillis: b.scheduleDelayMs,
+    exportTimeoutMillis: b.exportTimeoutMs,
+    selfObsMeterProvider: meterProvider,
+  });
+  const spanExporter = createSpanExporter(config.traces, observers, impl);
   const tracerProvider = new TracerProvider({
     resource,
     sampler: createSampler(config),
     spanProcessors: spanExporter
       ? [
         offering(
-          new BatchSpanProcessor({
-            exporter: spanExporter,
-            ...sdkBatch(config.spanBatch),
-            selfObsMeterProvider: meterProvider,
-          }),
+          new BatchSpanProcessor(batch(spanExporter, config.spanBatch)),
           monitor.counts.traces,
         ),
       ]
@@ -281,56 +264,40 @@ export function startTelemetry(
   });
   trace.setGlobalTracerProvider(tracerProvider);
 
-  const logExporter = createLogExporter(config.logs, observers, exporterImpl);
+  const logExporter = createLogExporter(config.logs, observers, impl);
   const loggerProvider = new LoggerProvider({
     resource,
     processors: logExporter
       ? [
         offeringLogs(
-          new BatchLogRecordProcessor({
-            exporter: logExporter,
-            ...sdkBatch(config.logBatch),
-            selfObsMeterProvider: meterProvider,
-          }),
+          new BatchLogRecordProcessor(batch(logExporter, config.logBatch)),
           monitor.counts.logs,
         ),
       ]
       : [],
   });
-  configureLogger({
-    service: config.serviceName,
-    level: options.logLevel,
-    sink: options.logSink,
-    otlp: logExporter ? loggerProvider.getLogger(scope, version) : undefined,
-  });
-  const meter = meterProvider.getMeter(scope, version);
+  logTo(logExporter ? loggerProvider.getLogger(scope, version) : undefined);
 
   let stopped: Promise<void> | undefined;
   const shutdown = (timeoutMs: number): Promise<void> => {
     stopped ??= (async () => {
       let timer: ReturnType<typeof setTimeout> | undefined;
-      const deadline = new Promise<"timeout">((resolve) => {
-        timer = setTimeout(() => resolve("timeout"), timeoutMs);
+      const deadline = new Promise<string>((resolve) => {
+        timer = setTimeout(() => resolve("timed out"), timeoutMs);
       });
       // Spans and logs first; the meter's final collection then counts their outcome.
       const flushed = Promise.allSettled([
         tracerProvider.shutdown(),
         loggerProvider.shutdown(),
-      ]).then(() => meterProvider.shutdown()).then(
-        () => "done" as const,
-        () => "done" as const,
-      );
+      ]).then(() => meterProvider.shutdown()).catch(() => {})
+        .then(() => "complete");
       const outcome = await Promise.race([flushed, deadline]);
       clearTimeout(timer);
       // The OTLP logger is gone now: this line goes to stdout only.
-      configureLogger({
-        service: config.serviceName,
-        level: options.logLevel,
-        sink: options.logSink,
-      });
+      logTo();
       const c = monitor.counts;
       log.info("telemetry shut down", {
-        "telemetry.flush": outcome === "done" ? "complete" : "timed out",
+        "telemetry.flush": outcome,
         "telemetry.spans.exported": c.traces.exported,
         "telemetry.spans.dropped": monitor.dropped("traces"),
         "telemetry.logs.exported": c.logs.exported,
@@ -344,7 +311,7 @@ export function startTelemetry(
 
   return {
     tracer: tracerProvider.getTracer(scope, version),
-    meter,
+    meter: meterProvider.getMeter(scope, version),
     monitor,
     shutdown,
   };
