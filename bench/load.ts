@@ -17,7 +17,7 @@ import { fileURLToPath } from "node:url";
 import { printErr, printOut } from "../lib/output.ts";
 import { run } from "../lib/process.ts";
 import { percentile } from "../lib/stats.ts";
-import { pinned, type Pinning } from "./pinning.ts";
+import { pinned, type Pinning } from "./proc.ts";
 
 /** Outcome of one load phase, whichever generator produced it. */
 export interface LoadResult {
@@ -36,24 +36,10 @@ export interface LoadResult {
 }
 
 /** Outcome of the open-loop fixed-rate phase. */
-export interface RateResult extends LoadResult {
-  readonly rate: number;
-  /** Requests due by the schedule. */
-  readonly scheduled: number;
-  /** Due requests not sent because {@link MAX_OUTSTANDING} were in flight. */
-  readonly skipped: number;
-  /** 99th percentile of how late requests were sent against the schedule. */
-  readonly lagP99Ms: number;
-}
+export type RateResult = Awaited<ReturnType<typeof atRate>>;
 
-/** Runs load against a server. */
-export interface LoadGenerator {
-  /** Saturation tool for the report (`wrk 4.1.0 ...` or {@link FALLBACK_TOOL}). */
-  readonly tool: string;
-  readonly fallback: boolean;
-  saturate(url: string, connections: number, s: number): Promise<LoadResult>;
-  atRate(url: string, rate: number, s: number): Promise<RateResult>;
-}
+/** Runs load against a server: wrk or the Deno fallback for saturation. */
+export type LoadGenerator = Awaited<ReturnType<typeof createLoadGenerator>>;
 
 /** Label of saturation results from the Deno fallback. */
 export const FALLBACK_TOOL =
@@ -62,7 +48,6 @@ export const FALLBACK_TOOL =
 /** Requests in flight beyond which the rate client skips due ones (counted). */
 export const MAX_OUTSTANDING = 2_000;
 
-const SELF = fileURLToPath(import.meta.url);
 const UNIT_MS: Record<string, number> = {
   us: 0.001,
   ms: 1,
@@ -100,86 +85,94 @@ export function parseWrk(text: string): LoadResult {
   };
 }
 
-async function runPinned(pinning: Pinning, argv: string[]): Promise<string> {
-  const out = await run(pinned(pinning, "load", argv), {
-    cwd: fileURLToPath(new URL("../", import.meta.url)),
-  });
-  if (out.code !== 0) {
-    const why = (out.stderr || out.stdout).trim().split("\n").at(-1);
-    throw new Error(`${argv[0]} exited ${out.code}: ${why}`);
-  }
-  return out.stdout;
-}
-
 /** wrk when installed and `useWrk`, else the Deno fallback, for saturation. */
-export async function createLoadGenerator(
-  pinning: Pinning,
-  useWrk: boolean,
-): Promise<LoadGenerator> {
+export async function createLoadGenerator(pinning: Pinning, useWrk: boolean) {
   const probe = useWrk ? await run(["wrk", "--version"]) : undefined;
   const wrk = probe && probe.code !== 127
     ? (probe.stdout + probe.stderr).split("\n")[0].replace(/ Copyright.*/, "")
     : undefined;
-  const client = async <T>(...args: (string | number)[]): Promise<T> => {
-    const deno = [Deno.execPath(), "run", "-A", "--quiet", "--frozen", SELF];
-    const out = await runPinned(pinning, [...deno, ...args.map(String)]);
+  /** The stdout of `argv` run on the load core. */
+  const runPinned = async (...argv: (string | number)[]) => {
+    const out = await run(pinned(pinning, "load", argv.map(String)), {
+      cwd: fileURLToPath(new URL("../", import.meta.url)),
+    });
+    if (out.code === 0) return out.stdout;
+    const why = (out.stderr || out.stdout).trim().split("\n").at(-1);
+    throw new Error(`${argv[0]} exited ${out.code}: ${why}`);
+  };
+  /** This module as a program. */
+  const client = async (...args: (string | number)[]) => {
+    const deno = [Deno.execPath(), "run", "-A", "--quiet", "--frozen"];
+    const out = await runPinned(
+      ...deno,
+      fileURLToPath(import.meta.url),
+      ...args,
+    );
     return JSON.parse(out.trim().split("\n").at(-1)!);
   };
   return {
+    /** Saturation tool for the report (`wrk 4.1.0 ...` or {@link FALLBACK_TOOL}). */
     tool: wrk ?? FALLBACK_TOOL,
     fallback: !wrk,
-    saturate: async (url, connections, s) =>
+    saturate: async (
+      url: string,
+      connections: number,
+      s: number,
+    ): Promise<LoadResult> =>
       wrk
         ? parseWrk(
-          await runPinned(pinning, [
+          await runPinned(
             "wrk",
             "-t1",
             `-c${connections}`,
             `-d${s}s`,
             "--latency",
             url,
-          ]),
+          ),
         )
         : await client("saturate", url, connections, s),
-    atRate: (url, rate, s) => client("rate", url, rate, s),
+    atRate: (url: string, rate: number, s: number): Promise<RateResult> =>
+      client("rate", url, rate, s),
   };
 }
 
-interface Tally {
-  latencies: number[];
-  errors: number;
-  non2xx: number;
-}
+/** Latencies of answered requests, failed requests, non-2xx answers. */
+class Tally {
+  latencies: number[] = [];
+  errors = 0;
+  non2xx = 0;
+  readonly started = performance.now();
 
-/** Fetches `url` to the end of its body, recording the latency in `t`. */
-async function hit(url: string, t: Tally): Promise<void> {
-  const sent = performance.now();
-  try {
-    const res = await fetch(url);
-    await res.arrayBuffer();
-    t.latencies.push(performance.now() - sent);
-    if (res.status >= 400) t.non2xx++;
-  } catch {
-    t.errors++;
+  /** Fetches `url` to the end of its body, recording the latency. */
+  async hit(url: string): Promise<void> {
+    const sent = performance.now();
+    try {
+      const res = await fetch(url);
+      await res.arrayBuffer();
+      this.latencies.push(performance.now() - sent);
+      if (res.status >= 400) this.non2xx++;
+    } catch {
+      this.errors++;
+    }
+  }
+
+  result(tool: string): LoadResult {
+    const seconds = (performance.now() - this.started) / 1000;
+    const sorted = Float64Array.from(this.latencies).sort();
+    return {
+      tool,
+      requests: sorted.length,
+      seconds,
+      rps: sorted.length / seconds,
+      p50Ms: pct(sorted, 50),
+      p99Ms: pct(sorted, 99),
+      errors: this.errors,
+      non2xx: this.non2xx,
+    };
   }
 }
 
 const pct = (sorted: Float64Array, p: number) => percentile(sorted, p) ?? NaN;
-
-function result(tool: string, t: Tally, started: number): LoadResult {
-  const seconds = (performance.now() - started) / 1000;
-  const sorted = Float64Array.from(t.latencies).sort();
-  return {
-    tool,
-    requests: sorted.length,
-    seconds,
-    rps: sorted.length / seconds,
-    p50Ms: pct(sorted, 50),
-    p99Ms: pct(sorted, 99),
-    errors: t.errors,
-    non2xx: t.non2xx,
-  };
-}
 
 /** Keeps `connections` requests in flight against `url` for `s` seconds. */
 export async function saturate(
@@ -187,47 +180,44 @@ export async function saturate(
   connections: number,
   s: number,
 ): Promise<LoadResult> {
-  const t: Tally = { latencies: [], errors: 0, non2xx: 0 };
-  const started = performance.now();
-  const end = started + s * 1000;
+  const t = new Tally();
+  const end = t.started + s * 1000;
   const loop = async () => {
-    while (performance.now() < end) await hit(url, t);
+    while (performance.now() < end) await t.hit(url);
   };
   await Promise.all(Array.from({ length: connections }, loop));
-  return result(FALLBACK_TOOL, t, started);
+  return t.result(FALLBACK_TOOL);
 }
 
 /** Sends `rate` requests/s to `url` for `s` seconds, open loop. */
-export async function atRate(
-  url: string,
-  rate: number,
-  s: number,
-): Promise<RateResult> {
-  const t: Tally = { latencies: [], errors: 0, non2xx: 0 };
+export async function atRate(url: string, rate: number, s: number) {
+  const t = new Tally();
   const lags: number[] = [];
   const pending = new Set<Promise<void>>();
   let skipped = 0;
   const scheduled = Math.round(rate * s);
-  const started = performance.now();
   for (let next = 0; next < scheduled;) {
     const now = performance.now();
-    for (; next < scheduled && started + next * 1000 / rate <= now; next++) {
+    for (; next < scheduled && t.started + next * 1000 / rate <= now; next++) {
       if (pending.size >= MAX_OUTSTANDING) {
         skipped++;
         continue;
       }
-      lags.push(performance.now() - (started + next * 1000 / rate));
-      const p: Promise<void> = hit(url, t).finally(() => pending.delete(p));
+      lags.push(performance.now() - (t.started + next * 1000 / rate));
+      const p: Promise<void> = t.hit(url).finally(() => pending.delete(p));
       pending.add(p);
     }
     await new Promise((resolve) => setTimeout(resolve, 1));
   }
   await Promise.all(pending);
   return {
-    ...result("deno open-loop rate client", t, started),
+    ...t.result("deno open-loop rate client"),
     rate,
+    /** Requests due by the schedule. */
     scheduled,
+    /** Due requests not sent because {@link MAX_OUTSTANDING} were in flight. */
     skipped,
+    /** 99th percentile of how late requests were sent against the schedule. */
     lagP99Ms: pct(Float64Array.from(lags).sort(), 99),
   };
 }

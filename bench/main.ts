@@ -20,8 +20,12 @@ import {
 } from "./flags.ts";
 import { createLoadGenerator } from "./load.ts";
 import { startSink } from "./otlp_sink.ts";
-import { detectPinning, pinSelf } from "./pinning.ts";
-import { backgroundLoadPct, clockTicksPerSecond } from "./proc.ts";
+import {
+  backgroundLoadPct,
+  clockTicksPerSecond,
+  detectPinning,
+  pinSelf,
+} from "./proc.ts";
 import { renderProfileSummary, summarizeFile } from "./profile_summary.ts";
 import { renderReport } from "./report.ts";
 import { type RunContext, runOnce, type RunResult } from "./run.ts";
@@ -35,11 +39,11 @@ import {
   variant,
 } from "./variants.ts";
 
-/** The bench's temporary directory, for an interrupted run to remove. */
-const workDirs: string[] = [];
-
 /** Version of the JSON layout. */
 export const JSON_SCHEMA = "space-app-bench/2";
+
+/** The bench's temporary directory, for an interrupted run to remove. */
+let workDir: string | undefined;
 
 const firstLine = (e: unknown) =>
   (e instanceof Error ? e.message : String(e)).split("\n")[0];
@@ -69,13 +73,11 @@ export async function bench(o: BenchOptions): Promise<number> {
   const load = await createLoadGenerator(pinning, !o.noWrk);
   const clockTicks = await clockTicksPerSecond();
   const busyPct = await backgroundLoadPct(1_000, clockTicks);
-  const workDir = await Deno.makeTempDir({ prefix: "space-app-bench-" });
-  workDirs.push(workDir);
-  const cleanup = () =>
-    Deno.remove(workDir, { recursive: true }).catch(() => {});
+  const dir = workDir = await Deno.makeTempDir({ prefix: "space-app-bench-" });
+  const cleanup = () => Deno.remove(dir, { recursive: true }).catch(() => {});
   let code;
   try {
-    code = await snapshotCode(workDir);
+    code = await snapshotCode(dir);
   } catch (error) {
     printErr(`bench: ${firstLine(error)}`);
     await cleanup();
@@ -87,16 +89,10 @@ export async function bench(o: BenchOptions): Promise<number> {
     pinning,
     load,
     sink,
-    workDir,
+    workDir: dir,
     clockTicks,
     progress,
   };
-  const fallback = load.fallback
-    ? "  <-- FALLBACK: not comparable with wrk runs"
-    : "";
-  const unpinned = pinning.loadCpu !== undefined && !selfPinned
-    ? " (the harness could not pin itself)"
-    : "";
   const header = [
     `space-app bench (${
       o.smoke ? "SMOKE: short, figures not comparable" : "full"
@@ -104,49 +100,48 @@ export async function bench(o: BenchOptions): Promise<number> {
       o.variants.join(", ")
     }, each run a fresh process`,
     `  per run: warm-up ${o.warmupS} s at saturation; ${o.rate} req/s for ${o.durationS} s; saturation with ${o.connections} connections for ${o.durationS} s; GET /`,
-    `  saturation load: ${load.tool}${fallback}`,
-    `  pinning: ${pinning.description}${unpinned}`,
+    `  saturation load: ${load.tool}${
+      load.fallback ? "  <-- FALLBACK: not comparable with wrk runs" : ""
+    }`,
+    `  pinning: ${pinning.description}${
+      pinning.loadCpu !== undefined && !selfPinned
+        ? " (the harness could not pin itself)"
+        : ""
+    }`,
     `  code: ${code.description}`,
     `  machine: ${cpuModel()}, ${navigator.hardwareConcurrency} CPUs, Deno ${Deno.version.deno}; exporting variants send metrics every ${METRIC_INTERVAL_MS} ms`,
     ...o.variants.map((id) => `  ${id}: ${variant(id).label}`),
+    ...busyPct > 10
+      ? [
+        `  WARNING: the machine was busy before the bench started (${
+          busyPct.toFixed(0)
+        }% of a core): figures disturbed`,
+      ]
+      : [],
   ];
-  if (busyPct > 10) {
-    header.push(
-      `  WARNING: the machine was busy before the bench started (${
-        busyPct.toFixed(0)
-      }% of a core): figures disturbed`,
-    );
-  }
   printErr(header.join("\n"));
 
   const prep = { codeDir: code.dir, smoke: o.smoke, progress };
-  const outcomes: Outcome[] = [];
-  const commands = new Map<string, ServerCommand>();
+  const outcomes: (Outcome & { command?: ServerCommand })[] = [];
   const runs: RunResult[] = [];
   const failures: string[] = [];
   let profile;
   try {
     for (const v of o.variants.map(variant)) {
       try {
-        commands.set(v.id, await v.prepare(prep));
-        outcomes.push({ variant: v });
+        outcomes.push({ variant: v, command: await v.prepare(prep) });
       } catch (error) {
-        const unavailable = {
-          reason: firstLine(error),
-          skipped: error instanceof Unavailable && error.skipped,
-        };
-        progress(
-          `${v.id}: ${
-            unavailable.skipped ? "skipped" : "FAILED"
-          }: ${unavailable.reason}`,
-        );
-        outcomes.push({ variant: v, unavailable });
+        const skipped = error instanceof Unavailable && error.skipped;
+        const reason = firstLine(error);
+        progress(`${v.id}: ${skipped ? "skipped" : "FAILED"}: ${reason}`);
+        outcomes.push({ variant: v, unavailable: { reason, skipped } });
       }
     }
     for (let round = 1; round <= o.rounds; round++) {
-      for (const { variant: v } of outcomes.filter((x) => !x.unavailable)) {
+      for (const { variant: v, command } of outcomes) {
+        if (!command) continue;
         try {
-          runs.push(await runOnce(ctx, v, commands.get(v.id)!, round));
+          runs.push(await runOnce(ctx, v, command, round));
         } catch (error) {
           failures.push(`${v.id} round ${round}: ${firstLine(error)}`);
           progress(failures.at(-1)!);
@@ -154,16 +149,14 @@ export async function bench(o: BenchOptions): Promise<number> {
       }
     }
     if (o.profileDir) {
-      const dir = resolve(o.profileDir);
-      await Deno.mkdir(dir, { recursive: true });
+      const to = resolve(o.profileDir);
+      await Deno.mkdir(to, { recursive: true });
       progress(
-        `profile: one more ${TARGETS.variant} run under --cpu-prof into ${dir}, not in the figures`,
+        `profile: one more ${TARGETS.variant} run under --cpu-prof into ${to}, not in the figures`,
       );
       const v = variant(TARGETS.variant);
-      await runOnce(ctx, v, await v.prepare({ ...prep, profileDir: dir }), 0);
-      profile = summarizeFile(dir, {
-        root: pathToFileURL(`${code.dir}/`).href,
-      });
+      await runOnce(ctx, v, await v.prepare({ ...prep, profileDir: to }), 0);
+      profile = summarizeFile(to, { root: pathToFileURL(`${code.dir}/`).href });
     }
   } catch (error) {
     failures.push(`bench stopped: ${firstLine(error)}`);
@@ -197,15 +190,11 @@ export async function bench(o: BenchOptions): Promise<number> {
       runs,
       profile,
     };
+    // Infinite and NaN figures are null.
+    const finite = (_k: string, v: unknown) =>
+      typeof v === "number" && !Number.isFinite(v) ? null : v;
     await Deno.mkdir(dirname(path), { recursive: true });
-    await Deno.writeTextFile(
-      path,
-      JSON.stringify(
-        json,
-        (_k, v) => typeof v === "number" && !Number.isFinite(v) ? null : v,
-        2,
-      ) + "\n",
-    );
+    await Deno.writeTextFile(path, JSON.stringify(json, finite, 2) + "\n");
     printOut(`\nJSON: ${path}`);
   }
   if (summary.failures.length > 0) printErr("bench: failed (see FAILED above)");
@@ -222,12 +211,10 @@ if (import.meta.main) {
     Deno.addSignalListener(signal, () => {
       printErr(`bench: ${signal}: stopping the servers`);
       killAll();
-      for (const dir of workDirs) {
-        try {
-          Deno.removeSync(dir, { recursive: true });
-        } catch {
-          // already removed
-        }
+      try {
+        if (workDir) Deno.removeSync(workDir, { recursive: true });
+      } catch {
+        // already removed
       }
       Deno.exit(signal === "SIGINT" ? 130 : 143);
     });

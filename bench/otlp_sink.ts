@@ -1,22 +1,41 @@
 /**
- * A local OTLP/HTTP sink that counts what it receives: spans, log records
- * and metric data points, protobuf (as every variant exports), plain or
- * gzip. It answers 200 with an empty export response after counting, so
- * the counts are final once the sender has its answer.
+ * A local OTLP/HTTP sink that counts what it receives: spans (by name), log
+ * records (by string body) and metric data points, protobuf (as every
+ * variant exports), plain or gzip. It answers 200 with an empty export
+ * response after counting, so the counts are final once the sender has its
+ * answer. It keeps counts only: a full run sends it millions of items.
+ *
+ * Field numbers, from open-telemetry/opentelemetry-proto
+ * (collector/{trace,logs,metrics}/v1/*_service.proto and the data protos):
+ * - ExportTraceServiceRequest 1 resource_spans; ResourceSpans 2 scope_spans;
+ *   ScopeSpans 2 spans; Span 5 name.
+ * - ExportLogsServiceRequest 1 resource_logs; ResourceLogs 2 scope_logs;
+ *   ScopeLogs 2 log_records; LogRecord 5 body (AnyValue 1 string_value).
+ * - ExportMetricsServiceRequest 1 resource_metrics; ResourceMetrics 2
+ *   scope_metrics; ScopeMetrics 2 metrics; Metric oneof data: gauge 5,
+ *   sum 7, histogram 9, exponential_histogram 10, summary 11, each with
+ *   data_points 1.
  *
  * @module
  */
-import { countProtobuf, emptyContents, type OtlpSignal } from "./otlp_count.ts";
+import { fields, messages, WireType } from "../lib/protobuf.ts";
 
-/** Everything received since the last reset. */
-export interface SinkCounts {
+/** The three OTLP signals, as in the `/v1/<signal>` path. */
+export type OtlpSignal = "traces" | "logs" | "metrics";
+
+/** Items found in export requests. */
+export interface ExportContents {
   spans: number;
   logRecords: number;
   metricPoints: number;
   /** Span counts by name. */
   spanNames: Record<string, number>;
-  /** Log record counts by string body. */
+  /** Log record counts by string body ({@link NON_STRING_BODY} for other bodies). */
   logBodies: Record<string, number>;
+}
+
+/** Everything the sink received since the last reset. */
+export interface SinkCounts extends ExportContents {
   /** Export requests answered 200, per signal. */
   requests: Record<OtlpSignal, number>;
   /** Requests refused (bad path, method, encoding or body). */
@@ -35,68 +54,112 @@ export interface OtlpSink {
   close(): Promise<void>;
 }
 
-const PATHS: Record<string, OtlpSignal> = {
-  "/v1/traces": "traces",
-  "/v1/logs": "logs",
-  "/v1/metrics": "metrics",
-};
+/** Label of log records whose body is not a string. */
+export const NON_STRING_BODY = "(non-string)";
 
-function emptyCounts(): SinkCounts {
-  return {
-    spans: 0,
-    logRecords: 0,
-    metricPoints: 0,
-    spanNames: {},
-    logBodies: {},
-    requests: { traces: 0, logs: 0, metrics: 0 },
-    rejected: 0,
-    bytes: 0,
-  };
+const METRIC_DATA_FIELDS = new Set([5, 7, 9, 10, 11]);
+const decoder = new TextDecoder();
+
+const emptyContents = (): ExportContents => ({
+  spans: 0,
+  logRecords: 0,
+  metricPoints: 0,
+  spanNames: {},
+  logBodies: {},
+});
+
+const bump = (counts: Record<string, number>, key: string, n = 1) =>
+  void (counts[key] = (counts[key] ?? 0) + n);
+
+/** The string in LEN field `number` of `message` (`fallback` when none). */
+function text(message: Uint8Array, number: number, fallback: string): string {
+  let out = fallback;
+  for (const f of fields(message)) {
+    if (f.number === number && f.wireType === WireType.LEN) {
+      out = decoder.decode(f.bytes);
+    }
+  }
+  return out;
 }
 
-/** The request body un-gzipped, and its size as sent; refuses JSON and other encodings. */
-async function readBody(request: Request): Promise<[Uint8Array, number]> {
-  const type = request.headers.get("content-type") ?? "";
-  if (type.toLowerCase().includes("json")) {
+/** Counts the items of a protobuf `Export<Signal>ServiceRequest`. */
+export function countProtobuf(
+  signal: OtlpSignal,
+  body: Uint8Array,
+): ExportContents {
+  const out = emptyContents();
+  for (const resource of messages(body, 1)) {
+    for (const scope of messages(resource, 2)) {
+      for (const item of messages(scope, 2)) {
+        if (signal === "traces") {
+          out.spans++;
+          bump(out.spanNames, text(item, 5, ""));
+        } else if (signal === "logs") {
+          let body = NON_STRING_BODY;
+          for (const value of messages(item, 5)) body = text(value, 1, body);
+          out.logRecords++;
+          bump(out.logBodies, body);
+        } else {
+          for (const f of fields(item)) {
+            if (
+              METRIC_DATA_FIELDS.has(f.number) && f.wireType === WireType.LEN
+            ) {
+              for (const _point of messages(f.bytes, 1)) out.metricPoints++;
+            }
+          }
+        }
+      }
+    }
+  }
+  return out;
+}
+
+/** The request body un-gzipped; refuses JSON and other encodings. */
+async function readBody(request: Request, raw: ArrayBuffer) {
+  if (request.headers.get("content-type")?.toLowerCase().includes("json")) {
     throw new Error("only protobuf is counted, not JSON");
   }
-  const raw = await request.arrayBuffer();
   const encoding = request.headers.get("content-encoding")?.trim() ||
     "identity";
-  if (encoding === "identity") return [new Uint8Array(raw), raw.byteLength];
+  if (encoding === "identity") return new Uint8Array(raw);
   if (encoding !== "gzip") throw new Error(`unsupported encoding ${encoding}`);
-  const gunzip = new DecompressionStream("gzip");
-  const stream = new Blob([raw]).stream().pipeThrough(gunzip);
-  const body = new Uint8Array(await new Response(stream).arrayBuffer());
-  return [body, raw.byteLength];
+  const plain = new Blob([raw]).stream()
+    .pipeThrough(new DecompressionStream("gzip"));
+  return new Uint8Array(await new Response(plain).arrayBuffer());
 }
 
 /** Starts the sink on a free port of 127.0.0.1. */
 export function startSink(): Promise<OtlpSink> {
-  let counts = emptyCounts();
+  const empty = (): SinkCounts => ({
+    ...emptyContents(),
+    requests: { traces: 0, logs: 0, metrics: 0 },
+    rejected: 0,
+    bytes: 0,
+  });
+  let counts = empty();
   const handler = async (request: Request): Promise<Response> => {
-    const signal = PATHS[new URL(request.url).pathname];
+    const signal = /^\/v1\/(traces|logs|metrics)$/
+      .exec(new URL(request.url).pathname)?.[1] as OtlpSignal | undefined;
     if (!signal || request.method !== "POST") {
       counts.rejected++;
       await request.body?.cancel();
       return new Response(null, { status: signal ? 405 : 404 });
     }
     try {
-      const [body, bytes] = await readBody(request);
-      const c = countProtobuf(signal, body, emptyContents());
+      const raw = await request.arrayBuffer();
+      // Counted apart first: a malformed request adds nothing.
+      const c = countProtobuf(signal, await readBody(request, raw));
       counts.spans += c.spans;
       counts.logRecords += c.logRecords;
       counts.metricPoints += c.metricPoints;
-      for (
-        const [to, from] of [[counts.spanNames, c.spanNames], [
-          counts.logBodies,
-          c.logBodies,
-        ]] as const
-      ) {
-        for (const [key, n] of from) to[key] = (to[key] ?? 0) + n;
+      for (const [k, n] of Object.entries(c.spanNames)) {
+        bump(counts.spanNames, k, n);
+      }
+      for (const [k, n] of Object.entries(c.logBodies)) {
+        bump(counts.logBodies, k, n);
       }
       counts.requests[signal]++;
-      counts.bytes += bytes;
+      counts.bytes += raw.byteLength;
     } catch (error) {
       counts.rejected++;
       return new Response(String(error), { status: 400 });
@@ -114,7 +177,7 @@ export function startSink(): Promise<OtlpSink> {
         resolve({
           endpoint: `http://127.0.0.1:${port}`,
           counts: () => structuredClone(counts),
-          reset: () => void (counts = emptyCounts()),
+          reset: () => void (counts = empty()),
           close: () => server.shutdown(),
         }),
     }, handler);

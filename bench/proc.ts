@@ -1,24 +1,22 @@
 /**
  * CPU time and memory from Linux `/proc`: readers, and the CPU figures of
- * one load window (the server's, this harness's, everyone else's).
+ * one load window (the server's, this harness's, everyone else's). And CPU
+ * pinning with `taskset`: the server on the first allowed core, the load
+ * generators (and this harness with its OTLP sink) on the second, so they do
+ * not steal each other's cycles. Without taskset or a second core nothing is
+ * pinned, and the report says so.
  *
  * @module
  */
 import { run } from "../lib/process.ts";
 
-/** CPU time of a process in clock ticks, all threads; `children`: of the children it waited for. */
-export interface CpuTicks {
-  readonly user: number;
-  readonly system: number;
-  readonly children: number;
-}
-
 /**
  * Parses `/proc/<pid>/stat`: `utime`, `stime`, `cutime`, `cstime` are
  * fields 14 to 17, counted from the last `)` (the command name, field 2,
- * may hold spaces and parentheses).
+ * may hold spaces and parentheses). Clock ticks, all threads; `children`:
+ * of the children it waited for.
  */
-export function parseStat(text: string): CpuTicks {
+export function parseStat(text: string) {
   const close = text.lastIndexOf(")");
   if (close < 0) throw new Error("unreadable /proc stat: no ')'");
   // After ") " come fields 3 (state), 4, ...: field n is at index n - 3.
@@ -69,31 +67,10 @@ export const readMemory = (pid: number) =>
   parseStatus(read(`/proc/${pid}/status`));
 const machineBusy = () => parseMachineBusy(read("/proc/stat"));
 
-/** The CPUs this process may run on. */
-export function allowedCpus(): number[] {
-  const match = /^Cpus_allowed_list:\s*(\S+)/m.exec(read("/proc/self/status"));
-  if (!match) throw new Error("no Cpus_allowed_list in /proc/self/status");
-  return parseCpuList(match[1]);
-}
-
 /** Clock ticks per second (`getconf CLK_TCK`), 100 when getconf fails. */
 export async function clockTicksPerSecond(): Promise<number> {
   const value = Number((await run(["getconf", "CLK_TCK"])).stdout.trim());
   return Number.isInteger(value) && value > 0 ? value : 100;
-}
-
-/** CPU figures of one load window; percentages of one core. */
-export interface CpuWindow {
-  /** Server CPU seconds (user + system, all threads). */
-  readonly cpuSeconds: number;
-  readonly wallSeconds: number;
-  /** Server CPU microseconds per request completed in the window. */
-  readonly usPerRequest: number;
-  readonly serverPct: number;
-  /** This harness (with the OTLP sink) and the load generator it waited for. */
-  readonly loadSidePct: number;
-  /** Every other process on the machine: disturbance. */
-  readonly otherPct: number;
 }
 
 function reading(pid: number) {
@@ -106,29 +83,36 @@ function reading(pid: number) {
   };
 }
 
+/** CPU figures of one load window; percentages of one core. */
+export type CpuWindow = Awaited<ReturnType<typeof measureCpu>>[1];
+
 /** Runs `load`, measuring the CPU of server `pid` (and everyone else's) meanwhile. */
 export async function measureCpu<T extends { requests: number }>(
   pid: number,
   clockTicks: number,
   load: () => Promise<T>,
-): Promise<[T, CpuWindow]> {
+) {
   const a = reading(pid);
   const result = await load();
   const b = reading(pid);
   const wallSeconds = (b.at - a.at) / 1000;
   const [server, self] = [b.server - a.server, b.self - a.self];
   const pct = (ticks: number) => (100 * ticks) / clockTicks / wallSeconds;
+  /** Server CPU seconds (user + system, all threads). */
   const cpuSeconds = server / clockTicks;
   return [result, {
     cpuSeconds,
     wallSeconds,
+    /** Server CPU microseconds per request completed in the window. */
     usPerRequest: result.requests > 0
       ? (cpuSeconds * 1e6) / result.requests
       : NaN,
     serverPct: pct(server),
+    /** This harness (with the OTLP sink) and the load generator it waited for. */
     loadSidePct: pct(self),
+    /** Every other process on the machine: disturbance. */
     otherPct: Math.max(0, pct(b.machine - a.machine - server - self)),
-  }];
+  }] as const;
 }
 
 /** Machine CPU busy over `ms` while the bench is idle, percent of one core. */
@@ -140,4 +124,60 @@ export async function backgroundLoadPct(
   await new Promise((resolve) => setTimeout(resolve, ms));
   const seconds = (performance.now() - started) / 1000;
   return (100 * (machineBusy() - before)) / clockTicks / seconds;
+}
+
+/** Where each side runs; no cores when pinning is off. */
+export interface Pinning {
+  readonly serverCpu?: number;
+  readonly loadCpu?: number;
+  /** One line for the report. */
+  readonly description: string;
+}
+
+/** Decides the pinning from taskset's presence and the CPUs this process may run on. */
+export async function detectPinning(): Promise<Pinning> {
+  if ((await run(["taskset", "--version"])).code === 127) {
+    return {
+      description: "not pinned: taskset not installed (Debian util-linux)",
+    };
+  }
+  let cpus: number[] = [];
+  try {
+    const status = read("/proc/self/status");
+    cpus = parseCpuList(/^Cpus_allowed_list:\s*(\S+)/m.exec(status)![1]);
+  } catch {
+    // /proc unreadable
+  }
+  const [serverCpu, loadCpu] = cpus;
+  return cpus.length < 2
+    ? {
+      description: `not pinned: only ${
+        cpus.length || "an unknown number of"
+      } CPU(s) allowed`,
+    }
+    : {
+      serverCpu,
+      loadCpu,
+      description:
+        `server on CPU ${serverCpu}; load generator, harness and OTLP sink on CPU ${loadCpu} (taskset)`,
+    };
+}
+
+/** `argv` prefixed with `taskset -c <cpu>` for `role`, when pinning is on. */
+export function pinned(
+  pinning: Pinning,
+  role: "server" | "load",
+  argv: readonly string[],
+): string[] {
+  const cpu = role === "server" ? pinning.serverCpu : pinning.loadCpu;
+  return cpu === undefined
+    ? [...argv]
+    : ["taskset", "-c", String(cpu), ...argv];
+}
+
+/** Moves every thread of this process to the load core; false when it could not. */
+export async function pinSelf(pinning: Pinning): Promise<boolean> {
+  if (pinning.loadCpu === undefined) return false;
+  const argv = ["taskset", "-a", "-p", "-c", String(pinning.loadCpu)];
+  return (await run([...argv, String(Deno.pid)])).code === 0;
 }

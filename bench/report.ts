@@ -5,7 +5,7 @@
  * @module
  */
 import type { Delivery } from "./run.ts";
-import { num, type Summary } from "./summary.ts";
+import { num, type Row, type Summary } from "./summary.ts";
 
 /** Right-aligned columns (the first left-aligned), two spaces apart. */
 export function table(headers: string[], rows: string[][]): string {
@@ -15,23 +15,25 @@ export function table(headers: string[], rows: string[][]): string {
   const line = (cells: string[]) =>
     cells.map((c, i) => i === 0 ? c.padEnd(widths[i]) : c.padStart(widths[i]))
       .join("  ").trimEnd();
-  return [
-    line(headers),
-    line(widths.map((w) => "-".repeat(w))),
-    ...rows.map(line),
-  ].join("\n");
+  return [headers, widths.map((w) => "-".repeat(w)), ...rows].map(line)
+    .join("\n");
 }
 
-function delivery(d: Delivery, ran: boolean): string {
-  return ran ? `${d.received}/${d.expected ?? "n/a"}` : "n/a";
-}
+const delivery = (d: Delivery, r: Row) =>
+  r.rounds > 0 ? `${d.received}/${d.expected ?? "n/a"}` : "n/a";
 
-const MARK = {
-  "met": "[met]    ",
-  "NOT met": "[NOT met]",
-  "info": "[info]   ",
-  "n/a": "[n/a]    ",
-};
+/** The table's columns: heading and cell; `rate` names the fixed rate. */
+const columns = (rate: number): [string, (r: Row) => string][] => [
+  ["variant", (r) => r.id],
+  ["req/s", (r) => num(r.rps, 0)],
+  ["CPU µs/req", (r) => num(r.saturationCpuUs)],
+  [`CPU µs/req @${rate}/s`, (r) => num(r.rateCpuUs)],
+  ["p50 ms", (r) => num(r.p50Ms, 2)],
+  ["p99 ms", (r) => num(r.p99Ms, 2)],
+  ["peak RSS MB", (r) => num(r.peakRssMb)],
+  ["spans recv/exp", (r) => delivery(r.spans, r)],
+  ["logs recv/exp", (r) => delivery(r.logs, r)],
+];
 
 /** The report as text, after the `header` lines; `rate` names the fixed rate. */
 export function renderReport(
@@ -39,35 +41,14 @@ export function renderReport(
   header: readonly string[],
   rate: number,
 ): string {
-  const out = [...header, ""];
-  out.push(table(
-    [
-      "variant",
-      "req/s",
-      "CPU µs/req",
-      `CPU µs/req @${rate}/s`,
-      "p50 ms",
-      "p99 ms",
-      "peak RSS MB",
-      "spans recv/exp",
-      "logs recv/exp",
-    ],
-    s.rows.map((r) => [
-      r.id,
-      num(r.rps, 0),
-      num(r.saturationCpuUs),
-      num(r.rateCpuUs),
-      num(r.p50Ms, 2),
-      num(r.p99Ms, 2),
-      num(r.peakRssMb),
-      delivery(r.spans, r.rounds > 0),
-      delivery(r.logs, r.rounds > 0),
-    ]),
-  ));
-  for (const r of s.rows.filter((r) => r.status !== "ran")) {
-    out.push(`${r.id}: ${r.status.toUpperCase()}: ${r.reason}`);
-  }
-  out.push(
+  const cols = columns(rate);
+  const out = [
+    ...header,
+    "",
+    table(cols.map(([h]) => h), s.rows.map((r) => cols.map(([, f]) => f(r)))),
+    ...s.rows.filter((r) => r.status !== "ran").map((r) =>
+      `${r.id}: ${r.status.toUpperCase()}: ${r.reason}`
+    ),
     "",
     `req/s and CPU µs/req: saturation (closed loop), medians of rounds; CPU @${rate}/s, p50, p99: the`,
     "open-loop fixed rate (send to end of body); CPU is the server's /proc utime+stime per request;",
@@ -76,18 +57,17 @@ export function renderReport(
     "",
     "targets:",
     ...s.lines.map((l) =>
-      `  ${MARK[l.verdict]} ${l.name}: ${l.value}${
+      `  ${`[${l.verdict}]`.padEnd(9)} ${l.name}: ${l.value}${
         l.target ? ` (target ${l.target})` : ""
       }`
     ),
-  );
-  for (
-    const [title, items] of [
-      ["notes", s.notes],
-      ["telemetry lost", s.losses],
-      ["FAILED", s.failures],
-    ] as const
-  ) {
+  ];
+  const sections = {
+    notes: s.notes,
+    "telemetry lost": s.losses,
+    FAILED: s.failures,
+  };
+  for (const [title, items] of Object.entries(sections)) {
     if (items.length) {
       out.push(
         "",

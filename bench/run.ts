@@ -7,11 +7,10 @@
  * @module
  */
 import type { BenchOptions } from "./flags.ts";
-import type { LoadGenerator, LoadResult, RateResult } from "./load.ts";
-import type { OtlpSink, SinkCounts } from "./otlp_sink.ts";
-import type { Pinning } from "./pinning.ts";
-import { type CpuWindow, measureCpu, readMemory } from "./proc.ts";
-import { HELLO_MSG, readServerLog, startServer } from "./server.ts";
+import type { LoadGenerator } from "./load.ts";
+import type { OtlpSink } from "./otlp_sink.ts";
+import { measureCpu, type Pinning, readMemory } from "./proc.ts";
+import { HELLO_MSG, startServer } from "./server.ts";
 import type { ServerCommand, Variant } from "./variants.ts";
 
 /** What every run needs. */
@@ -33,39 +32,48 @@ export interface Delivery {
 }
 
 /** One run's figures. */
-export interface RunResult {
-  readonly variant: string;
-  /** 1..rounds; 0 for the profiled run. */
-  readonly round: number;
-  readonly rate: RateResult;
-  readonly rateCpu: CpuWindow;
-  readonly saturation: LoadResult;
-  readonly saturationCpu: CpuWindow;
-  /** `VmHWM` before SIGTERM. */
-  readonly peakRssMb: number;
-  /** `GET /` requests handled over the whole run, counted as the variant says. */
-  readonly handled: number;
-  readonly handledFrom: Variant["handled"];
-  readonly spans: Delivery;
-  /** Log records with body "hello from space-app". */
-  readonly logs: Delivery;
-  /** Everything the sink got, lifecycle log lines and metrics included. */
-  readonly sink: SinkCounts;
-  readonly exitCode: number;
-  /** The service's own export totals from its last log line. */
-  readonly telemetryTotals?: Record<string, unknown>;
-}
+export type RunResult = Awaited<ReturnType<typeof runOnce>>;
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-/** Runs `variant` once, started by `command`, in a fresh process. */
+/** The load phases against the server `pid` at `url`. */
+async function measure(
+  { options: o, load, progress, clockTicks }: RunContext,
+  name: string,
+  { url, pid }: { url: string; pid: number },
+) {
+  let answered = 1; // the readiness probe
+  if (o.warmupS > 0) {
+    progress(`${name}: warm-up ${o.warmupS} s`);
+    answered += (await load.saturate(url, o.connections, o.warmupS)).requests;
+    await sleep(Math.min(1_000, 500 * o.warmupS)); // the warm-up's export backlog drains
+  }
+  progress(`${name}: ${o.rate} req/s for ${o.durationS} s`);
+  const [rate, rateCpu] = await measureCpu(
+    pid,
+    clockTicks,
+    () => load.atRate(url, o.rate, o.durationS),
+  );
+  progress(`${name}: saturation, ${o.connections} connections`);
+  const [saturation, saturationCpu] = await measureCpu(
+    pid,
+    clockTicks,
+    () => load.saturate(url, o.connections, o.durationS),
+  );
+  answered += rate.requests + saturation.requests;
+  /** `VmHWM` before SIGTERM. */
+  const peakRssMb = readMemory(pid).peak / 1024;
+  return { answered, rate, rateCpu, saturation, saturationCpu, peakRssMb };
+}
+
+/** Runs `variant` once, started by `command`, in a fresh process; `round` 0 is the profiled run. */
 export async function runOnce(
   ctx: RunContext,
   variant: Variant,
   command: ServerCommand,
   round: number,
-): Promise<RunResult> {
-  const { options: o, load, sink } = ctx;
+) {
+  const { sink } = ctx;
   const name = `${variant.id}-${round || "profile"}`;
   sink.reset();
   const server = await startServer({
@@ -75,55 +83,34 @@ export async function runOnce(
     pinning: ctx.pinning,
     workDir: ctx.workDir,
   });
-  const url = `${server.base}/`;
-  let answered = 1; // the readiness probe
-  let figures;
-  let exitCode;
-  try {
-    if (o.warmupS > 0) {
-      ctx.progress(`${name}: warm-up ${o.warmupS} s`);
-      answered += (await load.saturate(url, o.connections, o.warmupS)).requests;
-      await sleep(Math.min(1_000, 500 * o.warmupS)); // the warm-up's export backlog drains
-    }
-    ctx.progress(`${name}: ${o.rate} req/s for ${o.durationS} s`);
-    const [rate, rateCpu] = await measureCpu(
-      server.pid,
-      ctx.clockTicks,
-      () => load.atRate(url, o.rate, o.durationS),
-    );
-    ctx.progress(`${name}: saturation, ${o.connections} connections`);
-    const [saturation, saturationCpu] = await measureCpu(
-      server.pid,
-      ctx.clockTicks,
-      () => load.saturate(url, o.connections, o.durationS),
-    );
-    answered += rate.requests + saturation.requests;
-    const peakRssMb = readMemory(server.pid).peak / 1024;
-    figures = { rate, rateCpu, saturation, saturationCpu, peakRssMb };
-  } finally {
-    ctx.progress(`${name}: SIGTERM, waiting for the shutdown flush`);
-    exitCode = await server.stop();
-  }
-  const log = await readServerLog(server.stdoutPath);
+  let exitCode = NaN;
+  const { answered, ...figures } = await measure(ctx, name, server)
+    .finally(async () => {
+      ctx.progress(`${name}: SIGTERM, waiting for the shutdown flush`);
+      exitCode = await server.stop();
+    });
+  const log = await server.readLog();
   const counts = sink.counts();
+  /** `GET /` requests handled over the whole run, counted as the variant says. */
   const handled = variant.handled === "stdout" ? log.handled : answered;
   const per = variant.perRequest;
+  const delivery = (received: number, n?: number): Delivery => ({
+    received,
+    expected: n === undefined ? null : n * handled,
+  });
   return {
     variant: variant.id,
     round,
     ...figures,
     handled,
     handledFrom: variant.handled,
-    spans: {
-      received: counts.spans,
-      expected: per ? per.spans * handled : null,
-    },
-    logs: {
-      received: counts.logBodies[HELLO_MSG] ?? 0,
-      expected: per ? per.logs * handled : null,
-    },
+    spans: delivery(counts.spans, per?.spans),
+    /** Log records with body "hello from space-app". */
+    logs: delivery(counts.logBodies[HELLO_MSG] ?? 0, per?.logs),
+    /** Everything the sink got, lifecycle log lines and metrics included. */
     sink: counts,
     exitCode,
+    /** The service's own export totals from its last log line. */
     telemetryTotals: log.telemetryTotals,
   };
 }

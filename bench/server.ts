@@ -7,33 +7,14 @@
  * @module
  */
 import { type Background, start } from "../lib/process.ts";
-import { pinned, type Pinning } from "./pinning.ts";
+import { pinned, type Pinning } from "./proc.ts";
+import type { ServerCommand } from "./variants.ts";
 
 /** The log line every `GET /` writes, in the service and in the FastAPI peer. */
 export const HELLO_MSG = "hello from space-app";
 
-/** How to start one server process. */
-export interface ServerSpec {
-  /** Name of the run, for file names and errors. */
-  readonly name: string;
-  /** Its command line; PORT and HOST are in its environment too. */
-  readonly argv: (port: number) => string[];
-  readonly cwd: string;
-  /** Environment on top of PORT, HOST, HOME, PATH and the Deno cache paths. */
-  readonly env: Readonly<Record<string, string>>;
-  readonly pinning: Pinning;
-  /** Directory of the stdout and stderr files. */
-  readonly workDir: string;
-}
-
-/** A running server: `stop` sends SIGTERM, SIGKILL after 30 s, and resolves with the exit code. */
-export interface ServerProcess {
-  /** The server itself (sh and taskset exec into it). */
-  readonly pid: number;
-  readonly base: string;
-  readonly stdoutPath: string;
-  stop(): Promise<number>;
-}
+/** Our variables a server gets, on top of PORT, HOST and its variant's. */
+const INHERITED = ["HOME", "PATH", "DENO_DIR", "XDG_CACHE_HOME", "TMPDIR"];
 
 const live = new Set<Background>();
 
@@ -56,30 +37,44 @@ function freePort(): number {
   return port;
 }
 
-/** Starts a server and waits until `GET /` answers 200 (a request it handles). */
-export async function startServer(spec: ServerSpec): Promise<ServerProcess> {
+/** How to start one server process. */
+export interface ServerSpec extends ServerCommand {
+  /** Name of the run, for file names and errors. */
+  readonly name: string;
+  /** Environment on top of PORT, HOST and {@link INHERITED}. */
+  readonly env: Readonly<Record<string, string>>;
+  readonly pinning: Pinning;
+  /** Directory of the stdout and stderr files. */
+  readonly workDir: string;
+}
+
+/**
+ * Starts a server and waits until `GET /` answers 200 (a request it
+ * handles). Its `stop` sends SIGTERM, SIGKILL after 30 s, and resolves with
+ * the exit code; `pid` is the server itself (sh and taskset exec into it).
+ */
+export async function startServer(spec: ServerSpec) {
   const port = freePort();
   const [stdoutPath, stderrPath] = ["stdout", "stderr"].map((s) =>
     `${spec.workDir}/${spec.name}.${s}`
   );
-  const env: Record<string, string> = { NO_COLOR: "1" };
-  for (const name of ["HOME", "PATH", "DENO_DIR", "XDG_CACHE_HOME", "TMPDIR"]) {
+  const inherited = INHERITED.flatMap((name) => {
     const value = Deno.env.get(name);
-    if (value !== undefined) env[name] = value;
-  }
+    return value === undefined ? [] : [[name, value]];
+  });
   // `exec` all the way down: sh becomes taskset becomes the server, one pid.
-  const argv = pinned(spec.pinning, "server", spec.argv(port));
   const p = start(spec.name, [
     "/bin/sh",
     "-c",
     'exec "$@" >"$BENCH_STDOUT" 2>"$BENCH_STDERR"',
     "sh",
-    ...argv,
+    ...pinned(spec.pinning, "server", spec.argv(port)),
   ], {
     cwd: spec.cwd,
     clearEnv: true,
     env: {
-      ...env,
+      NO_COLOR: "1",
+      ...Object.fromEntries(inherited),
       BENCH_STDOUT: stdoutPath,
       BENCH_STDERR: stderrPath,
       PORT: `${port}`,
@@ -88,21 +83,23 @@ export async function startServer(spec: ServerSpec): Promise<ServerProcess> {
     },
   });
   live.add(p);
-  p.exited.then(() => live.delete(p));
-  const base = `http://127.0.0.1:${port}`;
   let exited: number | undefined;
-  p.exited.then((c) => (exited = c));
+  p.exited.then((code) => {
+    live.delete(p);
+    exited = code;
+  });
+  const url = `http://127.0.0.1:${port}/`;
   for (const deadline = Date.now() + 30_000; Date.now() < deadline;) {
     if (exited !== undefined) break;
     try {
-      const res = await fetch(`${base}/`);
+      const res = await fetch(url);
       await res.body?.cancel();
       if (res.ok) {
         return {
           pid: p.pid,
-          base,
-          stdoutPath,
+          url,
           stop: () => p.stop(30_000),
+          readLog: () => readServerLog(stdoutPath),
         };
       }
     } catch {
@@ -111,14 +108,12 @@ export async function startServer(spec: ServerSpec): Promise<ServerProcess> {
     await new Promise((r) => setTimeout(r, 50));
   }
   await p.stop(0);
-  const stderr = await Deno.readTextFile(stderrPath).catch(() => "");
+  const stderr = (await Deno.readTextFile(stderrPath).catch(() => "")).trim();
   const why = exited !== undefined
     ? `exited ${exited} at start`
     : "GET / did not answer 200 within 30 s";
   throw new Error(
-    `${spec.name}: ${why}${
-      stderr.trim() ? `: ${stderr.trim().split("\n").at(-1)}` : ""
-    }`,
+    `${spec.name}: ${why}${stderr ? `: ${stderr.split("\n").at(-1)}` : ""}`,
   );
 }
 
@@ -146,18 +141,18 @@ export function scanLine(line: string, log: ServerLog): void {
   }
 }
 
-/** Reads the stdout file at `path` line by line, then removes it. */
-export async function readServerLog(path: string): Promise<ServerLog> {
+/** Reads the stdout file at `path` line by line (it can be large), then removes it. */
+async function readServerLog(path: string): Promise<ServerLog> {
   const log: ServerLog = { handled: 0 };
-  const decoder = new TextDecoder();
   let rest = "";
   // Reading `readable` to its end closes the file.
-  for await (const chunk of (await Deno.open(path)).readable) {
-    const lines = (rest + decoder.decode(chunk, { stream: true })).split("\n");
+  const file = await Deno.open(path);
+  for await (const text of file.readable.pipeThrough(new TextDecoderStream())) {
+    const lines = (rest + text).split("\n");
     rest = lines.pop()!;
     for (const line of lines) scanLine(line, log);
   }
-  scanLine(rest + decoder.decode(), log);
+  scanLine(rest, log);
   await Deno.remove(path);
   return log;
 }

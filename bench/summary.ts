@@ -31,20 +31,7 @@ export interface Outcome {
 }
 
 /** One row of the table: medians of rounds, peak RSS the largest, deliveries summed. */
-export interface Row {
-  readonly id: string;
-  readonly status: "ran" | "skipped" | "failed";
-  readonly reason?: string;
-  readonly rounds: number;
-  readonly rps: number;
-  readonly saturationCpuUs: number;
-  readonly rateCpuUs: number;
-  readonly p50Ms: number;
-  readonly p99Ms: number;
-  readonly peakRssMb: number;
-  readonly spans: Delivery;
-  readonly logs: Delivery;
-}
+export type Row = ReturnType<typeof rowOf>;
 
 /** A conclusion: `info` has no target, `n/a` lacks the runs it needs. */
 export interface Line {
@@ -66,35 +53,44 @@ export interface Summary {
   readonly notes: string[];
 }
 
-const finite = Number.isFinite;
+/** The deliveries of a run, with their nouns. */
+const DELIVERIES = [["spans", "spans"], ["logs", "log records"]] as const;
+
+/** The CPU phases compared against `addedOver`, with their targets for `own`. */
+const PHASES = [
+  ["saturationCpu", "at saturation", TARGETS.addedSaturationUs],
+  ["rateCpu", "at the fixed rate", TARGETS.addedRateUs],
+] as const;
 
 /** A number with fixed decimals, `n/a` when missing. */
 export function num(value: number | null | undefined, digits = 1): string {
-  return typeof value === "number" && finite(value)
+  return typeof value === "number" && Number.isFinite(value)
     ? value.toFixed(digits)
     : "n/a";
 }
 
+const sum = (values: number[]) => values.reduce((n, x) => n + x, 0);
+
 function total(ds: Delivery[]): Delivery {
   const expected = ds.map((d) => d.expected);
   return {
-    received: ds.reduce((n, d) => n + d.received, 0),
+    received: sum(ds.map((d) => d.received)),
     expected: ds.length && !expected.includes(null)
-      ? expected.reduce((n, e) => n! + e!, 0)
+      ? sum(expected as number[])
       : null,
   };
 }
 
-function rowOf({ variant, unavailable }: Outcome, runs: RunResult[]): Row {
+function rowOf({ variant, unavailable }: Outcome, runs: RunResult[]) {
   const m = (f: (r: RunResult) => number) => median(runs.map(f));
   const ran = runs.length > 0;
   return {
     id: variant.id,
-    status: unavailable
-      ? (unavailable.skipped ? "skipped" : "failed")
-      : ran
-      ? "ran"
-      : "failed",
+    status: unavailable?.skipped
+      ? "skipped"
+      : unavailable || !ran
+      ? "failed"
+      : "ran",
     reason: unavailable?.reason ?? (ran ? undefined : "no run completed"),
     rounds: runs.length,
     rps: m((r) => r.saturation.rps),
@@ -123,76 +119,75 @@ export function addedCpu(
   });
 }
 
-const judge = (value: number, ok: boolean): Line["verdict"] =>
-  finite(value) && ok ? "met" : "NOT met";
-
 function addedLines(outcomes: readonly Outcome[], runs: RunResult[]): Line[] {
-  return outcomes.filter((o) => o.variant.addedOver).flatMap(({ variant }) =>
-    ([
-      ["saturationCpu", "at saturation", TARGETS.addedSaturationUs],
-      ["rateCpu", "at the fixed rate", TARGETS.addedRateUs],
-    ] as const).map(([phase, where, limit]) => {
-      const base = variant.addedOver!;
-      const d = addedCpu(runs, variant.id, phase, base);
+  return outcomes.flatMap(({ variant: { id, addedOver: base } }) =>
+    !base ? [] : PHASES.map(([phase, where, limit]): Line => {
+      const d = addedCpu(runs, id, phase, base);
       const m = median(d);
-      const target = variant.id === TARGETS.variant ? limit : undefined;
+      const target = id === TARGETS.variant ? `<= ${limit} µs` : undefined;
       return {
-        name: `added CPU per request ${where}, ${variant.id} - ${base}`,
+        name: `added CPU per request ${where}, ${id} - ${base}`,
         value: d.length
           ? `${d.map((x) => num(x)).join(", ")} µs by round; median ${
             num(m)
           } µs`
-          : `n/a (${variant.id} and ${base} did not both complete a round)`,
-        target: target === undefined ? undefined : `<= ${target} µs`,
+          : `n/a (${id} and ${base} did not both complete a round)`,
+        target,
         verdict: !d.length
           ? "n/a"
-          : target === undefined
+          : !target
           ? "info"
-          : judge(m, m <= target),
+          : m <= limit
+          ? "met"
+          : "NOT met",
       };
     })
   );
 }
 
 function targetLines(rows: readonly Row[], runs: RunResult[]): Line[] {
+  const { variant: v, peer: p } = TARGETS;
   const find = (id: string) => rows.find((r) => r.id === id && r.rounds > 0);
-  const own = find(TARGETS.variant);
-  const peer = find(TARGETS.peer);
-  const notRun = `n/a (${TARGETS.variant} did not run)`;
-  const lines: Line[] = (["spans", "logs"] as const).map((what) => {
-    const noun = what === "spans" ? "spans" : "log records";
-    const lost = runs.filter((r) => r.variant === TARGETS.variant).reduce(
-      (n, r) => n + Math.max(0, (r[what].expected ?? 0) - r[what].received),
-      0,
-    );
-    const expected = own?.[what].expected ?? 0;
-    return {
-      name: `${noun} lost at saturation, ${TARGETS.variant}`,
-      value: own ? `${lost} of ${expected}` : notRun,
-      target: "0",
-      verdict: own ? judge(expected, lost === 0 && expected > 0) : "n/a",
-    };
-  });
-  lines.push({
-    name: `peak RSS, ${TARGETS.variant} (largest of the rounds)`,
-    value: own ? `${num(own.peakRssMb)} MB` : notRun,
-    target: `<= ${TARGETS.peakRssMb} MB`,
-    verdict: own
-      ? judge(own.peakRssMb, own.peakRssMb <= TARGETS.peakRssMb)
-      : "n/a",
-  });
+  const [own, peer] = [find(v), find(p)];
+  /** `value` undefined: `missing` did not run. */
+  const line = (
+    name: string,
+    target: string,
+    value: string | undefined,
+    ok: boolean,
+    missing: string = v,
+  ): Line =>
+    value === undefined
+      ? { name, value: `n/a (${missing} did not run)`, target, verdict: "n/a" }
+      : { name, value, target, verdict: ok ? "met" : "NOT met" };
   const times = own && peer ? own.rps / peer.rps : NaN;
-  lines.push({
-    name: `throughput ${TARGETS.variant} / ${TARGETS.peer} (median req/s)`,
-    value: own && peer
-      ? `${num(times, 2)} (${num(own.rps, 0)} / ${num(peer.rps, 0)})`
-      : `n/a (${own ? TARGETS.peer : TARGETS.variant} did not run)`,
-    target: `>= ${TARGETS.throughputOverPeer}`,
-    verdict: own && peer
-      ? judge(times, times >= TARGETS.throughputOverPeer)
-      : "n/a",
-  });
-  return lines;
+  return [
+    ...DELIVERIES.map(([key, noun]) => {
+      const lost = sum(
+        runs.filter((r) => r.variant === v).map((r) =>
+          Math.max(0, (r[key].expected ?? 0) - r[key].received)
+        ),
+      );
+      const expected = own?.[key].expected ?? 0;
+      const value = own && `${lost} of ${expected}`;
+      const ok = lost === 0 && expected > 0;
+      return line(`${noun} lost at saturation, ${v}`, "0", value, ok);
+    }),
+    line(
+      `peak RSS, ${v} (largest of the rounds)`,
+      `<= ${TARGETS.peakRssMb} MB`,
+      own && `${num(own.peakRssMb)} MB`,
+      (own?.peakRssMb ?? NaN) <= TARGETS.peakRssMb,
+    ),
+    line(
+      `throughput ${v} / ${p} (median req/s)`,
+      `>= ${TARGETS.throughputOverPeer}`,
+      own && peer &&
+        `${num(times, 2)} (${num(own.rps, 0)} / ${num(peer.rps, 0)})`,
+      times >= TARGETS.throughputOverPeer,
+      own ? p : v,
+    ),
+  ];
 }
 
 /** The failures, losses and notes of one run. */
@@ -208,17 +203,15 @@ function check(r: RunResult, v: Variant, s: Summary): void {
     "requests handled": r.handled || NaN,
   };
   for (const [figure, value] of Object.entries(figures)) {
-    if (!finite(value)) s.failures.push(`${name}: ${figure} is missing`);
+    if (!Number.isFinite(value)) {
+      s.failures.push(`${name}: ${figure} is missing`);
+    }
   }
   if (!(v.cleanExit ?? [0]).includes(r.exitCode)) {
     s.failures.push(`${name}: exited ${r.exitCode} after SIGTERM`);
   }
-  for (
-    const [noun, { received: got, expected: exp }] of [["spans", r.spans], [
-      "log records",
-      r.logs,
-    ]] as const
-  ) {
+  for (const [key, noun] of DELIVERIES) {
+    const { received: got, expected: exp } = r[key];
     if (exp !== null && got < exp) {
       const lost = `${name}: lost ${exp - got} of ${exp} ${noun}`;
       (v.id === TARGETS.variant ? s.losses : s.notes).push(lost);
@@ -227,34 +220,26 @@ function check(r: RunResult, v: Variant, s: Summary): void {
       s.notes.push(`${name}: ${got - exp} more ${noun} than expected`);
     }
   }
-  const [sat, rate, other] = [
-    r.saturation,
-    r.rate,
-    Math.max(r.saturationCpu.otherPct, r.rateCpu.otherPct),
-  ];
-  const odd = sat.errors + sat.non2xx + rate.errors + rate.non2xx +
-    rate.skipped;
-  for (
-    const [when, note] of [
-      [
-        other > OTHER_PCT,
-        `other processes used up to ${
-          num(other, 0)
-        }% of a core in a phase: figures disturbed`,
-      ],
-      [
-        r.saturationCpu.loadSidePct > LOAD_SIDE_PCT,
-        `the load side used ${
-          num(r.saturationCpu.loadSidePct, 0)
-        }% of its core at saturation: req/s may be its limit`,
-      ],
-      [
-        odd > 0,
-        `saturation ${sat.errors} errors, ${sat.non2xx} non-2xx; fixed rate ${rate.errors} errors, ${rate.non2xx} non-2xx, ${rate.skipped} skipped`,
-      ],
-    ] as const
-  ) {
-    if (when) s.notes.push(`${name}: ${note}`);
+  const { saturation: sat, rate, saturationCpu } = r;
+  const other = Math.max(saturationCpu.otherPct, r.rateCpu.otherPct);
+  if (other > OTHER_PCT) {
+    s.notes.push(
+      `${name}: other processes used up to ${
+        num(other, 0)
+      }% of a core in a phase: figures disturbed`,
+    );
+  }
+  if (saturationCpu.loadSidePct > LOAD_SIDE_PCT) {
+    s.notes.push(
+      `${name}: the load side used ${
+        num(saturationCpu.loadSidePct, 0)
+      }% of its core at saturation: req/s may be its limit`,
+    );
+  }
+  if (sat.errors + sat.non2xx + rate.errors + rate.non2xx + rate.skipped) {
+    s.notes.push(
+      `${name}: saturation ${sat.errors} errors, ${sat.non2xx} non-2xx; fixed rate ${rate.errors} errors, ${rate.non2xx} non-2xx, ${rate.skipped} skipped`,
+    );
   }
 }
 

@@ -4,13 +4,13 @@
  */
 import assert from "node:assert/strict";
 import { FlagError, parseBenchFlags } from "../bench/flags.ts";
-import { pinned } from "../bench/pinning.ts";
 import {
   measureCpu,
   parseCpuList,
   parseMachineBusy,
   parseStat,
   parseStatus,
+  pinned,
   readCpuTicks,
   readMemory,
 } from "../bench/proc.ts";

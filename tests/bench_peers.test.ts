@@ -15,10 +15,10 @@ import {
   type FastapiPeer,
   findFastapiPeer,
   peerCacheKey,
-  pythonMissingMessage,
+  PYTHON_MISSING,
   uvicornArgv,
 } from "../bench/peers/python.ts";
-import { countProtobuf } from "../bench/otlp_count.ts";
+import { countProtobuf } from "../bench/otlp_sink.ts";
 import { fields, messages, WireType } from "../lib/protobuf.ts";
 import { printErr } from "../lib/output.ts";
 
@@ -121,7 +121,7 @@ Deno.test("ensureFastapiPeer without python3 on PATH: a one-line error", async (
     await assert.rejects(
       ensureFastapiPeer({ cacheDir: path.join(emptyDir, "cache") }),
       (error: Error) => {
-        assert.equal(error.message, pythonMissingMessage());
+        assert.equal(error.message, PYTHON_MISSING);
         assert.ok(!error.message.includes("\n"));
         return true;
       },
@@ -352,7 +352,11 @@ Deno.test({
 
       const spans = new Map<string, number>();
       for (const r of byPath("/v1/traces")) {
-        for (const [name, n] of countProtobuf("traces", r.body).spanNames) {
+        for (
+          const [name, n] of Object.entries(
+            countProtobuf("traces", r.body).spanNames,
+          )
+        ) {
           spans.set(name, (spans.get(name) ?? 0) + n);
         }
       }
@@ -368,7 +372,9 @@ Deno.test({
 
       const bodies = new Set<string>();
       for (const r of byPath("/v1/logs")) {
-        for (const body of countProtobuf("logs", r.body).logBodies.keys()) {
+        for (
+          const body of Object.keys(countProtobuf("logs", r.body).logBodies)
+        ) {
           bodies.add(body);
         }
       }

@@ -197,6 +197,7 @@ function fakeRun(
       bytes: 0,
     },
     exitCode: 0,
+    telemetryTotals: undefined,
   };
 }
 

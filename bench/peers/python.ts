@@ -16,20 +16,15 @@ import { run } from "../../lib/process.ts";
 
 /** The directory of the peer's Python code (`app.py`), used as uvicorn's `--app-dir`. */
 export const FASTAPI_APP_DIR = fileURLToPath(
-  new URL("./fastapi/", import.meta.url),
-).replace(/\/$/, "");
+  new URL("./fastapi", import.meta.url),
+);
 
 /** The lock file the venv is installed from. */
 export const FASTAPI_LOCK = path.join(FASTAPI_APP_DIR, "requirements.lock");
 
-/** A built peer: its interpreter, its code and how to start it. */
-export interface FastapiPeer {
-  readonly python: string;
-  readonly appDir: string;
-  readonly venvDir: string;
-  /** The command line serving the app on 127.0.0.1:`port`. */
-  argv(port: number): string[];
-}
+/** The one-line error for a machine without Python. */
+export const PYTHON_MISSING =
+  'FastAPI peer needs Python 3: no "python3" executable on PATH';
 
 /** Options of {@link ensureFastapiPeer} and {@link findFastapiPeer}. */
 export interface PeerOptions {
@@ -38,6 +33,9 @@ export interface PeerOptions {
   /** Progress lines; nothing is printed without it. */
   log?: (line: string) => void;
 }
+
+/** A built peer: its interpreter, its code and how to start it. */
+export type FastapiPeer = ReturnType<typeof peerAt>;
 
 /**
  * `${SPACE_APP_CACHE ?? XDG_CACHE_HOME ?? $HOME/.cache}/space-app/peers`
@@ -67,14 +65,12 @@ export async function peerCacheKey(
   const enc = new TextEncoder();
   const lockBytes = typeof lock === "string" ? enc.encode(lock) : lock;
   const version = enc.encode(pythonVersion);
-  const all = new Uint8Array(
-    await new Blob([
-      `lock\0${lockBytes.length}\0`,
-      lockBytes as BlobPart,
-      `python\0${version.length}\0`,
-      version,
-    ]).arrayBuffer(),
-  );
+  const all = await new Blob([
+    `lock\0${lockBytes.length}\0`,
+    lockBytes as BlobPart,
+    `python\0${version.length}\0`,
+    version,
+  ]).arrayBuffer();
   const digest = new Uint8Array(await crypto.subtle.digest("SHA-256", all));
   return Array.from(digest.slice(0, 6), (b) => b.toString(16).padStart(2, "0"))
     .join("");
@@ -99,16 +95,12 @@ export function uvicornArgv(
   ];
 }
 
-/** The one-line error for a machine without Python. */
-export function pythonMissingMessage(): string {
-  return 'FastAPI peer needs Python 3: no "python3" executable on PATH';
-}
-
 const PIP_ENV = { PIP_NO_INPUT: "1", PIP_DISABLE_PIP_VERSION_CHECK: "1" };
 
 /** Runs `argv`; a failure is one line: pip's first `ERROR:` line, else the last line. */
 async function step(what: string, argv: readonly string[]): Promise<string> {
   const { code, stdout, stderr } = await run(argv, { env: PIP_ENV });
+  if (code === 127 && argv[0] === "python3") throw new Error(PYTHON_MISSING);
   if (code === 0) return stdout;
   const lines = (stdout + stderr).split("\n").map((l) => l.trim())
     .filter(Boolean);
@@ -118,46 +110,31 @@ async function step(what: string, argv: readonly string[]): Promise<string> {
   );
 }
 
-/** `CPython 3.11.7` for the python3 on PATH, with its path. */
-async function hostPython(): Promise<{ python3: string; version: string }> {
-  const python3 = (Deno.env.get("PATH") ?? "").split(path.delimiter)
-    .filter(Boolean).map((dir) => path.join(dir, "python3"))
-    .find((file) => {
-      try {
-        const info = Deno.statSync(file);
-        return info.isFile && ((info.mode ?? 0o111) & 0o111) !== 0;
-      } catch {
-        return false;
-      }
-    });
-  if (!python3) throw new Error(pythonMissingMessage());
-  const version = (await step(`${python3} version check`, [
-    python3,
+/** The cache key and venv directory for the python3 on PATH (`CPython 3.11.7`). */
+async function locate(opts: PeerOptions) {
+  const cacheDir = opts.cacheDir ??
+    defaultPeersCacheDir((name) => Deno.env.get(name));
+  const [version, python3] = (await step("python3 version check", [
+    "python3",
     "-c",
-    "import platform; print(platform.python_implementation(), platform.python_version())",
-  ])).trim();
+    "import platform, sys; print(platform.python_implementation(), platform.python_version()); print(sys.executable)",
+  ])).trim().split("\n");
   if (!/^\S+ 3\.\d+/.test(version)) {
     throw new Error(`FastAPI peer: ${python3} is not Python 3: ${version}`);
   }
-  return { python3, version };
+  const key = await peerCacheKey(await Deno.readFile(FASTAPI_LOCK), version);
+  return { python3, version, key, dir: path.join(cacheDir, `fastapi-${key}`) };
 }
 
-function peerAt(venvDir: string): FastapiPeer {
+function peerAt(venvDir: string) {
   const python = path.join(venvDir, "bin", "python");
   return {
     python,
     appDir: FASTAPI_APP_DIR,
     venvDir,
-    argv: (port) => uvicornArgv(python, FASTAPI_APP_DIR, port),
+    /** The command line serving the app on 127.0.0.1:`port`. */
+    argv: (port: number) => uvicornArgv(python, FASTAPI_APP_DIR, port),
   };
-}
-
-async function locate(opts: PeerOptions) {
-  const cacheDir = opts.cacheDir ??
-    defaultPeersCacheDir((name) => Deno.env.get(name));
-  const { python3, version } = await hostPython();
-  const key = await peerCacheKey(await Deno.readFile(FASTAPI_LOCK), version);
-  return { python3, version, key, dir: path.join(cacheDir, `fastapi-${key}`) };
 }
 
 function built(dir: string): boolean {
@@ -202,7 +179,7 @@ export async function ensureFastapiPeer(
   log(`FastAPI peer: building venv ${dir} (${version}, ${python3})`);
   try {
     const python = path.join(tmp, "bin", "python");
-    await step(`${python3} -m venv`, [python3, "-m", "venv", tmp]);
+    await step(`${python3} -m venv`, ["python3", "-m", "venv", tmp]);
     await step(`pip install --require-hashes -r ${FASTAPI_LOCK}`, [
       ...[python, "-m", "pip", "install", "--quiet", "--require-hashes"],
       ...["--no-deps", "--only-binary=:all:", "-r", FASTAPI_LOCK],
