@@ -11,27 +11,7 @@ import { VARIANTS } from "./variants.ts";
 export { FlagError };
 
 /** Settings of one bench invocation. */
-export interface BenchOptions {
-  /** CI mode: one round, short phases; fails only on missing figures or `own` losing telemetry. */
-  readonly smoke: boolean;
-  readonly rounds: number;
-  /** Seconds of the fixed-rate phase and of the saturation phase, each. */
-  readonly durationS: number;
-  /** Seconds of warm-up at saturation before measuring. */
-  readonly warmupS: number;
-  /** Requests/s of the fixed-rate phase. */
-  readonly rate: number;
-  /** Connections at saturation. */
-  readonly connections: number;
-  /** Ids of the variants to run, in run order. */
-  readonly variants: readonly string[];
-  /** One extra `own` run under `--cpu-prof` writing here, summarized. */
-  readonly profileDir?: string;
-  /** The report as JSON goes here too. */
-  readonly jsonPath?: string;
-  /** The Deno fallback for saturation even where wrk is installed. */
-  readonly noWrk: boolean;
-}
+export type BenchOptions = Readonly<ReturnType<typeof options>>;
 
 const OPTIONS = {
   smoke: { type: "boolean" },
@@ -103,29 +83,41 @@ export function parseVariants(value: string): string[] {
   );
 }
 
-/** Parses the bench's arguments; throws {@link FlagError}. */
-export function parseBenchFlags(
-  args: readonly string[],
-): { help: true } | { help: false; options: BenchOptions } {
-  const { values: v } = parseFlags(args, OPTIONS);
-  if (v.help) return { help: true };
+/** The settings `v` asks for, defaults filled in. */
+function options(v: ReturnType<typeof parseFlags<typeof OPTIONS>>["values"]) {
   const int = (flag: keyof typeof LIMITS) =>
     v[flag] === undefined
       ? (v.smoke ? SMOKE : FULL)[flag]
       : integer(flag, v[flag]);
   return {
-    help: false,
-    options: {
-      smoke: v.smoke ?? false,
-      rounds: int("rounds"),
-      durationS: int("duration"),
-      warmupS: int("warmup"),
-      rate: int("rate"),
-      connections: int("connections"),
-      variants: v.variants === undefined ? IDS : parseVariants(v.variants),
-      profileDir: v.profile,
-      jsonPath: v.json,
-      noWrk: v["no-wrk"] ?? false,
-    },
+    /** CI mode: one round, short phases; fails only on missing figures or `own` losing telemetry. */
+    smoke: v.smoke ?? false,
+    rounds: int("rounds"),
+    /** Seconds of the fixed-rate phase and of the saturation phase, each. */
+    durationS: int("duration"),
+    /** Seconds of warm-up at saturation before measuring. */
+    warmupS: int("warmup"),
+    /** Requests/s of the fixed-rate phase. */
+    rate: int("rate"),
+    /** Connections at saturation. */
+    connections: int("connections"),
+    /** Ids of the variants to run, in run order. */
+    variants: v.variants === undefined ? IDS : parseVariants(v.variants),
+    /** One extra `own` run under `--cpu-prof` writing here, summarized. */
+    profileDir: v.profile,
+    /** The report as JSON goes here too. */
+    jsonPath: v.json,
+    /** The Deno fallback for saturation even where wrk is installed. */
+    noWrk: v["no-wrk"] ?? false,
   };
+}
+
+/** Parses the bench's arguments; throws {@link FlagError}. */
+export function parseBenchFlags(
+  args: readonly string[],
+): { help: true } | { help: false; options: BenchOptions } {
+  const { values } = parseFlags(args, OPTIONS);
+  return values.help
+    ? { help: true }
+    : { help: false, options: options(values) };
 }

@@ -45,14 +45,7 @@ export interface SinkCounts extends ExportContents {
 }
 
 /** A running sink. */
-export interface OtlpSink {
-  /** Base URL for `OTEL_EXPORTER_OTLP_ENDPOINT`. */
-  readonly endpoint: string;
-  /** A copy of the counts so far. */
-  counts(): SinkCounts;
-  reset(): void;
-  close(): Promise<void>;
-}
+export type OtlpSink = Awaited<ReturnType<typeof startSink>>;
 
 /** Label of log records whose body is not a string. */
 export const NON_STRING_BODY = "(non-string)";
@@ -129,7 +122,7 @@ async function readBody(request: Request, raw: ArrayBuffer) {
 }
 
 /** Starts the sink on a free port of 127.0.0.1. */
-export function startSink(): Promise<OtlpSink> {
+export function startSink() {
   const empty = (): SinkCounts => ({
     ...emptyContents(),
     requests: { traces: 0, logs: 0, metrics: 0 },
@@ -169,17 +162,16 @@ export function startSink(): Promise<OtlpSink> {
       headers: { "content-type": "application/x-protobuf" },
     });
   };
-  return new Promise((resolve) => {
-    const server = Deno.serve({
-      hostname: "127.0.0.1",
-      port: 0,
-      onListen: ({ port }) =>
-        resolve({
-          endpoint: `http://127.0.0.1:${port}`,
-          counts: () => structuredClone(counts),
-          reset: () => void (counts = empty()),
-          close: () => server.shutdown(),
-        }),
-    }, handler);
+  const server = Deno.serve(
+    { hostname: "127.0.0.1", port: 0, onListen() {} },
+    handler,
+  );
+  return Promise.resolve({
+    /** Base URL for `OTEL_EXPORTER_OTLP_ENDPOINT`. */
+    endpoint: `http://127.0.0.1:${server.addr.port}`,
+    /** A copy of the counts so far. */
+    counts: () => structuredClone(counts),
+    reset: () => void (counts = empty()),
+    close: () => server.shutdown(),
   });
 }

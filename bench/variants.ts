@@ -100,47 +100,53 @@ const exporting = (sink: string) => ({
 const SERVICE = { spans: 2, logs: 1 };
 const NOTHING = { spans: 0, logs: 0 };
 
+/** The service itself, from the frozen code. */
+const service = {
+  prepare: deno("main.ts", "serve"),
+  handled: "stdout",
+} as const;
+/** The floor app, counted by the responses (it logs nothing). */
+const floor = {
+  prepare: deno("bench/peers/hono.ts"),
+  handled: "client",
+} as const;
+
 /** Every variant, in run order. */
 export const VARIANTS: readonly Variant[] = [{
   id: "own",
   label: "telemetry on: the SDK's batch processors, our OTLP exporter",
-  prepare: deno("main.ts", "serve"),
+  ...service,
   env: exporting,
   perRequest: SERVICE,
-  handled: "stdout",
   addedOver: BASELINE,
 }, {
   id: "sdk-exporter",
   label: "the same with the SDK's OTLP/HTTP protobuf exporters",
-  prepare: deno("main.ts", "serve"),
+  ...service,
   env: (sink) => ({ ...exporting(sink), SPACE_APP_OTLP_EXPORTER: "sdk" }),
   perRequest: SERVICE,
-  handled: "stdout",
   addedOver: BASELINE,
 }, {
   id: BASELINE,
   label: "OTEL_SDK_DISABLED=true (the baseline)",
-  prepare: deno("main.ts", "serve"),
+  ...service,
   env: () => ({ OTEL_SDK_DISABLED: "true" }),
   perRequest: NOTHING,
-  handled: "stdout",
 }, {
   id: "hono",
   label: "bare Hono on Deno.serve (the floor)",
-  prepare: deno("bench/peers/hono.ts"),
+  ...floor,
   env: () => ({}),
   perRequest: NOTHING,
-  handled: "client",
 }, {
   // Deno's built-in OpenTelemetry on the floor app: one SERVER span per
   // request and its HTTP metrics, nothing of our own (docs/performance.md
   // says what it lacks of the telemetry contract).
   id: "deno-otel",
   label: "bare Hono with Deno's built-in OpenTelemetry (OTEL_DENO=true)",
-  prepare: deno("bench/peers/hono.ts"),
+  ...floor,
   env: (sink) => ({ ...exporting(sink), OTEL_DENO: "true" }),
   perRequest: { spans: 1, logs: 0 },
-  handled: "client",
   addedOver: "hono",
 }, {
   id: "fastapi",
