@@ -66,7 +66,8 @@ export async function loadgen(
   const cancel = new AbortController();
   const hurry = new AbortController();
   let grace: ReturnType<typeof setTimeout> | undefined;
-  const listeners = STOP_SIGNALS.map((signal) => {
+  const listeners: [Deno.Signal, () => void][] = [];
+  for (const signal of STOP_SIGNALS) {
     const listener = () => {
       if (!stop.signal.aborted) {
         stop.abort(signal);
@@ -78,11 +79,11 @@ export async function loadgen(
     };
     try {
       Deno.addSignalListener(signal, listener);
+      listeners.push([signal, listener]);
     } catch {
       // Signals this platform does not have (SIGTERM on Windows).
     }
-    return [signal, listener] as const;
-  });
+  }
 
   let summary;
   try {
@@ -92,7 +93,6 @@ export async function loadgen(
       stop: stop.signal,
       cancel: cancel.signal,
     });
-    clearTimeout(grace);
     // A second signal skips the flush, or the rest of it.
     await Promise.race([
       telemetry.shutdown(
@@ -102,18 +102,14 @@ export async function loadgen(
           ? FAILING_FLUSH_MS
           : TELEMETRY_FLUSH_MS,
       ),
-      new Promise<void>((resolve) =>
-        hurry.signal.addEventListener("abort", () => resolve(), { once: true })
+      new Promise((resolve) =>
+        hurry.signal.addEventListener("abort", resolve, { once: true })
       ),
     ]);
   } finally {
     clearTimeout(grace);
     for (const [signal, listener] of listeners) {
-      try {
-        Deno.removeSignalListener(signal, listener);
-      } catch {
-        // never added
-      }
+      Deno.removeSignalListener(signal, listener);
     }
   }
   // Log lines first, so the summary is the last thing on stdout.

@@ -1,156 +1,256 @@
 /**
  * loadgen's settings from its command-line flags, each with an environment
- * equivalent (a flag wins over its variable), validated: a bad value is a
- * {@link ConfigError} naming the flag or variable, the value and what is
- * allowed.
+ * equivalent (a flag wins over its variable; a blank variable counts as
+ * unset), validated: a bad value is a {@link ConfigError} naming the flag or
+ * variable, the value and what is allowed.
  *
  * @module
  */
 import { ConfigError, type EnvSource } from "../lib/env.ts";
+import { parseDuration } from "../lib/duration.ts";
 import { FlagError, parseFlags } from "../lib/flags.ts";
 import { parseHttpUrl } from "../lib/http_url.ts";
-import { parseDuration } from "../lib/duration.ts";
-import {
-  DEFAULT_MIX,
-  DEFAULT_WORK_MS,
-  type MixEntry,
-  type MsRange,
-  parseMix,
-  parseMsRange,
-} from "./mix.ts";
-import { MAX_SEED, randomSeed } from "./random.ts";
+import { MAX_SEED, type MixEntry, type MsRange, randomSeed } from "./mix.ts";
 
-/** Everything a loadgen run needs. */
-export interface LoadgenConfig {
-  /** Base URL the mix paths are resolved against. */
-  readonly target: URL;
-  /** Arrivals per second. */
-  readonly rate: number;
-  /** Cap on requests in flight; arrivals beyond it are counted as shortfall. */
-  readonly concurrency: number;
-  /** Stop scheduling after this long; `undefined`: run until stopped. */
-  readonly durationMs: number | undefined;
-  /** Stop after this many arrivals; `undefined`: no limit. */
-  readonly requests: number | undefined;
-  readonly mix: readonly MixEntry[];
-  /** The mix as given, for reports. */
-  readonly mixText: string;
-  /** Range of `ms` for `/work`. */
-  readonly workMs: MsRange;
-  readonly seed: number;
-  /** Print the final summary as one JSON object. */
-  readonly json: boolean;
-  /** Per-request timeout. */
-  readonly timeoutMs: number;
-  /** Interval of progress lines; 0 turns them off. */
-  readonly progressMs: number;
+/** Reads a value given as `name` (the flag or the variable); throws a {@link ConfigError}. */
+type Reader<T> = (name: string, value: string) => T;
+
+function invalid(name: string, value: string, allowed: string): ConfigError {
+  return new ConfigError(
+    `${name}=${JSON.stringify(value)} is invalid: expected ${allowed}`,
+  );
 }
+
+/** A plain decimal (no sign, no exponent) from 0.001 to 100000. */
+const readRate: Reader<number> = (name, value) => {
+  const n = /^(\d+\.?\d*|\.\d+)$/.test(value.trim()) ? Number(value) : NaN;
+  if (!(n >= 0.001 && n <= 100_000)) {
+    throw invalid(name, value, "a number from 0.001 to 100000 (per second)");
+  }
+  return n;
+};
+
+function integer(min: number, max: number): Reader<number> {
+  return (name, value) => {
+    const n = /^[0-9]+$/.test(value.trim()) ? Number(value) : NaN;
+    if (!(Number.isSafeInteger(n) && n >= min && n <= max)) {
+      throw invalid(name, value, `an integer from ${min} to ${max}`);
+    }
+    return n;
+  };
+}
+
+/** A duration from `minMs` to `max`; `0s` too when it turns something off. */
+function duration(minMs: number, max: string, zero = false): Reader<number> {
+  const maxMs = parseDuration(max)!;
+  const from = zero ? `0s or ${minMs}ms` : `${minMs}ms`;
+  return (name, value) => {
+    const ms = parseDuration(value, { fractions: true });
+    if (ms === undefined || ms > maxMs || (ms < minMs && !(zero && ms === 0))) {
+      throw invalid(
+        name,
+        value,
+        `a duration such as 500ms, 30s, 5m or 1h, from ${from} to ${max}`,
+      );
+    }
+    return ms;
+  };
+}
+
+const readUrl: Reader<URL> = (name, value) => {
+  const parsed = parseHttpUrl(value);
+  if ("expected" in parsed) throw invalid(name, value, parsed.expected);
+  return parsed.url;
+};
+
+const readBoolean: Reader<boolean> = (name, value) => {
+  const lower = value.trim().toLowerCase();
+  if (lower !== "true" && lower !== "false") {
+    throw invalid(name, value, "true or false");
+  }
+  return lower === "true";
+};
+
+const MIX_ALLOWED =
+  "comma-separated path:weight pairs with paths starting with / and integer weights, at least one above 0 (e.g. /:80,/work:19,/error:1)";
+
+/** Parses a mix such as `/:80,/work:19,/error:1`. */
+export const parseMix: Reader<MixEntry[]> = (name, value) => {
+  const bad = (detail: string) =>
+    invalid(name, value, `${MIX_ALLOWED} (${detail})`);
+  const entries: MixEntry[] = [];
+  for (const item of value.split(",")) {
+    const match = /^\s*(\/[^\s:,?#]*)\s*:\s*([0-9]+)\s*$/.exec(item);
+    if (!match) throw bad(`bad item ${JSON.stringify(item)}`);
+    const [, path, weightText] = match;
+    if (entries.some((e) => e.path === path)) {
+      throw bad(`${path} appears twice`);
+    }
+    const weight = Number(weightText);
+    if (!Number.isSafeInteger(weight)) {
+      throw bad(`bad item ${JSON.stringify(item)}`);
+    }
+    entries.push({ path, weight });
+  }
+  if (!entries.some((e) => e.weight > 0)) throw bad("all weights are 0");
+  return entries;
+};
+
+/** Largest `--work-ms` bound: the service's default `MAX_WORK_MS`. */
+const MAX_WORK_MS = 10_000;
+
+/** Parses `MIN-MAX` or a single `N` (0..{@link MAX_WORK_MS}, MIN <= MAX). */
+export const parseMsRange: Reader<MsRange> = (name, value) => {
+  const match = /^\s*([0-9]+)\s*(?:-\s*([0-9]+)\s*)?$/.exec(value);
+  const min = match ? Number(match[1]) : NaN;
+  const max = match ? Number(match[2] ?? match[1]) : NaN;
+  if (!(min >= 0 && max >= min && max <= MAX_WORK_MS)) {
+    throw invalid(
+      name,
+      value,
+      `MIN-MAX or N in milliseconds, integers from 0 to ${MAX_WORK_MS} with MIN <= MAX (e.g. 100-500)`,
+    );
+  }
+  return { min, max };
+};
+
+/** One flag: its variable, its default, its help and how its value is read. */
+interface FlagSpec<T = unknown> {
+  readonly flag: string;
+  readonly env: string;
+  /** Placeholder for the value; absent for a switch. */
+  readonly arg?: string;
+  /** Read as if given when neither the flag nor its variable is. */
+  readonly default?: string;
+  /** What the usage says instead when there is no default. */
+  readonly unset?: string;
+  readonly help: string;
+  readonly read: Reader<T>;
+}
+
+/** Every flag, keyed by the {@link LoadgenConfig} field it sets. */
+const OPTIONS = {
+  target: {
+    flag: "--target",
+    env: "TARGET_BASE_URL",
+    arg: "URL",
+    default: "http://localhost:8000",
+    help: "base URL of the service",
+    read: readUrl,
+  },
+  rate: {
+    flag: "--rate",
+    env: "LOADGEN_RATE",
+    arg: "N",
+    default: "2.5",
+    help: "requests per second (open loop: arrivals do not wait for answers)",
+    read: readRate,
+  },
+  concurrency: {
+    flag: "--concurrency",
+    env: "LOADGEN_CONCURRENCY",
+    arg: "N",
+    default: "50",
+    help:
+      "cap on requests in flight; arrivals over it are counted as shortfall",
+    read: integer(1, 100_000),
+  },
+  durationMs: {
+    flag: "--duration",
+    env: "LOADGEN_DURATION",
+    arg: "D",
+    unset: "forever",
+    help: "stop after this long (500ms, 30s, 5m, 1h)",
+    read: duration(1, "10000h"),
+  },
+  requests: {
+    flag: "--requests",
+    env: "LOADGEN_REQUESTS",
+    arg: "N",
+    unset: "no limit",
+    help: "stop after N arrivals (sent plus shortfall)",
+    read: integer(1, 1_000_000_000),
+  },
+  mix: {
+    flag: "--mix",
+    env: "LOADGEN_MIX",
+    arg: "MIX",
+    default: "/:80,/work:19,/error:1",
+    help: "paths and relative weights",
+    read: parseMix,
+  },
+  workMs: {
+    flag: "--work-ms",
+    env: "LOADGEN_WORK_MS",
+    arg: "MIN-MAX",
+    default: "100-500",
+    help: "range of ms asked of /work (uniform)",
+    read: parseMsRange,
+  },
+  seed: {
+    flag: "--seed",
+    env: "LOADGEN_SEED",
+    arg: "N",
+    unset: "random",
+    help: "seed of the route and ms draws (0 to 4294967295)",
+    read: integer(0, MAX_SEED),
+  },
+  json: {
+    flag: "--json",
+    env: "LOADGEN_JSON",
+    default: "false",
+    help: "the summary alone on stdout as one JSON object; logs to stderr",
+    read: readBoolean,
+  },
+  timeoutMs: {
+    flag: "--timeout",
+    env: "LOADGEN_TIMEOUT",
+    arg: "D",
+    default: "10s",
+    help: "per-request timeout",
+    read: duration(1, "1h"),
+  },
+  progressMs: {
+    flag: "--progress",
+    env: "LOADGEN_PROGRESS",
+    arg: "D",
+    default: "5s",
+    help: "interval of progress lines (0s: none)",
+    read: duration(100, "1h", true),
+  },
+} satisfies Record<string, FlagSpec>;
+
+type Options = typeof OPTIONS;
+
+/**
+ * Everything a loadgen run needs: the value of every flag (`undefined` for
+ * one without a default and not given), and the mix as given, for reports.
+ */
+export type LoadgenConfig =
+  & {
+    readonly [K in keyof Options]:
+      | ReturnType<Options[K]["read"]>
+      | (Options[K] extends { default: string } ? never : undefined);
+  }
+  & { readonly seed: number; readonly mixText: string };
 
 /** The result of reading the command line: a config, or a request for help. */
 export type ParsedArgs =
   | { readonly help: true }
   | { readonly help: false; readonly config: LoadgenConfig };
 
-/** One flag, its variable, and how it is described. */
-interface FlagSpec {
-  readonly flag: string;
-  readonly env: string;
-  /** Placeholder for the value; absent for a boolean flag. */
-  readonly arg?: string;
-  readonly defaultText: string;
-  readonly help: string;
-}
-
 /** Every flag with its environment variable, in help order. */
-export const FLAGS: readonly FlagSpec[] = [
-  {
-    flag: "--target",
-    env: "TARGET_BASE_URL",
-    arg: "URL",
-    defaultText: "http://localhost:8000",
-    help: "base URL of the service",
-  },
-  {
-    flag: "--rate",
-    env: "LOADGEN_RATE",
-    arg: "N",
-    defaultText: "2.5",
-    help: "requests per second (open loop: arrivals do not wait for answers)",
-  },
-  {
-    flag: "--concurrency",
-    env: "LOADGEN_CONCURRENCY",
-    arg: "N",
-    defaultText: "50",
-    help:
-      "cap on requests in flight; arrivals over it are counted as shortfall",
-  },
-  {
-    flag: "--duration",
-    env: "LOADGEN_DURATION",
-    arg: "D",
-    defaultText: "forever",
-    help: "stop after this long (500ms, 30s, 5m, 1h)",
-  },
-  {
-    flag: "--requests",
-    env: "LOADGEN_REQUESTS",
-    arg: "N",
-    defaultText: "no limit",
-    help: "stop after N arrivals (sent plus shortfall)",
-  },
-  {
-    flag: "--mix",
-    env: "LOADGEN_MIX",
-    arg: "MIX",
-    defaultText: DEFAULT_MIX,
-    help: "paths and relative weights",
-  },
-  {
-    flag: "--work-ms",
-    env: "LOADGEN_WORK_MS",
-    arg: "MIN-MAX",
-    defaultText: DEFAULT_WORK_MS,
-    help: "range of ms asked of /work (uniform)",
-  },
-  {
-    flag: "--seed",
-    env: "LOADGEN_SEED",
-    arg: "N",
-    defaultText: "random",
-    help: "seed of the route and ms draws (0 to 4294967295)",
-  },
-  {
-    flag: "--json",
-    env: "LOADGEN_JSON",
-    defaultText: "false",
-    help: "the summary alone on stdout as one JSON object; logs to stderr",
-  },
-  {
-    flag: "--timeout",
-    env: "LOADGEN_TIMEOUT",
-    arg: "D",
-    defaultText: "10s",
-    help: "per-request timeout",
-  },
-  {
-    flag: "--progress",
-    env: "LOADGEN_PROGRESS",
-    arg: "D",
-    defaultText: "5s",
-    help: "interval of progress lines (0s: none)",
-  },
-];
+export const FLAGS: readonly FlagSpec[] = Object.values(OPTIONS);
 
 /** Usage of `space-app loadgen`. */
 export const LOADGEN_USAGE = (() => {
   const rows = FLAGS.map((f) => [
     `  ${f.flag}${f.arg ? ` ${f.arg}` : ""}`,
     f.env,
-    `${f.help} (default ${f.defaultText})`,
+    `${f.help} (default ${f.default ?? f.unset})`,
   ]);
-  const w0 = Math.max(...rows.map((r) => r[0].length)) + 2;
-  const w1 = Math.max(...rows.map((r) => r[1].length)) + 2;
+  const width = (i: number) => Math.max(...rows.map((r) => r[i].length)) + 2;
+  const [w0, w1] = [width(0), width(1)];
   return `Usage: space-app loadgen [flags]
 
 Sends synthetic traffic to space-app, traced as the service "loadgen".
@@ -163,90 +263,13 @@ OTEL_* variables configure its telemetry as for the service (OTEL_SERVICE_NAME
 defaults to loadgen). SIGINT/SIGTERM stop it: the summary is printed, exit 0.`;
 })();
 
-function invalid(name: string, value: string, allowed: string): ConfigError {
-  return new ConfigError(
-    `${name}=${JSON.stringify(value)} is invalid: expected ${allowed}`,
-  );
-}
-
-/** A raw value and the flag or variable it came from. */
-interface Raw {
-  readonly name: string;
-  readonly value: string;
-}
-
-function readNumber(raw: Raw, min: number, max: number, allowed: string) {
-  const text = raw.value.trim();
-  const n = /^(\d+\.?\d*|\.\d+)$/.test(text) ? Number(text) : NaN;
-  if (!(n >= min && n <= max)) throw invalid(raw.name, raw.value, allowed);
-  return n;
-}
-
-function readInteger(raw: Raw, min: number, max: number): number {
-  const text = raw.value.trim();
-  const n = /^[0-9]+$/.test(text) ? Number(text) : NaN;
-  if (!(Number.isSafeInteger(n) && n >= min && n <= max)) {
-    throw invalid(raw.name, raw.value, `an integer from ${min} to ${max}`);
-  }
-  return n;
-}
-
-function readDuration(
-  raw: Raw,
-  minMs: number,
-  maxText: string,
-  allowZero = false,
-): number {
-  const ms = parseDuration(raw.value, { fractions: true });
-  const maxMs = parseDuration(maxText, { fractions: true })!;
-  if (
-    ms === undefined || ms > maxMs || (ms < minMs && !(allowZero && ms === 0))
-  ) {
-    const lower = allowZero ? `0s or ${minMs}ms` : `${minMs}ms`;
-    throw invalid(
-      raw.name,
-      raw.value,
-      `a duration such as 500ms, 30s, 5m or 1h, from ${lower} to ${maxText}`,
-    );
-  }
-  return ms;
-}
-
-function readTarget(raw: Raw): URL {
-  const parsed = parseHttpUrl(raw.value);
-  if ("expected" in parsed) throw invalid(raw.name, raw.value, parsed.expected);
-  return parsed.url;
-}
-
-function readBoolean(raw: Raw): boolean {
-  const lower = raw.value.trim().toLowerCase();
-  if (lower === "true") return true;
-  if (lower === "false") return false;
-  throw invalid(raw.name, raw.value, "true or false");
-}
-
-/** Splits `args` into flag values; throws on unknown flags and missing values. */
-function scanArgs(args: readonly string[]): Map<string, string> | "help" {
-  const options = Object.fromEntries([
-    ...FLAGS.map((
-      f,
-    ) => [f.flag.slice(2), { type: f.arg ? "string" : "boolean" }]),
-    ["help", { type: "boolean", short: "h" }],
-  ]) as Record<string, { type: "string" | "boolean"; short?: string }>;
-  let values: Record<string, string | boolean | undefined>;
-  try {
-    values = parseFlags(args, options).values as typeof values;
-  } catch (error) {
-    if (error instanceof FlagError) throw new ConfigError(error.message);
-    throw error;
-  }
-  if (values.help) return "help";
-  return new Map(
-    Object.entries(values).filter(([, v]) => v !== undefined).map((
-      [name, v],
-    ) => [`--${name}`, String(v)]),
-  );
-}
+/** The `node:util` parseArgs options of {@link FLAGS}, and `--help`. */
+const PARSE_OPTIONS = Object.fromEntries([
+  ...FLAGS.map((
+    f,
+  ) => [f.flag.slice(2), { type: f.arg ? "string" : "boolean" }]),
+  ["help", { type: "boolean", short: "h" }],
+]) as Record<string, { type: "string" | "boolean"; short?: string }>;
 
 /**
  * Reads the command line `args` (after `loadgen`) and the environment.
@@ -257,49 +280,35 @@ export function parseLoadgenArgs(
   env: EnvSource,
   seedSource: () => number = randomSeed,
 ): ParsedArgs {
-  const values = scanArgs(args);
-  if (values === "help") return { help: true };
-  const raw = (flag: string): Raw | undefined => {
-    const value = values.get(flag);
-    if (value !== undefined) return { name: flag, value };
-    const name = FLAGS.find((f) => f.flag === flag)!.env;
-    const fromEnv = env(name);
-    return fromEnv === undefined || fromEnv.trim() === ""
-      ? undefined
-      : { name, value: fromEnv };
-  };
-  const given = <T>(flag: string, read: (r: Raw) => T): T | undefined => {
-    const r = raw(flag);
-    return r === undefined ? undefined : read(r);
-  };
+  let flags: Record<string, string | boolean | undefined>;
+  try {
+    flags = parseFlags(args, PARSE_OPTIONS).values as typeof flags;
+  } catch (error) {
+    if (error instanceof FlagError) throw new ConfigError(error.message);
+    throw error;
+  }
+  if (flags.help) return { help: true };
 
-  const mixRaw = raw("--mix") ?? { name: "--mix", value: DEFAULT_MIX };
-  const workRaw = raw("--work-ms") ??
-    { name: "--work-ms", value: DEFAULT_WORK_MS };
-  const config: LoadgenConfig = {
-    target: given("--target", readTarget) ?? new URL("http://localhost:8000"),
-    rate: given(
-      "--rate",
-      (r) =>
-        readNumber(
-          r,
-          0.001,
-          100_000,
-          "a number from 0.001 to 100000 (per second)",
-        ),
-    ) ?? 2.5,
-    concurrency: given("--concurrency", (r) => readInteger(r, 1, 100_000)) ??
-      50,
-    durationMs: given("--duration", (r) => readDuration(r, 1, "10000h")),
-    requests: given("--requests", (r) => readInteger(r, 1, 1_000_000_000)),
-    mix: parseMix(mixRaw.name, mixRaw.value),
-    mixText: mixRaw.value.trim(),
-    workMs: parseMsRange(workRaw.name, workRaw.value),
-    seed: given("--seed", (r) => readInteger(r, 0, MAX_SEED)) ?? seedSource(),
-    json: given("--json", readBoolean) ?? false,
-    timeoutMs: given("--timeout", (r) => readDuration(r, 1, "1h")) ?? 10_000,
-    progressMs: given("--progress", (r) => readDuration(r, 100, "1h", true)) ??
-      5_000,
+  /** The flag's value, else its variable's, else the default; with the name it goes by. */
+  const raw = (spec: FlagSpec): [name: string, value: string] | undefined => {
+    const given = flags[spec.flag.slice(2)];
+    if (given !== undefined) return [spec.flag, String(given)];
+    const fromEnv = env(spec.env);
+    if (fromEnv !== undefined && fromEnv.trim() !== "") {
+      return [spec.env, fromEnv];
+    }
+    if (spec.default !== undefined) return [spec.flag, spec.default];
   };
+  const values = Object.fromEntries(
+    Object.entries(OPTIONS).map(([key, spec]: [string, FlagSpec]) => {
+      const given = raw(spec);
+      return [key, given && spec.read(...given)];
+    }),
+  );
+  const config = {
+    ...values,
+    seed: values.seed ?? seedSource(),
+    mixText: raw(OPTIONS.mix)![1].trim(),
+  } as LoadgenConfig;
   return { help: false, config };
 }

@@ -1,12 +1,39 @@
 /**
  * The request mix: which paths loadgen requests and how often
  * (`--mix /:80,/work:19,/error:1`), and the `ms` it asks `/work` to sleep
- * (`--work-ms 100-500`).
+ * (`--work-ms 100-500`), drawn from a small seeded generator (mulberry32)
+ * so that `--seed N` reproduces the same sequence.
  *
  * @module
  */
-import { ConfigError } from "../lib/env.ts";
-import { type Random, randomInt } from "./random.ts";
+
+/** Returns a float in `[0, 1)`; each call advances the sequence. */
+export type Random = () => number;
+
+/** The largest accepted seed (seeds are unsigned 32-bit integers). */
+export const MAX_SEED = 0xffff_ffff;
+
+/** A generator seeded with `seed` (an integer from 0 to {@link MAX_SEED}). */
+export function seededRandom(seed: number): Random {
+  let state = seed >>> 0;
+  return () => {
+    state = (state + 0x6d2b79f5) >>> 0;
+    let t = state;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4_294_967_296;
+  };
+}
+
+/** A seed drawn from the system's random source, for runs without `--seed`. */
+export function randomSeed(): number {
+  return crypto.getRandomValues(new Uint32Array(1))[0];
+}
+
+/** An integer in `[min, max]` (both inclusive), uniformly drawn. */
+export function randomInt(random: Random, min: number, max: number): number {
+  return min + Math.floor(random() * (max - min + 1));
+}
 
 /** One path of the mix and its relative weight. */
 export interface MixEntry {
@@ -21,63 +48,7 @@ export interface MsRange {
   readonly max: number;
 }
 
-/** The path that gets a `?ms=` query drawn from the work range. */
-export const WORK_PATH = "/work";
-
-/** Largest `--work-ms` bound: the service's default `MAX_WORK_MS`. */
-export const MAX_WORK_MS = 10_000;
-
-/** Default mix: mostly `/`, some `/work`, a few `/error`. */
-export const DEFAULT_MIX = "/:80,/work:19,/error:1";
-
-/** Default `/work` duration range in ms. */
-export const DEFAULT_WORK_MS = "100-500";
-
-const MIX_ALLOWED =
-  "comma-separated path:weight pairs with paths starting with / and integer weights, at least one above 0 (e.g. /:80,/work:19,/error:1)";
-
-/** Parses a mix; `name` (flag or variable) names it in errors. */
-export function parseMix(name: string, value: string): MixEntry[] {
-  const invalid = (detail = "") =>
-    new ConfigError(
-      `${name}=${JSON.stringify(value)} is invalid: expected ${MIX_ALLOWED}${
-        detail ? ` (${detail})` : ""
-      }`,
-    );
-  const entries: MixEntry[] = [];
-  for (const item of value.split(",")) {
-    const match = /^\s*(\/[^\s:,?#]*)\s*:\s*([0-9]+)\s*$/.exec(item);
-    if (!match) throw invalid(`bad item ${JSON.stringify(item)}`);
-    const [, path, weightText] = match;
-    if (entries.some((e) => e.path === path)) {
-      throw invalid(`${path} appears twice`);
-    }
-    const weight = Number(weightText);
-    if (!Number.isSafeInteger(weight)) {
-      throw invalid(`bad item ${JSON.stringify(item)}`);
-    }
-    entries.push({ path, weight });
-  }
-  if (!entries.some((e) => e.weight > 0)) throw invalid("all weights are 0");
-  return entries;
-}
-
-/** Parses `MIN-MAX` or a single `N` (0..{@link MAX_WORK_MS}, MIN <= MAX). */
-export function parseMsRange(name: string, value: string): MsRange {
-  const match = /^\s*([0-9]+)\s*(?:-\s*([0-9]+)\s*)?$/.exec(value);
-  const min = match ? Number(match[1]) : NaN;
-  const max = match ? Number(match[2] ?? match[1]) : NaN;
-  if (!(min >= 0 && max >= min && max <= MAX_WORK_MS)) {
-    throw new ConfigError(
-      `${name}=${
-        JSON.stringify(value)
-      } is invalid: expected MIN-MAX or N in milliseconds, integers from 0 to ${MAX_WORK_MS} with MIN <= MAX (e.g. 100-500)`,
-    );
-  }
-  return { min, max };
-}
-
-/** A drawn request: the template path and the path with its query. */
+/** A drawn request. */
 export interface Draw {
   /** The mix path (`/work`), used as route and `url.template`. */
   readonly route: string;
@@ -85,32 +56,22 @@ export interface Draw {
   readonly pathAndQuery: string;
 }
 
-/** Draws paths by weight and `/work` durations uniformly from the range. */
-export class MixPicker {
-  readonly #entries: readonly MixEntry[];
-  readonly #cumulative: number[];
-  readonly #total: number;
-  readonly #work: MsRange;
-  readonly #random: Random;
-
-  constructor(entries: readonly MixEntry[], work: MsRange, random: Random) {
-    this.#entries = entries;
-    let sum = 0;
-    this.#cumulative = entries.map((e) => (sum += e.weight));
-    this.#total = sum;
-    this.#work = work;
-    this.#random = random;
-  }
-
-  /** The next route and the path to request. */
-  next(): Draw {
-    const x = this.#random() * this.#total;
+/** Draws paths by weight, and `/work` durations uniformly from `work`. */
+export function mixPicker(
+  entries: readonly MixEntry[],
+  work: MsRange,
+  random: Random,
+): () => Draw {
+  let total = 0;
+  const cumulative = entries.map((e) => (total += e.weight));
+  return () => {
+    const x = random() * total;
     let i = 0;
     // Entries with weight 0 share their cumulative value with the one before and are never chosen.
-    while (i < this.#cumulative.length - 1 && x >= this.#cumulative[i]) i++;
-    const route = this.#entries[i].path;
-    if (route !== WORK_PATH) return { route, pathAndQuery: route };
-    const ms = randomInt(this.#random, this.#work.min, this.#work.max);
+    while (i < cumulative.length - 1 && x >= cumulative[i]) i++;
+    const route = entries[i].path;
+    if (route !== "/work") return { route, pathAndQuery: route };
+    const ms = randomInt(random, work.min, work.max);
     return { route, pathAndQuery: `${route}?ms=${ms}` };
-  }
+  };
 }

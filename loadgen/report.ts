@@ -7,7 +7,6 @@
 import type { Attributes } from "@opentelemetry/api";
 import type { Level } from "../telemetry/logger.ts";
 import { formatDuration } from "../lib/duration.ts";
-import type { Percentiles } from "./latency.ts";
 import type { TargetState } from "./schedule.ts";
 import type { RouteSummary, RunTotals, WindowStats } from "./stats.ts";
 
@@ -48,10 +47,13 @@ export function buildSummary(info: RunInfo, totals: RunTotals): Summary {
   };
 }
 
-function round(n: number | undefined, digits = 3): number | null {
-  if (n === undefined) return null;
-  const f = 10 ** digits;
-  return Math.round(n * f) / f;
+/** The latencies reported, in column order (the progress line omits `max`). */
+const LATENCIES = ["p50", "p95", "p99", "max"] as const;
+const WINDOW_LATENCIES = LATENCIES.slice(0, 3);
+
+/** Milliseconds rounded to microseconds; `null` for none. */
+function round(n: number | undefined): number | null {
+  return n === undefined ? null : Math.round(n * 1_000) / 1_000;
 }
 
 function ms(n: number | undefined): string {
@@ -63,22 +65,23 @@ function rate(n: number): string {
   return Number(n.toFixed(n >= 100 ? 0 : 1)).toString();
 }
 
+/** `2xx 12, 5xx 1`, keys in order. */
 function list(record: Readonly<Record<string, number>>): string {
   const keys = Object.keys(record).sort();
   return keys.map((k) => `${k} ${record[k]}`).join(", ");
 }
 
 function routeJson(r: RouteSummary): Record<string, unknown> {
+  const { route, count, errors, shortfall, cancelled } = r;
   return {
-    route: r.route,
-    count: r.count,
-    errors: r.errors,
-    shortfall: r.shortfall,
-    cancelled: r.cancelled,
-    p50_ms: round(r.latency.p50),
-    p95_ms: round(r.latency.p95),
-    p99_ms: round(r.latency.p99),
-    max_ms: round(r.latency.max),
+    route,
+    count,
+    errors,
+    shortfall,
+    cancelled,
+    ...Object.fromEntries(
+      LATENCIES.map((k) => [`${k}_ms`, round(r.latency[k])]),
+    ),
   };
 }
 
@@ -104,38 +107,33 @@ export function summaryJson(s: Summary): Record<string, unknown> {
   };
 }
 
+/** The columns of the summary table: header and cell. */
+const COLUMNS: readonly [string, (r: RouteSummary) => string][] = [
+  ["route", (r) => r.route],
+  ["count", (r) => String(r.count)],
+  ["errors", (r) => String(r.errors)],
+  ...LATENCIES.map((k): [string, (r: RouteSummary) => string] => [
+    `${k} ms`,
+    (r) => ms(r.latency[k]),
+  ]),
+];
+
 /** The summary as a text table. */
 export function summaryText(s: Summary): string {
-  const header = [
-    "route",
-    "count",
-    "errors",
-    "p50 ms",
-    "p95 ms",
-    "p99 ms",
-    "max ms",
+  const rows = [
+    COLUMNS.map(([header]) => header),
+    ...[...s.routes, s.total].map((r) => COLUMNS.map(([, cell]) => cell(r))),
   ];
-  const row = (r: RouteSummary) => [
-    r.route,
-    String(r.count),
-    String(r.errors),
-    ms(r.latency.p50),
-    ms(r.latency.p95),
-    ms(r.latency.p99),
-    ms(r.latency.max),
-  ];
-  const rows = [header, ...s.routes.map(row), row(s.total)];
-  const widths = header.map((_, i) =>
+  const widths = COLUMNS.map((_, i) =>
     Math.max(...rows.map((r) => r[i].length))
   );
+  // The route column is left-aligned, the numbers right-aligned.
   const table = rows.map((r) =>
     r.map((cell, i) =>
       i === 0 ? cell.padEnd(widths[i]) : cell.padStart(widths[i])
     )
       .join("  ")
   );
-  const answers = list(s.statusClasses) || "none";
-  const failures = list(s.failures);
   return [
     `loadgen summary: ${
       formatDuration(s.elapsedMs)
@@ -144,9 +142,9 @@ export function summaryText(s: Summary): string {
       rate(s.achievedRate)
     }/s; sent ${s.sent}, shortfall ${s.shortfall} (concurrency cap ${s.concurrency}), cancelled ${s.cancelled}`,
     ...table,
-    `answers: ${answers}; no answer: ${failures || "0"}${
-      s.sampled ? "; percentiles from a uniform sample" : ""
-    }`,
+    `answers: ${list(s.statusClasses) || "none"}; no answer: ${
+      list(s.failures) || "0"
+    }${s.sampled ? "; percentiles from a uniform sample" : ""}`,
   ].join("\n");
 }
 
@@ -155,12 +153,6 @@ export interface ProgressRecord {
   readonly level: Level;
   readonly msg: string;
   readonly attributes: Attributes;
-}
-
-function latencyText(p: Percentiles): string {
-  return p.p50 === undefined
-    ? "no answers"
-    : `p50 ${ms(p.p50)}ms p95 ${ms(p.p95)}ms p99 ${ms(p.p99)}ms`;
 }
 
 /** The progress line of one window. */
@@ -174,6 +166,7 @@ export function progressRecord(
   },
 ): ProgressRecord {
   const achieved = w.seconds > 0 ? w.sent / w.seconds : 0;
+  const answered = w.latency.p50 !== undefined;
   const parts = [
     `${rate(achieved)}/s sent (target ${rate(now.targetRate)}/s)`,
     `${now.inFlight} in flight`,
@@ -183,7 +176,11 @@ export function progressRecord(
   if (w.shortfall > 0) {
     parts.push(`shortfall ${w.shortfall} (cap ${now.concurrency})`);
   }
-  if (w.latency.p50 !== undefined) parts.push(latencyText(w.latency));
+  if (answered) {
+    parts.push(
+      WINDOW_LATENCIES.map((k) => `${k} ${ms(w.latency[k])}ms`).join(" "),
+    );
+  }
   const down = now.target.up
     ? ""
     : `target unreachable (${now.target.reason}), retrying every ${
@@ -202,10 +199,10 @@ export function progressRecord(
   for (const [cls, n] of Object.entries(w.statusClasses)) {
     attributes[`loadgen.status.${cls}`] = n;
   }
-  if (w.latency.p50 !== undefined) {
-    attributes["loadgen.latency.p50_ms"] = round(w.latency.p50)!;
-    attributes["loadgen.latency.p95_ms"] = round(w.latency.p95)!;
-    attributes["loadgen.latency.p99_ms"] = round(w.latency.p99)!;
+  if (answered) {
+    for (const k of WINDOW_LATENCIES) {
+      attributes[`loadgen.latency.${k}_ms`] = round(w.latency[k])!;
+    }
   }
   if (!now.target.up) attributes["error.type"] = now.target.reason;
   return {

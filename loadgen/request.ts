@@ -8,16 +8,42 @@
 import {
   type Attributes,
   context,
+  type Counter,
+  type Histogram,
+  type Meter,
   propagation,
   SpanKind,
   SpanStatusCode,
   trace,
   type Tracer,
 } from "@opentelemetry/api";
-import type { LoadgenInstruments, Outcome } from "./instruments.ts";
+import {
+  HTTP_CLIENT_DURATION,
+  LOADGEN_REQUESTS,
+} from "../telemetry/instruments.ts";
+import { counter, histogram } from "../telemetry/metrics.ts";
 import type { Draw } from "./mix.ts";
-import type { RequestResult } from "./stats.ts";
-import { isErrorStatus } from "./stats.ts";
+import { isErrorStatus, type RequestResult } from "./stats.ts";
+
+/** The instruments loadgen records (specs in `telemetry/instruments.ts`). */
+export interface LoadgenInstruments {
+  /** `http.client.request.duration`, seconds. */
+  readonly duration: Histogram;
+  /**
+   * `loadgen.requests` with `route` and `outcome`: `ok` (an answer below
+   * 400), `http_error` (4xx, 5xx), `failed` (no answer), `shortfall` (not
+   * sent: the cap was reached) or `cancelled` (aborted at stop).
+   */
+  readonly requests: Counter;
+}
+
+/** Creates loadgen's instruments on `meter`. */
+export function createLoadgenInstruments(meter: Meter): LoadgenInstruments {
+  return {
+    duration: histogram(meter, HTTP_CLIENT_DURATION),
+    requests: counter(meter, LOADGEN_REQUESTS),
+  };
+}
 
 /** What a request needs besides its draw. */
 export interface RequestContext {
@@ -42,16 +68,21 @@ export interface FailureKind {
   readonly unreachable: boolean;
 }
 
-function causeText(error: unknown): string {
-  let text = "";
-  let current: unknown = error;
-  for (let depth = 0; current !== undefined && depth < 5; depth++) {
-    text += " " +
-      (current instanceof Error ? current.message : String(current));
-    current = current instanceof Error ? current.cause : undefined;
-  }
-  return text;
-}
+/** Fetch failures by their message (or their causes'), first match wins: `error.type` and whether the target is unreachable. */
+const FAILURES: readonly [RegExp, string, boolean][] = [
+  [/connection refused/i, "connection_refused", true],
+  [/dns error|failed to lookup address/i, "dns_error", true],
+  [
+    /tcp connect error|\(Connect\)|network is unreachable|no route to host/i,
+    "connect_error",
+    true,
+  ],
+  [
+    /connection reset|connection closed|broken pipe/i,
+    "connection_reset",
+    false,
+  ],
+];
 
 /**
  * Names a fetch failure with a low-cardinality `error.type`. Refused
@@ -62,29 +93,17 @@ export function classifyFailure(error: unknown): FailureKind {
   if (error instanceof Deno.errors.ConnectionRefused) {
     return { type: "connection_refused", unreachable: true };
   }
-  const text = causeText(error);
-  if (/connection refused/i.test(text)) {
-    return { type: "connection_refused", unreachable: true };
+  let text = "";
+  let current: unknown = error;
+  for (let depth = 0; current !== undefined && depth < 5; depth++) {
+    text += " " +
+      (current instanceof Error ? current.message : String(current));
+    current = current instanceof Error ? current.cause : undefined;
   }
-  if (/dns error|failed to lookup address/i.test(text)) {
-    return { type: "dns_error", unreachable: true };
-  }
-  if (
-    /tcp connect error|\(Connect\)|network is unreachable|no route to host/i
-      .test(text)
-  ) {
-    return { type: "connect_error", unreachable: true };
-  }
-  if (/connection reset|connection closed|broken pipe/i.test(text)) {
-    return { type: "connection_reset", unreachable: false };
-  }
+  const known = FAILURES.find(([pattern]) => pattern.test(text));
+  if (known) return { type: known[1], unreachable: known[2] };
   const name = error instanceof Error ? error.name : "";
   return { type: name || "unknown", unreachable: false };
-}
-
-function defaultPort(url: URL): number {
-  if (url.port) return Number(url.port);
-  return url.protocol === "https:" ? 443 : 80;
 }
 
 /** What {@link sendRequest} reports. */
@@ -100,19 +119,19 @@ export async function sendRequest(
   ctx: RequestContext,
 ): Promise<SentRequest> {
   const now = ctx.now ?? (() => performance.now());
-  const doFetch = ctx.fetch ?? fetch;
-  const base = ctx.target.href.replace(/\/+$/, "");
-  const url = base + draw.pathAndQuery;
-  const method = "GET";
-  const serverAddress = ctx.target.hostname.replace(/^\[|\]$/g, "");
-  const serverPort = defaultPort(ctx.target);
+  const { route } = draw;
+  const url = ctx.target.href.replace(/\/+$/, "") + draw.pathAndQuery;
   const metricAttributes: Attributes = {
-    "http.request.method": method,
-    "server.address": serverAddress,
-    "server.port": serverPort,
-    "url.template": draw.route,
+    "http.request.method": "GET",
+    "server.address": ctx.target.hostname.replace(/^\[|\]$/g, ""),
+    "server.port": ctx.target.port
+      ? Number(ctx.target.port)
+      : ctx.target.protocol === "https:"
+      ? 443
+      : 80,
+    "url.template": route,
   };
-  const span = ctx.tracer.startSpan(`${method} ${draw.route}`, {
+  const span = ctx.tracer.startSpan(`GET ${route}`, {
     kind: SpanKind.CLIENT,
     attributes: {
       ...metricAttributes,
@@ -128,57 +147,54 @@ export async function sendRequest(
   const started = now();
   let status: number | undefined;
   let failure: FailureKind | undefined;
-  let cancelled = false;
   try {
-    const response = await doFetch(url, { headers, signal });
+    const response = await (ctx.fetch ?? fetch)(url, { headers, signal });
     status = response.status;
     // The latency includes the body, as a user would see it.
     await response.arrayBuffer();
   } catch (error) {
-    if (ctx.cancel.aborted) cancelled = true;
-    else if (timeout.aborted) failure = { type: "timeout", unreachable: false };
-    else failure = classifyFailure(error);
-    if (status !== undefined && !cancelled) {
-      // The answer came but its body did not: count the status, note the failure.
-      span.recordException(error as Error);
+    if (ctx.cancel.aborted) {
+      const latencyMs = now() - started;
+      span.setAttribute("error.type", "cancelled");
+      span.setStatus({ code: SpanStatusCode.ERROR, message: "cancelled" });
+      span.end();
+      ctx.instruments.requests.add(1, { route, outcome: "cancelled" });
+      return { result: { route, cancelled: true, latencyMs } };
     }
+    failure = timeout.aborted
+      ? { type: "timeout", unreachable: false }
+      : classifyFailure(error);
+    // An answer whose body did not come: count the status, note the failure.
+    if (status !== undefined) span.recordException(error as Error);
   }
   const latencyMs = now() - started;
 
-  let outcome: Outcome;
-  if (cancelled) {
-    outcome = "cancelled";
-    span.setAttribute("error.type", "cancelled");
-    span.setStatus({ code: SpanStatusCode.ERROR, message: "cancelled" });
-  } else if (status !== undefined) {
+  const outcome = status === undefined
+    ? "failed"
+    : isErrorStatus(status)
+    ? "http_error"
+    : "ok";
+  const errorType = failure?.type ??
+    (outcome === "http_error" ? String(status) : undefined);
+  if (status !== undefined) {
     span.setAttribute("http.response.status_code", status);
     metricAttributes["http.response.status_code"] = status;
-    if (isErrorStatus(status) || failure) {
-      const errorType = failure?.type ?? String(status);
-      span.setAttribute("error.type", errorType);
-      span.setStatus({ code: SpanStatusCode.ERROR });
-      metricAttributes["error.type"] = errorType;
-    }
-    outcome = isErrorStatus(status) ? "http_error" : "ok";
-  } else {
-    const errorType = failure?.type ?? "unknown";
+  }
+  if (errorType !== undefined) {
     span.setAttribute("error.type", errorType);
-    span.setStatus({ code: SpanStatusCode.ERROR, message: errorType });
+    // Without an answer, the status message names the failure.
+    span.setStatus(
+      status === undefined
+        ? { code: SpanStatusCode.ERROR, message: errorType }
+        : { code: SpanStatusCode.ERROR },
+    );
     metricAttributes["error.type"] = errorType;
-    outcome = "failed";
   }
   span.end();
-  if (!cancelled) {
-    ctx.instruments.duration.record(latencyMs / 1_000, metricAttributes);
-  }
-  ctx.instruments.requests.add(1, { route: draw.route, outcome });
-
-  const result: RequestResult = cancelled
-    ? { route: draw.route, cancelled: true, latencyMs }
-    : status !== undefined
-    ? { route: draw.route, status, latencyMs }
-    : { route: draw.route, failure: failure?.type ?? "unknown", latencyMs };
-  return failure?.unreachable && status === undefined
-    ? { result, unreachable: failure.type }
-    : { result };
+  ctx.instruments.duration.record(latencyMs / 1_000, metricAttributes);
+  ctx.instruments.requests.add(1, { route, outcome });
+  if (status !== undefined) return { result: { route, status, latencyMs } };
+  const { type, unreachable } = failure!;
+  const result = { route, failure: type, latencyMs };
+  return unreachable ? { result, unreachable: type } : { result };
 }

@@ -10,12 +10,10 @@ import { type Log, log as processLog } from "../telemetry/logger.ts";
 import { VERSION } from "../version.ts";
 import { type Clock, realClock } from "./clock.ts";
 import type { LoadgenConfig } from "./flags.ts";
-import { createLoadgenInstruments } from "./instruments.ts";
-import { type Draw, MixPicker } from "./mix.ts";
-import { seededRandom } from "./random.ts";
+import { type Draw, mixPicker, seededRandom } from "./mix.ts";
 import { buildSummary, progressRecord, type Summary } from "./report.ts";
-import { sendRequest } from "./request.ts";
-import { OpenLoopScheduler, type TargetState } from "./schedule.ts";
+import { createLoadgenInstruments, sendRequest } from "./request.ts";
+import { OpenLoopScheduler } from "./schedule.ts";
 import { Recorder } from "./stats.ts";
 
 /** What a run uses besides its config. */
@@ -42,11 +40,7 @@ export async function runLoad(
   const clock = options.clock ?? realClock;
   const log = options.log ?? processLog;
   const instruments = createLoadgenInstruments(options.meter);
-  const picker = new MixPicker(
-    config.mix,
-    config.workMs,
-    seededRandom(config.seed),
-  );
+  const draw = mixPicker(config.mix, config.workMs, seededRandom(config.seed));
   const recorder = new Recorder(config.mix.map((e) => e.path), clock.now());
   const workMs = `${config.workMs.min}-${config.workMs.max}`;
   const target = config.target.href.replace(/\/+$/, "");
@@ -61,23 +55,6 @@ export async function runLoad(
     "loadgen.seed": config.seed,
   });
 
-  let downSince: number | undefined;
-  const onTargetState = (state: TargetState) => {
-    if (!state.up && downSince === undefined) {
-      downSince = clock.now();
-      log.warn("target unreachable: backing off", {
-        "loadgen.target": target,
-        "error.type": state.reason,
-      });
-    } else if (state.up && downSince !== undefined) {
-      log.info("target reachable again", {
-        "loadgen.target": target,
-        "loadgen.down_ms": Math.round(clock.now() - downSince),
-      });
-      downSince = undefined;
-    }
-  };
-
   const requestContext = {
     target: config.target,
     tracer: options.tracer,
@@ -88,25 +65,37 @@ export async function runLoad(
     fetch: options.fetch,
     now: () => clock.now(),
   };
+  let downSince: number | undefined;
   const scheduler = new OpenLoopScheduler<Draw>({
-    rate: config.rate,
-    concurrency: config.concurrency,
-    durationMs: config.durationMs,
-    requests: config.requests,
+    ...config,
     clock,
     signal: options.stop,
-    draw: () => picker.next(),
+    draw,
     send: async (draw) => {
       recorder.sent();
       const sent = await sendRequest(draw, requestContext);
       recorder.record(sent.result);
-      return { unreachable: sent.unreachable };
+      return sent;
     },
     skip: (draw) => {
       recorder.skipped(draw.route);
       instruments.requests.add(1, { route: draw.route, outcome: "shortfall" });
     },
-    onTargetState,
+    onTargetState: (state) => {
+      if (!state.up && downSince === undefined) {
+        downSince = clock.now();
+        log.warn("target unreachable: backing off", {
+          "loadgen.target": target,
+          "error.type": state.reason,
+        });
+      } else if (state.up && downSince !== undefined) {
+        log.info("target reachable again", {
+          "loadgen.target": target,
+          "loadgen.down_ms": Math.round(clock.now() - downSince),
+        });
+        downSince = undefined;
+      }
+    },
   });
 
   const finished = new AbortController();
@@ -144,12 +133,11 @@ export async function runLoad(
     elapsedMs: result.scheduledMs,
     stoppedBy,
   }, recorder.totals());
-  const t = summary.total;
   log.info("loadgen finished", {
     "loadgen.stopped_by": stoppedBy,
     "loadgen.elapsed_ms": Math.round(result.scheduledMs),
     "loadgen.sent": summary.sent,
-    "loadgen.errors": t.errors,
+    "loadgen.errors": summary.total.errors,
     "loadgen.shortfall": summary.shortfall,
     "loadgen.cancelled": summary.cancelled,
   });

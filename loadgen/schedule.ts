@@ -16,14 +16,9 @@ export interface SendOutcome {
   readonly unreachable?: string;
 }
 
-/** Backoff while the target is unreachable. */
-export interface Backoff {
-  readonly initialMs: number;
-  readonly maxMs: number;
-}
-
-/** Default backoff: 250 ms, doubling up to 5 s. */
-export const DEFAULT_BACKOFF: Backoff = { initialMs: 250, maxMs: 5_000 };
+/** Backoff while the target is unreachable: 250 ms, doubling up to 5 s. */
+const BACKOFF_INITIAL_MS = 250;
+const BACKOFF_MAX_MS = 5_000;
 
 /** The target's state as the scheduler last saw it. */
 export type TargetState =
@@ -43,7 +38,6 @@ export interface ScheduleOptions<T> {
   readonly clock: Clock;
   /** Aborting stops scheduling; requests in flight are still awaited. */
   readonly signal?: AbortSignal;
-  readonly backoff?: Backoff;
   /** Draws the item of the next arrival (called once per arrival, sent or not). */
   draw(): T;
   /** Sends one item; resolves when its request has finished. */
@@ -68,8 +62,7 @@ export interface ScheduleResult {
 /** Runs one open-loop schedule; see the module documentation. */
 export class OpenLoopScheduler<T> {
   readonly #o: ScheduleOptions<T>;
-  readonly #backoff: Backoff;
-  readonly #pending = new Set<Promise<SendOutcome>>();
+  readonly #pending = new Set<Promise<void>>();
   #arrivals = 0;
   #sent = 0;
   #shortfall = 0;
@@ -77,22 +70,11 @@ export class OpenLoopScheduler<T> {
 
   constructor(options: ScheduleOptions<T>) {
     this.#o = options;
-    this.#backoff = options.backoff ?? DEFAULT_BACKOFF;
   }
 
   /** Requests in flight now. */
   get inFlight(): number {
     return this.#pending.size;
-  }
-
-  /** Arrivals so far (sent plus shortfall). */
-  get arrivals(): number {
-    return this.#arrivals;
-  }
-
-  /** Arrivals turned away by the cap so far. */
-  get shortfall(): number {
-    return this.#shortfall;
   }
 
   /** The target's state as last seen. */
@@ -105,36 +87,33 @@ export class OpenLoopScheduler<T> {
     this.#o.onTargetState?.(state);
   }
 
-  #done(outcome: SendOutcome): void {
-    if (outcome.unreachable !== undefined) {
-      if (this.#state.up) {
-        this.#setState({
-          up: false,
-          reason: outcome.unreachable,
-          backoffMs: this.#backoff.initialMs,
-        });
-      }
-    } else if (!this.#state.up) {
+  #done({ unreachable }: SendOutcome): void {
+    if (unreachable !== undefined && this.#state.up) {
+      this.#setState({
+        up: false,
+        reason: unreachable,
+        backoffMs: BACKOFF_INITIAL_MS,
+      });
+    } else if (unreachable === undefined && !this.#state.up) {
       this.#setState({ up: true });
     }
   }
 
   /** One arrival: sent, or counted as shortfall. Resolves when it is finished. */
-  #arrive(): Promise<SendOutcome | undefined> {
+  #arrive(): Promise<void> {
     this.#arrivals++;
     const item = this.#o.draw();
     if (this.#pending.size >= this.#o.concurrency) {
       this.#shortfall++;
       this.#o.skip(item);
-      return Promise.resolve(undefined);
+      return Promise.resolve();
     }
     this.#sent++;
-    const request: Promise<SendOutcome> = this.#o.send(item)
+    const request: Promise<void> = this.#o.send(item)
       .catch(() => ({}))
       .then((outcome) => {
         this.#pending.delete(request);
         this.#done(outcome);
-        return outcome;
       });
     this.#pending.add(request);
     return request;
@@ -170,7 +149,7 @@ export class OpenLoopScheduler<T> {
         if (!after.up) {
           this.#setState({
             ...after,
-            backoffMs: Math.min(after.backoffMs * 2, this.#backoff.maxMs),
+            backoffMs: Math.min(after.backoffMs * 2, BACKOFF_MAX_MS),
           });
         }
         continue;

@@ -3,16 +3,16 @@
  * tolerance, are reproducible, and `/work` durations stay in `--work-ms`.
  */
 import assert from "node:assert/strict";
-import { MixPicker, parseMix, parseMsRange } from "../loadgen/mix.ts";
-import { randomInt, seededRandom } from "../loadgen/random.ts";
+import { parseMix, parseMsRange } from "../loadgen/flags.ts";
+import { mixPicker, randomInt, seededRandom } from "../loadgen/mix.ts";
 
 function draws(mix: string, workMs: string, seed: number, n: number) {
-  const picker = new MixPicker(
+  const draw = mixPicker(
     parseMix("--mix", mix),
     parseMsRange("--work-ms", workMs),
     seededRandom(seed),
   );
-  return Array.from({ length: n }, () => picker.next());
+  return Array.from({ length: n }, draw);
 }
 
 /** Asserts `observed` of `n` is within 5 standard deviations of `n * p`. */

@@ -6,9 +6,9 @@ import assert from "node:assert/strict";
 import { metrics, SpanKind, SpanStatusCode, trace } from "@opentelemetry/api";
 import type { Histogram } from "@opentelemetry/sdk-metrics";
 import { collectMetrics, pointsOf, reset, spans } from "./_otel.ts";
-import { createLoadgenInstruments } from "../loadgen/instruments.ts";
 import {
   classifyFailure,
+  createLoadgenInstruments,
   type RequestContext,
   sendRequest,
 } from "../loadgen/request.ts";
