@@ -108,9 +108,8 @@ function jsonItems(list: Json[] | undefined, scopes: string, items: string) {
 
 /** The spans of an `ExportTraceServiceRequest` in JSON. */
 function jsonSpans(payload: Json): ReceivedSpan[] {
-  return jsonItems(payload.resourceSpans, "scopeSpans", "spans").map((
-    { resource, item: s },
-  ) => ({
+  const spans = jsonItems(payload.resourceSpans, "scopeSpans", "spans");
+  return spans.map(({ resource, item: s }) => ({
     traceId: s.traceId,
     spanId: s.spanId,
     parentSpanId: s.parentSpanId ?? "",
@@ -125,9 +124,8 @@ function jsonSpans(payload: Json): ReceivedSpan[] {
 
 /** The log records of an `ExportLogsServiceRequest` in JSON. */
 function jsonLogs(payload: Json): ReceivedLog[] {
-  return jsonItems(payload.resourceLogs, "scopeLogs", "logRecords").map((
-    { resource, item: r },
-  ) => ({
+  const logs = jsonItems(payload.resourceLogs, "scopeLogs", "logRecords");
+  return logs.map(({ resource, item: r }) => ({
     traceId: r.traceId ?? "",
     spanId: r.spanId ?? "",
     severityText: r.severityText ?? "",
@@ -140,9 +138,8 @@ function jsonLogs(payload: Json): ReceivedLog[] {
 
 /** The metrics of an `ExportMetricsServiceRequest` in JSON. */
 function jsonMetrics(payload: Json): ReceivedMetric[] {
-  return jsonItems(payload.resourceMetrics, "scopeMetrics", "metrics").map((
-    { resource, item: m },
-  ) => {
+  const metrics = jsonItems(payload.resourceMetrics, "scopeMetrics", "metrics");
+  return metrics.map(({ resource, item: m }) => {
     const data = m.sum ?? m.gauge ?? m.histogram ?? {};
     return {
       name: m.name,
@@ -261,16 +258,6 @@ async function bodyOf(req: Request): Promise<Uint8Array> {
   return new Uint8Array(await req.arrayBuffer());
 }
 
-/** Decoders of each signal by encoding; protobuf metrics are taken but not decoded. */
-const DECODERS: Record<
-  keyof ReceiverPaths,
-  { json(payload: Json): unknown[]; proto(body: Uint8Array): unknown[] }
-> = {
-  traces: { json: jsonSpans, proto: decodeProtoSpans },
-  logs: { json: jsonLogs, proto: decodeProtoLogs },
-  metrics: { json: jsonMetrics, proto: () => [] },
-};
-
 /** A running receiver. */
 export class OtlpReceiver {
   readonly spans: ReceivedSpan[] = [];
@@ -288,11 +275,6 @@ export class OtlpReceiver {
   readonly #paths: ReceiverPaths;
   readonly #server: Deno.HttpServer<Deno.NetAddr>;
   readonly #hanging = new Set<() => void>();
-  readonly #received: Record<keyof ReceiverPaths, unknown[]> = {
-    traces: this.spans,
-    logs: this.logs,
-    metrics: this.metrics,
-  };
 
   constructor(
     options: {
@@ -340,11 +322,15 @@ export class OtlpReceiver {
       return new Response("unsupported content type\n", { status: 415 });
     }
     try {
-      const decode = DECODERS[signal];
-      const items = json
-        ? decode.json(JSON.parse(text.decode(body)))
-        : decode.proto(body);
-      this.#received[signal].push(...items);
+      const payload = json ? JSON.parse(text.decode(body)) : undefined;
+      if (signal === "traces") {
+        this.spans.push(...json ? jsonSpans(payload) : decodeProtoSpans(body));
+      } else if (signal === "logs") {
+        this.logs.push(...json ? jsonLogs(payload) : decodeProtoLogs(body));
+      } else if (json) {
+        // Protobuf metrics are taken but not decoded.
+        this.metrics.push(...jsonMetrics(payload));
+      }
     } catch (error) {
       this.refused.push(`${path}: ${(error as Error).message}`);
       return new Response("malformed\n", { status: 400 });

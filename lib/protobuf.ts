@@ -53,33 +53,24 @@ export function* fields(buf: Uint8Array): Generator<Field> {
     const number = Math.floor(tag / 8);
     const wireType = tag % 8;
     if (number === 0) throw new ProtobufError("field number 0");
-    switch (wireType) {
-      case WireType.VARINT: {
-        const [varint, next] = readVarint(buf, pos);
-        pos = next;
-        yield { number, wireType, varint, bytes: EMPTY };
-        break;
+    let varint = 0;
+    let bytes: Uint8Array = EMPTY;
+    if (wireType === WireType.VARINT) {
+      [varint, pos] = readVarint(buf, pos);
+    } else if (wireType === WireType.I64 || wireType === WireType.I32) {
+      pos += wireType === WireType.I64 ? 8 : 4;
+      if (pos > buf.length) throw new ProtobufError("truncated fixed field");
+    } else if (wireType === WireType.LEN) {
+      const [length, start] = readVarint(buf, pos);
+      pos = start + length;
+      if (pos > buf.length) {
+        throw new ProtobufError("length-delimited field past the end");
       }
-      case WireType.I64:
-      case WireType.I32: {
-        pos += wireType === WireType.I64 ? 8 : 4;
-        if (pos > buf.length) throw new ProtobufError("truncated fixed field");
-        yield { number, wireType, varint: 0, bytes: EMPTY };
-        break;
-      }
-      case WireType.LEN: {
-        const [length, start] = readVarint(buf, pos);
-        const end = start + length;
-        if (end > buf.length) {
-          throw new ProtobufError("length-delimited field past the end");
-        }
-        pos = end;
-        yield { number, wireType, varint: 0, bytes: buf.subarray(start, end) };
-        break;
-      }
-      default:
-        throw new ProtobufError(`unsupported wire type ${wireType}`);
+      bytes = buf.subarray(start, pos);
+    } else {
+      throw new ProtobufError(`unsupported wire type ${wireType}`);
     }
+    yield { number, wireType, varint, bytes };
   }
 }
 

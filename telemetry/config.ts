@@ -118,37 +118,23 @@ function readSignal(env: EnvSource, signal: Signal) {
     compression,
   } as const;
 }
-function readBatch(
-  env: EnvSource,
-  prefix: "OTEL_BSP" | "OTEL_BLRP",
-): BatchConfig {
-  const int = (suffix: string, fallback: number, max: number) =>
+
+function readBatch(env: EnvSource, prefix: "OTEL_BSP" | "OTEL_BLRP") {
+  const int = (suffix: string, fallback: number, max = 600_000) =>
     readInt(env, `${prefix}_${suffix}`, fallback, 1, max);
-  const maxQueueSize = int(
-    "MAX_QUEUE_SIZE",
-    DEFAULT_BATCH.maxQueueSize,
-    1_000_000,
-  );
+  const queue = int("MAX_QUEUE_SIZE", DEFAULT_BATCH.maxQueueSize, 1_000_000);
   return {
-    maxQueueSize,
+    maxQueueSize: queue,
     maxExportBatchSize: readIntUpTo(
       env,
       `${prefix}_MAX_EXPORT_BATCH_SIZE`,
       DEFAULT_BATCH.maxExportBatchSize,
       1_000_000,
       `${prefix}_MAX_QUEUE_SIZE`,
-      maxQueueSize,
+      queue,
     ),
-    scheduleDelayMs: int(
-      "SCHEDULE_DELAY",
-      DEFAULT_BATCH.scheduleDelayMs,
-      600_000,
-    ),
-    exportTimeoutMs: int(
-      "EXPORT_TIMEOUT",
-      DEFAULT_BATCH.exportTimeoutMs,
-      600_000,
-    ),
+    scheduleDelayMs: int("SCHEDULE_DELAY", DEFAULT_BATCH.scheduleDelayMs),
+    exportTimeoutMs: int("EXPORT_TIMEOUT", DEFAULT_BATCH.exportTimeoutMs),
   };
 }
 
@@ -186,7 +172,7 @@ export function readTelemetryConfig(
   const attributes = readKeyValueList(env, "OTEL_RESOURCE_ATTRIBUTES");
   const serviceName = readString(env, "OTEL_SERVICE_NAME") ??
     attributes["service.name"] ?? defaults.serviceName;
-  /** Samplers of the specification's `OTEL_TRACES_SAMPLER`. */
+  // The samplers of the specification's `OTEL_TRACES_SAMPLER`.
   const sampler = readChoice(
     env,
     "OTEL_TRACES_SAMPLER",
@@ -259,10 +245,7 @@ export function readTelemetryConfig(
         env,
         "SPACE_APP_OTLP_EXPORTER",
         "own",
-        [
-          "own",
-          "sdk",
-        ] as const,
+        ["own", "sdk"] as const,
       ),
     },
   } as const;

@@ -16,6 +16,7 @@ import {
 } from "@opentelemetry/api";
 import {
   CompositePropagator,
+  ExportResultCode,
   W3CBaggagePropagator,
   W3CTraceContextPropagator,
 } from "@opentelemetry/core";
@@ -38,14 +39,12 @@ import {
   MeterProvider,
   PeriodicExportingMetricReader,
   type PushMetricExporter,
-  type ResourceMetrics,
 } from "@opentelemetry/sdk-metrics";
 import {
   BatchLogRecordProcessor,
   LoggerProvider,
   type LogRecordProcessor,
 } from "@opentelemetry/sdk-logs";
-import { type ExportResult, ExportResultCode } from "@opentelemetry/core";
 import type { BatchConfig, TelemetryConfig } from "./config.ts";
 import { ExportMonitor, type SignalCounts } from "./export_monitor.ts";
 import {
@@ -85,14 +84,6 @@ function createSampler({ sampler, samplerArg }: TelemetryConfig): Sampler {
     : root;
 }
 
-function hostName(): string | undefined {
-  try {
-    return Deno.hostname();
-  } catch {
-    return undefined; // no `--allow-sys=hostname`: leave it out rather than fail
-  }
-}
-
 /** The resource: SDK defaults, runtime and host facts, then configured attributes. */
 export function createResource(config: TelemetryConfig): Resource {
   const detected: Record<string, string | number> = {
@@ -102,8 +93,12 @@ export function createResource(config: TelemetryConfig): Resource {
     "process.runtime.description": "Deno",
     "process.pid": Deno.pid,
   };
-  const host = hostName();
-  if (host) detected["host.name"] = host;
+  try {
+    const host = Deno.hostname();
+    if (host) detected["host.name"] = host;
+  } catch {
+    // No `--allow-sys=hostname`: leave it out rather than fail.
+  }
   return defaultResource()
     .merge(resourceFromAttributes(detected))
     .merge(resourceFromAttributes(config.resourceAttributes));
@@ -115,7 +110,7 @@ function monitoredMetricExporter(
   monitor: ExportMonitor,
 ): PushMetricExporter {
   return {
-    export(batch: ResourceMetrics, done: (result: ExportResult) => void) {
+    export(batch, done) {
       // Data points, so drops are counted in the same unit as spans.
       const points = batch.scopeMetrics.flatMap((s) => s.metrics)
         .reduce((n, metric) => n + metric.dataPoints.length, 0);
