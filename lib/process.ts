@@ -24,6 +24,7 @@ export interface ProcessOptions {
 
 const decoder = new TextDecoder();
 
+/** The command of `argv`: no input, output piped back to us. */
 function command(argv: readonly string[], options: ProcessOptions) {
   const [program, ...args] = argv;
   const { cwd, env, clearEnv } = options;
