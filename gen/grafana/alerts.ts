@@ -8,27 +8,67 @@ import { durationSeconds } from "../units.ts";
 import type { Queries } from "./queries.ts";
 import { DATASOURCE, EXPRESSION, ref } from "./uids.ts";
 
-export interface AlertOptions extends AlertsConfig {
-  readonly folder: string;
-  readonly notify: AlertNotifier;
-}
-
 const CONTACT_POINT = "space-app notifications";
 
-interface RuleSpec {
-  readonly uid: string;
-  readonly title: string;
-  readonly expr: string;
-  /** Fires above (`gt`) or below (`lt`) the threshold. */
-  readonly op: "gt" | "lt";
-  readonly threshold: number;
-  readonly for: string;
-  /** What an empty query result means. */
-  readonly noData: "OK" | "Alerting";
-  readonly severity: "warning" | "critical";
-  readonly summary: string;
-  readonly description: string;
-  readonly lookbackSeconds: number;
+/**
+ * The rules: each fires `above` or `below` a threshold. Unless a rule says
+ * otherwise it fires after 5 minutes (`for`), looks back 10
+ * (`lookbackSeconds`) and takes silence as OK (`noData`).
+ */
+function specs(q: Queries, opts: AlertsConfig) {
+  const quiet = opts.noTelemetryFor;
+  return [
+    {
+      uid: "space-app-error-rate",
+      title: "space-app error rate high",
+      expr: q.alerts.errorPercent,
+      // No traffic is no error rate; the no-telemetry rule covers silence.
+      above: opts.errorRatePercent,
+      severity: "critical",
+      summary:
+        `More than ${opts.errorRatePercent}% of space-app requests failed over 5 minutes.`,
+      description:
+        "Ratio of app_request_errors_total to app_requests_total. Check the traces and logs dashboard for failed traces.",
+    },
+    {
+      uid: "space-app-p95-latency",
+      title: "space-app p95 latency high",
+      expr: q.alerts.p95Ms,
+      above: opts.p95LatencyMs,
+      severity: "warning",
+      summary:
+        `p95 request latency above ${opts.p95LatencyMs} ms over 5 minutes.`,
+      description:
+        "From the app_request_duration_ms histogram; the RED dashboard's exemplars lead to slow traces.",
+    },
+    {
+      uid: "space-app-no-telemetry",
+      title: "No telemetry arriving",
+      expr: q.alerts.received(quiet),
+      below: 1,
+      // A stack that just started has not scraped the collector twice
+      // yet (increase() reads 0): only a quiet spell that lasts fires.
+      for: "2m",
+      // The collector itself gone means no series: that is the alert.
+      noData: "Alerting",
+      severity: "critical",
+      summary: `The collector received no spans, logs or metrics for ${quiet}.`,
+      description:
+        "Sum of otelcol_receiver_accepted_* over the window. The services are down, cannot reach the collector, or the collector is down.",
+      lookbackSeconds: Math.max(600, durationSeconds(quiet) * 2),
+    },
+    {
+      uid: "otelcol-refusing-or-failing",
+      title: "Collector refusing or failing exports",
+      expr: q.alerts.failures("5m"),
+      above: 0,
+      severity: "warning",
+      summary:
+        "The collector refused incoming telemetry or failed to export it for 5 minutes.",
+      description:
+        "otelcol_receiver_refused_* (memory_limiter pressure) and otelcol_exporter_send_failed_* / enqueue_failed_* (Tempo, Loki or the queue). See the collector health dashboard.",
+    },
+  ];
 }
 
 /** A step of a rule: a query or an expression on it, over `from` seconds. */
@@ -39,14 +79,16 @@ const step = (refId: string, uid: string, from: number, model: object) => ({
   model: { refId, ...model },
 });
 
-function rule(spec: RuleSpec): Record<string, unknown> {
-  const threshold = { type: spec.op, params: [spec.threshold] };
+function rule(spec: ReturnType<typeof specs>[number]) {
+  const evaluator = spec.below === undefined
+    ? { type: "gt", params: [spec.above] }
+    : { type: "lt", params: [spec.below] };
   return {
     uid: spec.uid,
     title: spec.title,
     condition: "B",
     data: [
-      step("A", DATASOURCE.prometheus, spec.lookbackSeconds, {
+      step("A", DATASOURCE.prometheus, spec.lookbackSeconds ?? 600, {
         datasource: ref(DATASOURCE.prometheus),
         expr: spec.expr,
         instant: true,
@@ -56,11 +98,11 @@ function rule(spec: RuleSpec): Record<string, unknown> {
         type: "threshold",
         expression: "A",
         datasource: ref(EXPRESSION),
-        conditions: [{ evaluator: threshold }],
+        conditions: [{ evaluator }],
       }),
     ],
-    for: spec.for,
-    noDataState: spec.noData,
+    for: spec.for ?? "5m",
+    noDataState: spec.noData ?? "OK",
     execErrState: "Error",
     annotations: { summary: spec.summary, description: spec.description },
     labels: { severity: spec.severity, stack: "space-app" },
@@ -69,7 +111,7 @@ function rule(spec: RuleSpec): Record<string, unknown> {
 }
 
 /** A policies entry replaces the whole routing tree: only with a contact point. */
-function routing(notify: AlertNotifier): Record<string, unknown> {
+function routing(notify: AlertNotifier) {
   if (notify.kind === "none") return {};
   return {
     contactPoints: [{
@@ -92,11 +134,8 @@ function routing(notify: AlertNotifier): Record<string, unknown> {
 
 export function alertRules(
   q: Queries,
-  opts: AlertOptions,
+  opts: AlertsConfig & { folder: string; notify: AlertNotifier },
 ): Record<string, unknown> {
-  const quiet = opts.noTelemetryFor;
-  // Most rules look at 5 minutes: fire after 5, look back 10, silence is OK.
-  const usual = { for: "5m", noData: "OK", lookbackSeconds: 600 } as const;
   return {
     apiVersion: 1,
     ...routing(opts.notify),
@@ -105,66 +144,7 @@ export function alertRules(
       name: "space-app",
       folder: opts.folder,
       interval: opts.evaluateEvery,
-      rules: ([
-        {
-          uid: "space-app-error-rate",
-          title: "space-app error rate high",
-          expr: q.alerts.errorPercent,
-          op: "gt",
-          threshold: opts.errorRatePercent,
-          // No traffic is no error rate; the no-telemetry rule covers silence.
-          ...usual,
-          severity: "critical",
-          summary:
-            `More than ${opts.errorRatePercent}% of space-app requests failed over 5 minutes.`,
-          description:
-            "Ratio of app_request_errors_total to app_requests_total. Check the traces and logs dashboard for failed traces.",
-        },
-        {
-          uid: "space-app-p95-latency",
-          title: "space-app p95 latency high",
-          expr: q.alerts.p95Ms,
-          op: "gt",
-          threshold: opts.p95LatencyMs,
-          ...usual,
-          severity: "warning",
-          summary:
-            `p95 request latency above ${opts.p95LatencyMs} ms over 5 minutes.`,
-          description:
-            "From the app_request_duration_ms histogram; the RED dashboard's exemplars lead to slow traces.",
-        },
-        {
-          uid: "space-app-no-telemetry",
-          title: "No telemetry arriving",
-          expr: q.alerts.received(quiet),
-          op: "lt",
-          threshold: 1,
-          // A stack that just started has not scraped the collector twice
-          // yet (increase() reads 0): only a quiet spell that lasts fires.
-          for: "2m",
-          // The collector itself gone means no series: that is the alert.
-          noData: "Alerting",
-          severity: "critical",
-          summary:
-            `The collector received no spans, logs or metrics for ${quiet}.`,
-          description:
-            "Sum of otelcol_receiver_accepted_* over the window. The services are down, cannot reach the collector, or the collector is down.",
-          lookbackSeconds: Math.max(600, durationSeconds(quiet) * 2),
-        },
-        {
-          uid: "otelcol-refusing-or-failing",
-          title: "Collector refusing or failing exports",
-          expr: q.alerts.failures("5m"),
-          op: "gt",
-          threshold: 0,
-          ...usual,
-          severity: "warning",
-          summary:
-            "The collector refused incoming telemetry or failed to export it for 5 minutes.",
-          description:
-            "otelcol_receiver_refused_* (memory_limiter pressure) and otelcol_exporter_send_failed_* / enqueue_failed_* (Tempo, Loki or the queue). See the collector health dashboard.",
-        },
-      ] satisfies RuleSpec[]).map(rule),
+      rules: specs(q, opts).map(rule),
     }],
   };
 }

@@ -3,11 +3,13 @@
  * @module
  */
 import {
+  type Dashboard,
   dashboard,
   described,
   logs,
   loki,
   nodeGraph,
+  type Panel,
   prom,
   row,
   serviceMap,
@@ -18,12 +20,6 @@ import {
 } from "./panels.ts";
 import { COLLECTOR_SIGNALS, type Queries } from "./queries.ts";
 import { DATASOURCE, ref } from "./uids.ts";
-
-export interface DashboardFile {
-  readonly fileName: string;
-  readonly uid: string;
-  readonly dashboard: Record<string, unknown>;
-}
 
 function red(q: Queries, title: string) {
   const byRoute = (expr: string) => [prom(expr, "{{route}}")];
@@ -104,15 +100,15 @@ function tracesLogs(q: Queries, title: string, slowMs: number) {
     "Error logs, recent, failed and slow traces, and the service graph. Open a log line to jump to its trace.",
     [
       row("Logs"),
-      logs("Warnings and errors", [16, 10], loki(q.logs.errors)),
+      logs("Warnings and errors", [16, 10], [loki(q.logs.errors)]),
       ts("Log lines by severity", [8, 10], "short", [
         loki(q.logs.volume, "{{severity_text}}"),
       ]),
       row("Traces"),
-      table("Recent traces", [12, 10], traceql(q.traces.recent)),
-      table("Failed traces", [12, 10], traceql(q.traces.errors)),
-      table(slow, [12, 10], traceql(q.traces.slow(slowMs))),
-      nodeGraph("Service graph", [12, 10], serviceMap()),
+      table("Recent traces", [12, 10], [traceql(q.traces.recent)]),
+      table("Failed traces", [12, 10], [traceql(q.traces.errors)]),
+      table(slow, [12, 10], [traceql(q.traces.slow(slowMs))]),
+      nodeGraph("Service graph", [12, 10], [serviceMap()]),
       ts("Span rate by span name (Tempo span metrics)", [12, 8], "reqps", [
         prom(q.spanMetricsRate, "{{span_name}}"),
       ]),
@@ -128,28 +124,27 @@ function collectorHealth(q: Queries) {
   // One row per direction, one panel per signal: what passed and what did not.
   const signals = (
     title: string,
-    [good, bad]: ((word: string) => string)[],
-    [passed, failed]: string[],
+    verb: string,
+    targets: (word: string) => Panel[],
   ) => [
     row(title),
     ...COLLECTOR_SIGNALS.map((s) =>
-      ts(`${title.split(" ")[0]} ${s.signal}`, [8, 8], "short", [
-        prom(good(s.word), passed),
-        prom(bad(s.word), failed),
-      ])
+      ts(`${verb} ${s.signal}`, [8, 8], "short", targets(s.word))
     ),
   ];
-  const exporter = ["sent {{exporter}}", "failed {{exporter}}"];
   return dashboard(
     "space-app-collector",
     "OpenTelemetry Collector health",
     "What the OpenTelemetry Collector receives, refuses, exports and fails to export, from its own metrics.",
     [
-      ...signals("Received and refused", [c.accepted, c.refused], [
-        "accepted",
-        "refused",
+      ...signals("Received and refused", "Received", (word) => [
+        prom(c.accepted(word), "accepted"),
+        prom(c.refused(word), "refused"),
       ]),
-      ...signals("Exported and failed", [c.sent, c.sendFailed], exporter),
+      ...signals("Exported and failed", "Exported", (word) => [
+        prom(c.sent(word), "sent {{exporter}}"),
+        prom(c.sendFailed(word), "failed {{exporter}}"),
+      ]),
       row("Resources"),
       ts("Sending queue use", [8, 8], "percentunit", [
         prom(c.queueUse, "{{exporter}}"),
@@ -165,10 +160,10 @@ function collectorHealth(q: Queries) {
 export function dashboards(
   q: Queries,
   opts: { serviceName: string; slowTraceMs: number },
-): DashboardFile[] {
-  const file = (fileName: string, dashboard: Record<string, unknown>) => ({
+) {
+  const file = (fileName: string, dashboard: Dashboard) => ({
     fileName,
-    uid: String(dashboard.uid),
+    uid: dashboard.uid,
     dashboard,
   });
   const name = opts.serviceName;

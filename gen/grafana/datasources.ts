@@ -3,42 +3,38 @@
  * reads them (the caller escapes `$` for the file).
  * @module
  */
-import type { SpanMetricsSeries } from "./queries.ts";
+import type { Queries } from "./queries.ts";
 import { DATASOURCE } from "./uids.ts";
-
-export type DatasourceUrls = Readonly<Record<keyof typeof DATASOURCE, string>>;
 
 const { prometheus, tempo, loki } = DATASOURCE;
 
-/** A datasource whose type is its uid, updated by name on every start. */
-const source = (
-  name: string,
-  uid: string,
-  url: string,
-  jsonData: Record<string, unknown>,
-  isDefault?: boolean,
-) => ({
-  name,
-  uid,
-  type: uid,
-  access: "proxy",
-  orgId: 1,
-  url,
-  ...(isDefault && { isDefault }),
-  editable: false,
-  jsonData,
-});
-
 export function datasources(
-  urls: DatasourceUrls,
-  series: SpanMetricsSeries,
+  urls: Readonly<Record<keyof typeof DATASOURCE, string>>,
+  series: Queries["spanMetrics"],
 ): Record<string, unknown> {
+  /** A datasource whose type is its uid, updated by name on every start. */
+  const source = (
+    name: string,
+    uid: keyof typeof urls,
+    jsonData: Record<string, unknown>,
+    isDefault?: boolean,
+  ) => ({
+    name,
+    uid,
+    type: uid,
+    access: "proxy",
+    orgId: 1,
+    url: urls[uid],
+    ...(isDefault && { isDefault }),
+    editable: false,
+    jsonData,
+  });
   const around = { spanStartTimeShift: "-5m", spanEndTimeShift: "5m" };
   const tags = (value: string) => [{ key: "service.name", value }];
   return {
     apiVersion: 1,
     datasources: [
-      source("Prometheus", prometheus, urls.prometheus, {
+      source("Prometheus", prometheus, {
         httpMethod: "POST",
         prometheusType: "Prometheus",
         exemplarTraceIdDestinations: [
@@ -48,7 +44,7 @@ export function datasources(
           { name: "traceID", datasourceUid: tempo },
         ],
       }, true),
-      source("Tempo", tempo, urls.tempo, {
+      source("Tempo", tempo, {
         streamingEnabled: { search: true },
         tracesToLogsV2: {
           datasourceUid: loki,
@@ -80,7 +76,7 @@ export function datasources(
         nodeGraph: { enabled: true },
         search: { hide: false },
       }),
-      source("Loki", loki, urls.loki, {
+      source("Loki", loki, {
         // A string in the Loki datasource's settings type.
         maxLines: "1000",
         derivedFields: [{

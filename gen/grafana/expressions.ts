@@ -61,12 +61,10 @@ export function expressions(p: Provisioning): Expression[] {
       });
     }
   }
-  for (const group of list(p.alerting.groups)) {
-    for (const rule of list(group.rules)) {
-      for (const { model } of list(rule.data) as { model: Obj }[]) {
-        if (model.expr) {
-          promql(`alert ${rule.title}`, model.expr, { alert: true });
-        }
+  for (const rule of list(p.alerting.groups).flatMap((g) => list(g.rules))) {
+    for (const { model } of list(rule.data) as { model: Obj }[]) {
+      if (model.expr) {
+        promql(`alert ${rule.title}`, model.expr, { alert: true });
       }
     }
   }

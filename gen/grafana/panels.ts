@@ -5,12 +5,11 @@
 import { DATASOURCE, ref } from "./uids.ts";
 
 export type Panel = Record<string, unknown>;
-type Target = Record<string, unknown>;
 /** Width and height on the 24-column grid. */
 type Size = readonly [w: number, h: number];
 
 const { prometheus, tempo } = DATASOURCE;
-const on = (uid: string, target: Target) => ({
+const on = (uid: string, target: Panel) => ({
   datasource: ref(uid),
   ...target,
 });
@@ -25,84 +24,66 @@ export const traceql = (query: string) =>
   on(tempo, { queryType: "traceql", query, limit: 20, tableType: "traces" });
 export const serviceMap = () => on(tempo, { queryType: "serviceMap" });
 
-/** What every panel has; targets get refIds A, B, C... */
-function panel(
-  type: string,
-  title: string,
-  size: Size,
-  targets: Target[],
-  extra: Panel = {},
-): Panel {
-  return {
+/** A panel type: what every panel has, then the type's own `fields`. */
+const kind =
+  (type: string, fields: Panel = {}) =>
+  (title: string, size: Size, targets: Panel[]): Panel => ({
     type,
     title,
     gridPos: size,
     datasource: targets[0].datasource,
+    // Targets get refIds A, B, C...
     targets: targets.map((t, i) => ({ refId: "ABCDEF"[i], ...t })),
-    ...extra,
-  };
-}
+    ...fields,
+  });
+
+/** A panel type whose fields depend on the unit of its values. */
+const measured =
+  (type: string, fields: (unit: string) => Panel) =>
+  (title: string, size: Size, unit: string, targets: Panel[]) =>
+    kind(type, fields(unit))(title, size, targets);
 
 /** A time series panel; `described` adds its description. */
-export function timeseries(
-  title: string,
-  size: Size,
-  unit: string,
-  targets: Target[],
-): Panel {
-  return panel("timeseries", title, size, targets, {
-    description: "",
-    fieldConfig: {
-      defaults: {
-        unit,
-        custom: { drawStyle: "line", lineWidth: 1, fillOpacity: 10 },
-      },
-      overrides: [],
+export const timeseries = measured("timeseries", (unit) => ({
+  description: "",
+  fieldConfig: {
+    defaults: {
+      unit,
+      custom: { drawStyle: "line", lineWidth: 1, fillOpacity: 10 },
     },
-    options: {
-      legend: { displayMode: "list", placement: "bottom", showLegend: true },
-      tooltip: { mode: "multi", sort: "desc" },
-    },
-  });
-}
+    overrides: [],
+  },
+  options: {
+    legend: { displayMode: "list", placement: "bottom", showLegend: true },
+    tooltip: { mode: "multi", sort: "desc" },
+  },
+}));
 
-export function stat(
-  title: string,
-  size: Size,
-  unit: string,
-  targets: Target[],
-) {
-  return panel("stat", title, size, targets, {
-    fieldConfig: { defaults: { unit }, overrides: [] },
-    options: {
-      reduceOptions: { calcs: ["lastNotNull"], fields: "", values: false },
-      colorMode: "value",
-      graphMode: "area",
-    },
-  });
-}
+export const stat = measured("stat", (unit) => ({
+  fieldConfig: { defaults: { unit }, overrides: [] },
+  options: {
+    reduceOptions: { calcs: ["lastNotNull"], fields: "", values: false },
+    colorMode: "value",
+    graphMode: "area",
+  },
+}));
 
-export function logs(title: string, size: Size, target: Target) {
-  return panel("logs", title, size, [target], {
-    options: {
-      showTime: true,
-      wrapLogMessage: true,
-      enableLogDetails: true,
-      sortOrder: "Descending",
-      dedupStrategy: "none",
-    },
-  });
-}
+export const logs = kind("logs", {
+  options: {
+    showTime: true,
+    wrapLogMessage: true,
+    enableLogDetails: true,
+    sortOrder: "Descending",
+    dedupStrategy: "none",
+  },
+});
 
-export function table(title: string, size: Size, target: Target) {
-  return panel("table", title, size, [target], {
-    fieldConfig: { defaults: {}, overrides: [] },
-    options: { showHeader: true },
-  });
-}
+export const table = kind("table", {
+  fieldConfig: { defaults: {}, overrides: [] },
+  options: { showHeader: true },
+});
 
-export const nodeGraph = (title: string, size: Size, target: Target) =>
-  panel("nodeGraph", title, size, [target]);
+export const nodeGraph = kind("nodeGraph");
 
 export const described = (panel: Panel, description: string) => ({
   ...panel,
@@ -117,14 +98,16 @@ export const row = (title: string): Panel => ({
   panels: [],
 });
 
+export type Dashboard = ReturnType<typeof dashboard>;
+
 /** A dashboard; panels are numbered and placed left to right, line by line. */
 export function dashboard(
   uid: string,
   title: string,
   description: string,
   panels: Panel[],
-  templating: Record<string, unknown>[] = [],
-): Record<string, unknown> {
+  templating: Panel[] = [],
+) {
   let x = 0;
   let y = 0;
   const placed = panels.map((p, i) => {

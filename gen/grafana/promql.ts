@@ -10,14 +10,8 @@ const KEYWORDS = new Set(
     .split(" "),
 );
 
-/** Metric names and `__name__` patterns an expression selects. */
-export interface SeriesRefs {
-  readonly names: readonly string[];
-  readonly patterns: readonly RegExp[];
-}
-
-/** The series an expression reads. */
-export function seriesInPromQL(expr: string): SeriesRefs {
+/** Metric names and `__name__` patterns an expression reads. */
+export function seriesInPromQL(expr: string) {
   // Selectors by name pattern: {__name__=~"..."}.
   const patterns = [...expr.matchAll(/__name__\s*=~?\s*"([^"]*)"/g)]
     .map((m) => new RegExp(`^(?:${m[1]})$`));

@@ -18,21 +18,15 @@ export interface QueryScope {
   readonly spanMetricsInCollector: boolean;
 }
 
-/** Span metrics derived from traces, and the label naming the service. */
-export interface SpanMetricsSeries {
-  readonly calls: string;
-  /** Histogram base name. */
-  readonly latency: string;
-  readonly serviceLabel: string;
-}
-
 /**
- * Tempo's metrics generator (modules/generator/processor/spanmetrics), or
- * the collector's span_metrics connector with namespace `traces.spanmetrics`
- * and unit `s`, as the Prometheus OTLP receiver names it (resource attribute
- * service.name becomes `service_name`).
+ * Span metrics derived from traces (`latency` is the histogram's base name)
+ * and the label naming the service: Tempo's metrics generator
+ * (modules/generator/processor/spanmetrics), or the collector's
+ * span_metrics connector with namespace `traces.spanmetrics` and unit `s`,
+ * as the Prometheus OTLP receiver names it (resource attribute service.name
+ * becomes `service_name`).
  */
-const SPAN_METRICS = (inCollector: boolean): SpanMetricsSeries => ({
+const spanMetricsSeries = (inCollector: boolean) => ({
   calls: "traces_spanmetrics_calls_total",
   latency: `traces_spanmetrics_${inCollector ? "duration_seconds" : "latency"}`,
   serviceLabel: inCollector ? "service_name" : "service",
@@ -45,64 +39,68 @@ export const COLLECTOR_SIGNALS = [
   { signal: "metrics", word: "metric_points" },
 ] as const;
 
-type Word = (word: string) => string;
+type PerSignal = (word: string) => string;
+const perSignal = (name: string): PerSignal => (word) =>
+  `otelcol_${name}_${word}`;
 /**
  * Collector self-metric names at 0.159: its Prometheus pull reader
  * translates without type suffixes or units since 0.152, so counters carry
  * no `_total` (opentelemetry-collector v0.152.0 changelog).
  */
 export const COLLECTOR_SERIES = {
-  accepted: ((w) => `otelcol_receiver_accepted_${w}`) as Word,
-  refused: ((w) => `otelcol_receiver_refused_${w}`) as Word,
-  sent: ((w) => `otelcol_exporter_sent_${w}`) as Word,
-  sendFailed: ((w) => `otelcol_exporter_send_failed_${w}`) as Word,
-  enqueueFailed: ((w) => `otelcol_exporter_enqueue_failed_${w}`) as Word,
+  accepted: perSignal("receiver_accepted"),
+  refused: perSignal("receiver_refused"),
+  sent: perSignal("exporter_sent"),
+  sendFailed: perSignal("exporter_send_failed"),
+  enqueueFailed: perSignal("exporter_enqueue_failed"),
   queueSize: "otelcol_exporter_queue_size",
   queueCapacity: "otelcol_exporter_queue_capacity",
   memoryRss: "otelcol_process_memory_rss",
 } as const;
 
+const sumBy = (by: string) => `sum${by ? ` by (${by})` : ""}`;
+const rate = (series: string, selector: string) =>
+  `rate(${series}{${selector}}[$__rate_interval])`;
+const sumRate = (series: string, selector: string, by = "") =>
+  `${sumBy(by)} (${rate(series, selector)})`;
+const quantile = (q: number, histogram: string, selector: string, by = "") =>
+  `histogram_quantile(${q}, ${sumBy(by ? `le, ${by}` : "le")} (${
+    rate(`${histogram}_bucket`, selector)
+  }))`;
+
 export function queries(scope: QueryScope) {
-  const job = prometheusJob(scope.serviceName, scope.serviceNamespace);
-  const loadgenJob = prometheusJob(scope.loadgenName, scope.serviceNamespace);
+  const { serviceName, serviceNamespace } = scope;
+  const job = prometheusJob(serviceName, serviceNamespace);
+  const loadgenJob = prometheusJob(scope.loadgenName, serviceNamespace);
   const sel = `job="${job}"`;
   const route = `${sel}, route=~"$route"`;
-  const httpRoute = prometheusLabel("http.route");
   const requests = prometheusName(spec.APP_REQUESTS);
   const errors = prometheusName(spec.APP_REQUEST_ERRORS);
   const duration = prometheusName(spec.APP_REQUEST_DURATION);
   const serverDuration = prometheusName(spec.HTTP_SERVER_DURATION);
-  const clientDuration = prometheusName(spec.HTTP_CLIENT_DURATION);
+  const requestRate = sumRate(requests, route, "route");
+  const errorRate = sumRate(errors, route, "route");
   const col = `job="${scope.collectorJob}"`;
-  const sumRate = (series: string, selector: string, by = "") =>
-    `sum${
-      by ? ` by (${by})` : ""
-    } (rate(${series}{${selector}}[$__rate_interval]))`;
-  const quantile = (q: number, bucket: string, selector: string, by: string) =>
-    `histogram_quantile(${q}, sum by (le${
-      by ? `, ${by}` : ""
-    }) (rate(${bucket}_bucket{${selector}}[$__rate_interval])))`;
-  const orZero = (expr: string) => `(${expr} or vector(0))`;
   const S = COLLECTOR_SERIES;
-  const collectorTotal = (name: Word, window: string) =>
+  const collectorTotal = (name: PerSignal, window: string) =>
     COLLECTOR_SIGNALS.map((s) =>
-      orZero(`sum(increase(${name(s.word)}{${col}}[${window}]))`)
+      `(sum(increase(${name(s.word)}{${col}}[${window}])) or vector(0))`
     ).join(" + ");
-
-  const spanMetrics = SPAN_METRICS(scope.spanMetricsInCollector);
+  const spanMetrics = spanMetricsSeries(scope.spanMetricsInCollector);
+  const spanService = `${spanMetrics.serviceLabel}="${serviceName}"`;
+  const logs = `{service_name="${serviceName}"}`;
+  const traces = `resource.service.name="${serviceName}"`;
   return {
     job,
     loadgenJob,
     spanMetrics,
     routeVariable: `label_values(${requests}{${sel}}, route)`,
-    requestRate: sumRate(requests, route, "route"),
-    errorRate: sumRate(errors, route, "route"),
-    errorRatio: `${sumRate(errors, route, "route")} / ${
-      sumRate(requests, route, "route")
-    }`,
+    requestRate,
+    errorRate,
+    errorRatio: `${errorRate} / ${requestRate}`,
     durationQuantile: (q: number) => quantile(q, duration, route, "route"),
     serverDurationQuantile: (q: number) =>
-      quantile(q, serverDuration, sel, httpRoute),
+      quantile(q, serverDuration, sel, prometheusLabel("http.route")),
     statusCodes: sumRate(
       `${serverDuration}_count`,
       sel,
@@ -117,26 +115,30 @@ export function queries(scope: QueryScope) {
       ...[spec.SDK_SPANS_EXPORTED, spec.SDK_LOGS_EXPORTED],
     ].map((instrument) => {
       const series = prometheusName(instrument);
-      const selector = `job=~"${scope.serviceNamespace}/.*"`;
+      const selector = `job=~"${serviceNamespace}/.*"`;
       const by = "job, otel_component_type, error_type";
-      return `(sum by (${by}) (rate(${series}{${selector}, error_type!=""}[$__rate_interval])) or 0 * sum by (${by}) (rate(${series}{${selector}}[$__rate_interval])))`;
+      return `(${sumRate(series, `${selector}, error_type!=""`, by)} or 0 * ${
+        sumRate(series, selector, by)
+      })`;
     }).join(" or "),
     loadgenRate: sumRate(
       prometheusName(spec.LOADGEN_REQUESTS),
       `job="${loadgenJob}"`,
       "route, outcome",
     ),
-    loadgenP95: quantile(0.95, clientDuration, `job="${loadgenJob}"`, ""),
+    loadgenP95: quantile(
+      0.95,
+      prometheusName(spec.HTTP_CLIENT_DURATION),
+      `job="${loadgenJob}"`,
+    ),
     /** Server spans' latency from span metrics, which carry exemplars. */
     spanLatencyQuantile: (q: number) =>
       quantile(
         q,
         spanMetrics.latency,
-        `${spanMetrics.serviceLabel}="${scope.serviceName}", span_kind="SPAN_KIND_SERVER"`,
-        "",
+        `${spanService}, span_kind="SPAN_KIND_SERVER"`,
       ),
-    spanMetricsRate:
-      `sum by (span_name) (rate(${spanMetrics.calls}{${spanMetrics.serviceLabel}="${scope.serviceName}"}[$__rate_interval]))`,
+    spanMetricsRate: sumRate(spanMetrics.calls, spanService, "span_name"),
     serviceGraphRate:
       `sum by (client, server) (rate(traces_service_graph_request_total[$__rate_interval]))`,
     collector: {
@@ -166,17 +168,15 @@ export function queries(scope: QueryScope) {
           .map((name) => collectorTotal(name, window)).join(" + "),
     },
     logs: {
-      errors:
-        `{service_name="${scope.serviceName}"} | severity_text=~"ERROR|WARN"`,
+      errors: `${logs} | severity_text=~"ERROR|WARN"`,
       volume:
-        `sum by (severity_text) (count_over_time({service_name="${scope.serviceName}"} | severity_text!="" [$__auto]))`,
+        `sum by (severity_text) (count_over_time(${logs} | severity_text!="" [$__auto]))`,
     },
     traces: {
-      recent: `{resource.service.name="${scope.serviceName}"}`,
-      errors:
-        `{resource.service.name="${scope.serviceName}" && status = error}`,
+      recent: `{${traces}}`,
+      errors: `{${traces} && status = error}`,
       slow: (ms: number) =>
-        `{resource.service.name="${scope.serviceName}" && kind = server && duration > ${ms}ms}`,
+        `{${traces} && kind = server && duration > ${ms}ms}`,
     },
   };
 }
