@@ -6,7 +6,7 @@
  *
  * @module
  */
-import { ConfigError, type EnvSource } from "../lib/env.ts";
+import { ConfigError, type EnvSource, invalid } from "../lib/env.ts";
 import { parseDuration } from "../lib/duration.ts";
 import { FlagError, parseFlags } from "../lib/flags.ts";
 import { parseHttpUrl } from "../lib/http_url.ts";
@@ -15,60 +15,55 @@ import { MAX_SEED, type MixEntry, type MsRange, randomSeed } from "./mix.ts";
 /** Reads a value given as `name` (the flag or the variable); throws a {@link ConfigError}. */
 type Reader<T> = (name: string, value: string) => T;
 
-function invalid(name: string, value: string, allowed: string): ConfigError {
-  return new ConfigError(
-    `${name}=${JSON.stringify(value)} is invalid: expected ${allowed}`,
-  );
+/** A reader of what `parse` accepts; `undefined` from it is the one-line error. */
+function reader<T>(
+  allowed: string,
+  parse: (value: string) => T | undefined,
+): Reader<T> {
+  return (name, value) => {
+    const parsed = parse(value);
+    if (parsed === undefined) throw invalid(name, value, allowed);
+    return parsed;
+  };
 }
 
-/** A plain decimal (no sign, no exponent) from 0.001 to 100000. */
-const readRate: Reader<number> = (name, value) => {
-  const n = /^(\d+\.?\d*|\.\d+)$/.test(value.trim()) ? Number(value) : NaN;
-  if (!(n >= 0.001 && n <= 100_000)) {
-    throw invalid(name, value, "a number from 0.001 to 100000 (per second)");
-  }
-  return n;
-};
+/** A plain decimal: no sign, no exponent. */
+const readRate = reader("a number from 0.001 to 100000 (per second)", (v) => {
+  const n = /^(\d+\.?\d*|\.\d+)$/.test(v.trim()) ? Number(v) : NaN;
+  return n >= 0.001 && n <= 100_000 ? n : undefined;
+});
 
 function integer(min: number, max: number): Reader<number> {
-  return (name, value) => {
-    const n = /^[0-9]+$/.test(value.trim()) ? Number(value) : NaN;
-    if (!(Number.isSafeInteger(n) && n >= min && n <= max)) {
-      throw invalid(name, value, `an integer from ${min} to ${max}`);
-    }
-    return n;
-  };
+  return reader(`an integer from ${min} to ${max}`, (v) => {
+    const n = /^[0-9]+$/.test(v.trim()) ? Number(v) : NaN;
+    return Number.isSafeInteger(n) && n >= min && n <= max ? n : undefined;
+  });
 }
 
 /** A duration from `minMs` to `max`; `0s` too when it turns something off. */
 function duration(minMs: number, max: string, zero = false): Reader<number> {
   const maxMs = parseDuration(max)!;
   const from = zero ? `0s or ${minMs}ms` : `${minMs}ms`;
-  return (name, value) => {
-    const ms = parseDuration(value, { fractions: true });
-    if (ms === undefined || ms > maxMs || (ms < minMs && !(zero && ms === 0))) {
-      throw invalid(
-        name,
-        value,
-        `a duration such as 500ms, 30s, 5m or 1h, from ${from} to ${max}`,
-      );
-    }
-    return ms;
-  };
+  return reader(
+    `a duration such as 500ms, 30s, 5m or 1h, from ${from} to ${max}`,
+    (v) => {
+      const ms = parseDuration(v, { fractions: true });
+      const inRange = ms !== undefined && ms <= maxMs &&
+        (ms >= minMs || (zero && ms === 0));
+      return inRange ? ms : undefined;
+    },
+  );
 }
+
+const readBoolean = reader("true or false", (v) => {
+  const lower = v.trim().toLowerCase();
+  return lower === "true" ? true : lower === "false" ? false : undefined;
+});
 
 const readUrl: Reader<URL> = (name, value) => {
   const parsed = parseHttpUrl(value);
   if ("expected" in parsed) throw invalid(name, value, parsed.expected);
   return parsed.url;
-};
-
-const readBoolean: Reader<boolean> = (name, value) => {
-  const lower = value.trim().toLowerCase();
-  if (lower !== "true" && lower !== "false") {
-    throw invalid(name, value, "true or false");
-  }
-  return lower === "true";
 };
 
 const MIX_ALLOWED =
@@ -96,30 +91,22 @@ export const parseMix: Reader<MixEntry[]> = (name, value) => {
   return entries;
 };
 
-/** Largest `--work-ms` bound: the service's default `MAX_WORK_MS`. */
-const MAX_WORK_MS = 10_000;
-
-/** Parses `MIN-MAX` or a single `N` (0..{@link MAX_WORK_MS}, MIN <= MAX). */
-export const parseMsRange: Reader<MsRange> = (name, value) => {
-  const match = /^\s*([0-9]+)\s*(?:-\s*([0-9]+)\s*)?$/.exec(value);
-  const min = match ? Number(match[1]) : NaN;
-  const max = match ? Number(match[2] ?? match[1]) : NaN;
-  if (!(min >= 0 && max >= min && max <= MAX_WORK_MS)) {
-    throw invalid(
-      name,
-      value,
-      `MIN-MAX or N in milliseconds, integers from 0 to ${MAX_WORK_MS} with MIN <= MAX (e.g. 100-500)`,
-    );
-  }
-  return { min, max };
-};
+/** `MIN-MAX` or a single `N`, up to the service's default `MAX_WORK_MS`. */
+export const parseMsRange = reader(
+  "MIN-MAX or N in milliseconds, integers from 0 to 10000 with MIN <= MAX (e.g. 100-500)",
+  (v): MsRange | undefined => {
+    const match = /^\s*([0-9]+)\s*(?:-\s*([0-9]+)\s*)?$/.exec(v);
+    const min = Number(match?.[1]);
+    const max = Number(match?.[2] ?? match?.[1]);
+    return min >= 0 && max >= min && max <= 10_000 ? { min, max } : undefined;
+  },
+);
 
 /** One flag: its variable, its default, its help and how its value is read. */
 interface FlagSpec<T = unknown> {
+  /** The flag and the placeholder of its value (none for a switch). */
   readonly flag: string;
   readonly env: string;
-  /** Placeholder for the value; absent for a switch. */
-  readonly arg?: string;
   /** Read as if given when neither the flag nor its variable is. */
   readonly default?: string;
   /** What the usage says instead when there is no default. */
@@ -131,66 +118,58 @@ interface FlagSpec<T = unknown> {
 /** Every flag, keyed by the {@link LoadgenConfig} field it sets. */
 const OPTIONS = {
   target: {
-    flag: "--target",
+    flag: "--target URL",
     env: "TARGET_BASE_URL",
-    arg: "URL",
     default: "http://localhost:8000",
     help: "base URL of the service",
     read: readUrl,
   },
   rate: {
-    flag: "--rate",
+    flag: "--rate N",
     env: "LOADGEN_RATE",
-    arg: "N",
     default: "2.5",
     help: "requests per second (open loop: arrivals do not wait for answers)",
     read: readRate,
   },
   concurrency: {
-    flag: "--concurrency",
+    flag: "--concurrency N",
     env: "LOADGEN_CONCURRENCY",
-    arg: "N",
     default: "50",
     help:
       "cap on requests in flight; arrivals over it are counted as shortfall",
     read: integer(1, 100_000),
   },
   durationMs: {
-    flag: "--duration",
+    flag: "--duration D",
     env: "LOADGEN_DURATION",
-    arg: "D",
     unset: "forever",
     help: "stop after this long (500ms, 30s, 5m, 1h)",
     read: duration(1, "10000h"),
   },
   requests: {
-    flag: "--requests",
+    flag: "--requests N",
     env: "LOADGEN_REQUESTS",
-    arg: "N",
     unset: "no limit",
     help: "stop after N arrivals (sent plus shortfall)",
     read: integer(1, 1_000_000_000),
   },
   mix: {
-    flag: "--mix",
+    flag: "--mix MIX",
     env: "LOADGEN_MIX",
-    arg: "MIX",
     default: "/:80,/work:19,/error:1",
     help: "paths and relative weights",
     read: parseMix,
   },
   workMs: {
-    flag: "--work-ms",
+    flag: "--work-ms MIN-MAX",
     env: "LOADGEN_WORK_MS",
-    arg: "MIN-MAX",
     default: "100-500",
     help: "range of ms asked of /work (uniform)",
     read: parseMsRange,
   },
   seed: {
-    flag: "--seed",
+    flag: "--seed N",
     env: "LOADGEN_SEED",
-    arg: "N",
     unset: "random",
     help: "seed of the route and ms draws (0 to 4294967295)",
     read: integer(0, MAX_SEED),
@@ -203,17 +182,15 @@ const OPTIONS = {
     read: readBoolean,
   },
   timeoutMs: {
-    flag: "--timeout",
+    flag: "--timeout D",
     env: "LOADGEN_TIMEOUT",
-    arg: "D",
     default: "10s",
     help: "per-request timeout",
     read: duration(1, "1h"),
   },
   progressMs: {
-    flag: "--progress",
+    flag: "--progress D",
     env: "LOADGEN_PROGRESS",
-    arg: "D",
     default: "5s",
     help: "interval of progress lines (0s: none)",
     read: duration(100, "1h", true),
@@ -245,7 +222,7 @@ export const FLAGS: readonly FlagSpec[] = Object.values(OPTIONS);
 /** Usage of `space-app loadgen`. */
 export const LOADGEN_USAGE = (() => {
   const rows = FLAGS.map((f) => [
-    `  ${f.flag}${f.arg ? ` ${f.arg}` : ""}`,
+    `  ${f.flag}`,
     f.env,
     `${f.help} (default ${f.default ?? f.unset})`,
   ]);
@@ -263,11 +240,15 @@ OTEL_* variables configure its telemetry as for the service (OTEL_SERVICE_NAME
 defaults to loadgen). SIGINT/SIGTERM stop it: the summary is printed, exit 0.`;
 })();
 
+/** `--rate` of `--rate N`. */
+const flagName = (spec: FlagSpec) => spec.flag.split(" ")[0];
+
 /** The `node:util` parseArgs options of {@link FLAGS}, and `--help`. */
 const PARSE_OPTIONS = Object.fromEntries([
-  ...FLAGS.map((
-    f,
-  ) => [f.flag.slice(2), { type: f.arg ? "string" : "boolean" }]),
+  ...FLAGS.map((f) => [
+    flagName(f).slice(2),
+    { type: f.flag.includes(" ") ? "string" : "boolean" },
+  ]),
   ["help", { type: "boolean", short: "h" }],
 ]) as Record<string, { type: "string" | "boolean"; short?: string }>;
 
@@ -291,13 +272,12 @@ export function parseLoadgenArgs(
 
   /** The flag's value, else its variable's, else the default; with the name it goes by. */
   const raw = (spec: FlagSpec): [name: string, value: string] | undefined => {
-    const given = flags[spec.flag.slice(2)];
-    if (given !== undefined) return [spec.flag, String(given)];
+    const name = flagName(spec);
+    const given = flags[name.slice(2)];
+    if (given !== undefined) return [name, String(given)];
     const fromEnv = env(spec.env);
-    if (fromEnv !== undefined && fromEnv.trim() !== "") {
-      return [spec.env, fromEnv];
-    }
-    if (spec.default !== undefined) return [spec.flag, spec.default];
+    if (fromEnv?.trim()) return [spec.env, fromEnv];
+    if (spec.default !== undefined) return [name, spec.default];
   };
   const values = Object.fromEntries(
     Object.entries(OPTIONS).map(([key, spec]: [string, FlagSpec]) => {

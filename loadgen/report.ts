@@ -7,8 +7,14 @@
 import type { Attributes } from "@opentelemetry/api";
 import type { Level } from "../telemetry/logger.ts";
 import { formatDuration } from "../lib/duration.ts";
-import type { TargetState } from "./schedule.ts";
-import type { RouteSummary, RunTotals, WindowStats } from "./stats.ts";
+import type { LoadgenConfig } from "./flags.ts";
+import type { OpenLoopScheduler } from "./schedule.ts";
+import {
+  LATENCIES,
+  type RouteSummary,
+  type RunTotals,
+  type WindowStats,
+} from "./stats.ts";
 
 /** The run's settings and timing, for the summary. */
 export interface RunInfo {
@@ -29,10 +35,6 @@ export interface RunInfo {
 export interface Summary extends RunInfo, RunTotals {
   /** Requests sent per second of scheduling time. */
   readonly achievedRate: number;
-  /** Arrivals not sent: the concurrency cap was reached. */
-  readonly shortfall: number;
-  /** Requests aborted at stop. */
-  readonly cancelled: number;
 }
 
 /** Combines the settings and the counts. */
@@ -42,13 +44,10 @@ export function buildSummary(info: RunInfo, totals: RunTotals): Summary {
     ...info,
     ...totals,
     achievedRate: seconds > 0 ? totals.sent / seconds : 0,
-    shortfall: totals.total.shortfall,
-    cancelled: totals.total.cancelled,
   };
 }
 
-/** The latencies reported, in column order (the progress line omits `max`). */
-const LATENCIES = ["p50", "p95", "p99", "max"] as const;
+/** The progress line omits the maximum. */
 const WINDOW_LATENCIES = LATENCIES.slice(0, 3);
 
 /** Milliseconds rounded to microseconds; `null` for none. */
@@ -71,18 +70,9 @@ function list(record: Readonly<Record<string, number>>): string {
   return keys.map((k) => `${k} ${record[k]}`).join(", ");
 }
 
-function routeJson(r: RouteSummary): Record<string, unknown> {
-  const { route, count, errors, shortfall, cancelled } = r;
-  return {
-    route,
-    count,
-    errors,
-    shortfall,
-    cancelled,
-    ...Object.fromEntries(
-      LATENCIES.map((k) => [`${k}_ms`, round(r.latency[k])]),
-    ),
-  };
+function routeJson({ latency, ...counts }: RouteSummary) {
+  const rounded = LATENCIES.map((k) => [`${k}_ms`, round(latency[k])]);
+  return { ...counts, ...Object.fromEntries(rounded) };
 }
 
 /** The summary as one JSON-ready object (milliseconds rounded to microseconds). */
@@ -97,8 +87,8 @@ export function summaryJson(s: Summary): Record<string, unknown> {
     mix: s.mix,
     work_ms: s.workMs,
     sent: s.sent,
-    shortfall: s.shortfall,
-    cancelled: s.cancelled,
+    shortfall: s.total.shortfall,
+    cancelled: s.total.cancelled,
     status_classes: s.statusClasses,
     failures: s.failures,
     percentiles: s.sampled ? "sampled" : "exact",
@@ -140,7 +130,7 @@ export function summaryText(s: Summary): string {
     } against ${s.target} (stopped by ${s.stoppedBy}), seed ${s.seed}`,
     `rate: target ${rate(s.rate)}/s, achieved ${
       rate(s.achievedRate)
-    }/s; sent ${s.sent}, shortfall ${s.shortfall} (concurrency cap ${s.concurrency}), cancelled ${s.cancelled}`,
+    }/s; sent ${s.sent}, shortfall ${s.total.shortfall} (concurrency cap ${s.concurrency}), cancelled ${s.total.cancelled}`,
     ...table,
     `answers: ${list(s.statusClasses) || "none"}; no answer: ${
       list(s.failures) || "0"
@@ -148,53 +138,43 @@ export function summaryText(s: Summary): string {
   ].join("\n");
 }
 
-/** A log record: level, message and attributes. */
-export interface ProgressRecord {
-  readonly level: Level;
-  readonly msg: string;
-  readonly attributes: Attributes;
-}
-
-/** The progress line of one window. */
+/** The progress line of one window, with the scheduler's state now. */
 export function progressRecord(
   w: WindowStats,
-  now: {
-    readonly targetRate: number;
-    readonly inFlight: number;
-    readonly concurrency: number;
-    readonly target: TargetState;
-  },
-): ProgressRecord {
+  config: Pick<LoadgenConfig, "rate" | "concurrency">,
+  now: Pick<OpenLoopScheduler<unknown>, "inFlight" | "targetState">,
+): { level: Level; msg: string; attributes: Attributes } {
+  const state = now.targetState;
   const achieved = w.seconds > 0 ? w.sent / w.seconds : 0;
   const answered = w.latency.p50 !== undefined;
   const parts = [
-    `${rate(achieved)}/s sent (target ${rate(now.targetRate)}/s)`,
+    `${rate(achieved)}/s sent (target ${rate(config.rate)}/s)`,
     `${now.inFlight} in flight`,
     list(w.statusClasses) || "no answers",
   ];
   if (w.failed > 0) parts.push(`no answer ${w.failed}`);
   if (w.shortfall > 0) {
-    parts.push(`shortfall ${w.shortfall} (cap ${now.concurrency})`);
+    parts.push(`shortfall ${w.shortfall} (cap ${config.concurrency})`);
   }
   if (answered) {
     parts.push(
       WINDOW_LATENCIES.map((k) => `${k} ${ms(w.latency[k])}ms`).join(" "),
     );
   }
-  const down = now.target.up
+  const down = state.up
     ? ""
-    : `target unreachable (${now.target.reason}), retrying every ${
-      formatDuration(now.target.backoffMs)
+    : `target unreachable (${state.reason}), retrying every ${
+      formatDuration(state.backoffMs)
     }; `;
   const attributes: Attributes = {
-    "loadgen.rate.target": now.targetRate,
+    "loadgen.rate.target": config.rate,
     "loadgen.rate.achieved": round(achieved) ?? 0,
     "loadgen.in_flight": now.inFlight,
     "loadgen.sent": w.sent,
     "loadgen.completed": w.completed,
     "loadgen.failed": w.failed,
     "loadgen.shortfall": w.shortfall,
-    "loadgen.target.up": now.target.up,
+    "loadgen.target.up": state.up,
   };
   for (const [cls, n] of Object.entries(w.statusClasses)) {
     attributes[`loadgen.status.${cls}`] = n;
@@ -204,9 +184,9 @@ export function progressRecord(
       attributes[`loadgen.latency.${k}_ms`] = round(w.latency[k])!;
     }
   }
-  if (!now.target.up) attributes["error.type"] = now.target.reason;
+  if (!state.up) attributes["error.type"] = state.reason;
   return {
-    level: now.target.up ? "info" : "warn",
+    level: state.up ? "info" : "warn",
     msg: `progress: ${down}${parts.join(", ")}`,
     attributes,
   };

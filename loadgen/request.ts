@@ -8,8 +8,6 @@
 import {
   type Attributes,
   context,
-  type Counter,
-  type Histogram,
   type Meter,
   propagation,
   SpanKind,
@@ -22,36 +20,29 @@ import {
   LOADGEN_REQUESTS,
 } from "../telemetry/instruments.ts";
 import { counter, histogram } from "../telemetry/metrics.ts";
+import type { LoadgenConfig } from "./flags.ts";
 import type { Draw } from "./mix.ts";
+import type { SendOutcome } from "./schedule.ts";
 import { isErrorStatus, type RequestResult } from "./stats.ts";
 
-/** The instruments loadgen records (specs in `telemetry/instruments.ts`). */
-export interface LoadgenInstruments {
-  /** `http.client.request.duration`, seconds. */
-  readonly duration: Histogram;
-  /**
-   * `loadgen.requests` with `route` and `outcome`: `ok` (an answer below
-   * 400), `http_error` (4xx, 5xx), `failed` (no answer), `shortfall` (not
-   * sent: the cap was reached) or `cancelled` (aborted at stop).
-   */
-  readonly requests: Counter;
-}
-
-/** Creates loadgen's instruments on `meter`. */
-export function createLoadgenInstruments(meter: Meter): LoadgenInstruments {
+/**
+ * loadgen's instruments (specs in `telemetry/instruments.ts`): the client
+ * duration in seconds, and `loadgen.requests` by `route` and `outcome`: `ok`
+ * (an answer below 400), `http_error` (4xx, 5xx), `failed` (no answer),
+ * `shortfall` (not sent: the cap was reached) or `cancelled` (aborted at stop).
+ */
+export function createLoadgenInstruments(meter: Meter) {
   return {
     duration: histogram(meter, HTTP_CLIENT_DURATION),
     requests: counter(meter, LOADGEN_REQUESTS),
   };
 }
 
-/** What a request needs besides its draw. */
-export interface RequestContext {
-  /** Base URL; the drawn path is appended to it. */
-  readonly target: URL;
+/** What a request needs besides its draw (the drawn path is appended to `target`). */
+export interface RequestContext
+  extends Pick<LoadgenConfig, "target" | "timeoutMs"> {
   readonly tracer: Tracer;
-  readonly instruments: LoadgenInstruments;
-  readonly timeoutMs: number;
+  readonly instruments: ReturnType<typeof createLoadgenInstruments>;
   /** Aborting it cancels the request (loadgen is stopping). */
   readonly cancel: AbortSignal;
   /** `User-Agent` header and `user_agent.original`. */
@@ -68,21 +59,21 @@ export interface FailureKind {
   readonly unreachable: boolean;
 }
 
-/** Fetch failures by their message (or their causes'), first match wins: `error.type` and whether the target is unreachable. */
-const FAILURES: readonly [RegExp, string, boolean][] = [
-  [/connection refused/i, "connection_refused", true],
-  [/dns error|failed to lookup address/i, "dns_error", true],
-  [
+/** `error.type` of fetch failures by their message (or their causes'), first match wins. */
+const FAILURES: Readonly<Record<string, RegExp>> = {
+  connection_refused: /connection refused/i,
+  dns_error: /dns error|failed to lookup address/i,
+  connect_error:
     /tcp connect error|\(Connect\)|network is unreachable|no route to host/i,
-    "connect_error",
-    true,
-  ],
-  [
-    /connection reset|connection closed|broken pipe/i,
-    "connection_reset",
-    false,
-  ],
-];
+  connection_reset: /connection reset|connection closed|broken pipe/i,
+};
+
+/** The failures that mean the target is unreachable. */
+const UNREACHABLE = new Set([
+  "connection_refused",
+  "dns_error",
+  "connect_error",
+]);
 
 /**
  * Names a fetch failure with a low-cardinality `error.type`. Refused
@@ -90,9 +81,6 @@ const FAILURES: readonly [RegExp, string, boolean][] = [
  * unreachable (and loadgen backs off); resets and timeouts do not.
  */
 export function classifyFailure(error: unknown): FailureKind {
-  if (error instanceof Deno.errors.ConnectionRefused) {
-    return { type: "connection_refused", unreachable: true };
-  }
   let text = "";
   let current: unknown = error;
   for (let depth = 0; current !== undefined && depth < 5; depth++) {
@@ -100,17 +88,16 @@ export function classifyFailure(error: unknown): FailureKind {
       (current instanceof Error ? current.message : String(current));
     current = current instanceof Error ? current.cause : undefined;
   }
-  const known = FAILURES.find(([pattern]) => pattern.test(text));
-  if (known) return { type: known[1], unreachable: known[2] };
-  const name = error instanceof Error ? error.name : "";
-  return { type: name || "unknown", unreachable: false };
+  const type = error instanceof Deno.errors.ConnectionRefused
+    ? "connection_refused"
+    : Object.keys(FAILURES).find((t) => FAILURES[t].test(text)) ??
+      ((error instanceof Error && error.name) || "unknown");
+  return { type, unreachable: UNREACHABLE.has(type) };
 }
 
-/** What {@link sendRequest} reports. */
-export interface SentRequest {
+/** What {@link sendRequest} reports: the result, and `unreachable` for the scheduler. */
+export interface SentRequest extends SendOutcome {
   readonly result: RequestResult;
-  /** Set when the target could not be reached: the `error.type`. */
-  readonly unreachable?: string;
 }
 
 /** Sends one drawn request and records its span and metrics. */
@@ -124,11 +111,9 @@ export async function sendRequest(
   const metricAttributes: Attributes = {
     "http.request.method": "GET",
     "server.address": ctx.target.hostname.replace(/^\[|\]$/g, ""),
-    "server.port": ctx.target.port
-      ? Number(ctx.target.port)
-      : ctx.target.protocol === "https:"
-      ? 443
-      : 80,
+    "server.port": Number(
+      ctx.target.port || (ctx.target.protocol === "https:" ? 443 : 80),
+    ),
     "url.template": route,
   };
   const span = ctx.tracer.startSpan(`GET ${route}`, {

@@ -56,10 +56,9 @@ export async function runLoad(
   });
 
   const requestContext = {
-    target: config.target,
+    ...config,
     tracer: options.tracer,
     instruments,
-    timeoutMs: config.timeoutMs,
     cancel: options.cancel,
     userAgent: USER_AGENT,
     fetch: options.fetch,
@@ -82,6 +81,7 @@ export async function runLoad(
       instruments.requests.add(1, { route: draw.route, outcome: "shortfall" });
     },
     onTargetState: (state) => {
+      // Called on every backoff step too: log only the changes.
       if (!state.up && downSince === undefined) {
         downSince = clock.now();
         log.warn("target unreachable: backing off", {
@@ -104,12 +104,8 @@ export async function runLoad(
     while (true) {
       await clock.sleep(config.progressMs, finished.signal);
       if (finished.signal.aborted) return;
-      const record = progressRecord(recorder.takeWindow(clock.now()), {
-        targetRate: config.rate,
-        inFlight: scheduler.inFlight,
-        concurrency: config.concurrency,
-        target: scheduler.targetState,
-      });
+      const window = recorder.takeWindow(clock.now());
+      const record = progressRecord(window, config, scheduler);
       log[record.level](record.msg, record.attributes);
     }
   })();
@@ -138,8 +134,8 @@ export async function runLoad(
     "loadgen.elapsed_ms": Math.round(result.scheduledMs),
     "loadgen.sent": summary.sent,
     "loadgen.errors": summary.total.errors,
-    "loadgen.shortfall": summary.shortfall,
-    "loadgen.cancelled": summary.cancelled,
+    "loadgen.shortfall": summary.total.shortfall,
+    "loadgen.cancelled": summary.total.cancelled,
   });
   return summary;
 }

@@ -9,6 +9,7 @@
  * @module
  */
 import type { Clock } from "./clock.ts";
+import type { LoadgenConfig } from "./flags.ts";
 
 /** What the scheduler needs to know of a finished request. */
 export interface SendOutcome {
@@ -26,15 +27,9 @@ export type TargetState =
   | { readonly up: false; readonly reason: string; readonly backoffMs: number };
 
 /** Settings and callbacks of a schedule over items of type `T`. */
-export interface ScheduleOptions<T> {
-  /** Arrivals per second. */
-  readonly rate: number;
-  /** Cap on requests in flight. */
-  readonly concurrency: number;
-  /** Stop scheduling this long after the start (`undefined`: no limit). */
-  readonly durationMs?: number;
-  /** Stop after this many arrivals (`undefined`: no limit). */
-  readonly requests?: number;
+export interface ScheduleOptions<T>
+  extends
+    Pick<LoadgenConfig, "rate" | "concurrency" | "durationMs" | "requests"> {
   readonly clock: Clock;
   /** Aborting stops scheduling; requests in flight are still awaited. */
   readonly signal?: AbortSignal;
@@ -48,13 +43,10 @@ export interface ScheduleOptions<T> {
   onTargetState?(state: TargetState): void;
 }
 
-/** Counts of a finished schedule. */
+/** A finished schedule. */
 export interface ScheduleResult {
   /** Arrivals: sent plus shortfall. */
   readonly arrivals: number;
-  readonly sent: number;
-  /** Arrivals not sent because the cap was reached. */
-  readonly shortfall: number;
   /** From the start to the end of scheduling (before in-flight requests finished). */
   readonly scheduledMs: number;
 }
@@ -64,8 +56,6 @@ export class OpenLoopScheduler<T> {
   readonly #o: ScheduleOptions<T>;
   readonly #pending = new Set<Promise<void>>();
   #arrivals = 0;
-  #sent = 0;
-  #shortfall = 0;
   #state: TargetState = { up: true };
 
   constructor(options: ScheduleOptions<T>) {
@@ -104,11 +94,9 @@ export class OpenLoopScheduler<T> {
     this.#arrivals++;
     const item = this.#o.draw();
     if (this.#pending.size >= this.#o.concurrency) {
-      this.#shortfall++;
       this.#o.skip(item);
       return Promise.resolve();
     }
-    this.#sent++;
     const request: Promise<void> = this.#o.send(item)
       .catch(() => ({}))
       .then((outcome) => {
@@ -180,11 +168,6 @@ export class OpenLoopScheduler<T> {
     }
     const scheduledMs = clock.now() - start;
     while (this.#pending.size > 0) await Promise.all(this.#pending);
-    return {
-      arrivals: this.#arrivals,
-      sent: this.#sent,
-      shortfall: this.#shortfall,
-      scheduledMs,
-    };
+    return { arrivals: this.#arrivals, scheduledMs };
   }
 }

@@ -25,13 +25,13 @@ export function isErrorStatus(status: number): boolean {
   return status >= 400;
 }
 
-/** Percentiles of a sample, in milliseconds; `undefined` with no values. */
-export interface Percentiles {
-  readonly p50: number | undefined;
-  readonly p95: number | undefined;
-  readonly p99: number | undefined;
-  readonly max: number | undefined;
-}
+/** The latencies reported, in column order. */
+export const LATENCIES = ["p50", "p95", "p99", "max"] as const;
+
+/** Percentiles and maximum of a sample in milliseconds; `undefined` with no values. */
+export type Percentiles = Readonly<
+  Record<(typeof LATENCIES)[number], number | undefined>
+>;
 
 /** Values kept before reservoir sampling starts (8 bytes each). */
 export const DEFAULT_CAPACITY = 200_000;
@@ -45,8 +45,7 @@ export const DEFAULT_CAPACITY = 200_000;
 export class LatencySample {
   readonly #capacity: number;
   readonly #random: () => number;
-  #values: Float64Array;
-  #kept = 0;
+  readonly #values: number[] = [];
   #count = 0;
   #max = -Infinity;
 
@@ -54,7 +53,6 @@ export class LatencySample {
   constructor(capacity = DEFAULT_CAPACITY, random: () => number = Math.random) {
     this.#capacity = capacity;
     this.#random = random;
-    this.#values = new Float64Array(Math.min(capacity, 1_024));
   }
 
   /** Values recorded (not only those kept). */
@@ -71,15 +69,8 @@ export class LatencySample {
   add(ms: number): void {
     this.#count++;
     if (ms > this.#max) this.#max = ms;
-    if (this.#kept < this.#capacity) {
-      if (this.#kept === this.#values.length) {
-        const grown = new Float64Array(
-          Math.min(this.#capacity, this.#values.length * 2),
-        );
-        grown.set(this.#values);
-        this.#values = grown;
-      }
-      this.#values[this.#kept++] = ms;
+    if (this.#values.length < this.#capacity) {
+      this.#values.push(ms);
       return;
     }
     // Reservoir sampling (algorithm R): each value is kept with probability capacity/count.
@@ -89,7 +80,7 @@ export class LatencySample {
 
   /** p50, p95, p99 and the maximum. */
   percentiles(): Percentiles {
-    const sorted = this.#values.slice(0, this.#kept).sort();
+    const sorted = Float64Array.from(this.#values).sort();
     return {
       p50: percentile(sorted, 50),
       p95: percentile(sorted, 95),
@@ -100,47 +91,13 @@ export class LatencySample {
 }
 
 /** Totals of one route (or of all routes). */
-export interface RouteSummary {
-  readonly route: string;
-  /** Requests that finished: answered or failed (cancelled ones excluded). */
-  readonly count: number;
-  /** 4xx and 5xx answers plus failures. */
-  readonly errors: number;
-  /** Arrivals of this route not sent because the concurrency cap was reached. */
-  readonly shortfall: number;
-  /** Requests aborted at stop. */
-  readonly cancelled: number;
-  /** Latency percentiles (ms) over requests that got an answer. */
-  readonly latency: Percentiles;
-}
+export type RouteSummary = ReturnType<Tally["summary"]>;
 
 /** The whole run's counts. */
-export interface RunTotals {
-  readonly routes: readonly RouteSummary[];
-  readonly total: RouteSummary;
-  /** Answers by status class (`2xx`: 1234). */
-  readonly statusClasses: Readonly<Record<string, number>>;
-  /** Requests without an answer, by `error.type`. */
-  readonly failures: Readonly<Record<string, number>>;
-  /** Requests sent. */
-  readonly sent: number;
-  /** True when percentiles come from a reservoir rather than every value. */
-  readonly sampled: boolean;
-}
+export type RunTotals = ReturnType<Recorder["totals"]>;
 
 /** One progress window's counts. */
-export interface WindowStats {
-  readonly seconds: number;
-  readonly sent: number;
-  /** Answered or failed in the window. */
-  readonly completed: number;
-  readonly statusClasses: Readonly<Record<string, number>>;
-  /** Requests without an answer in the window. */
-  readonly failed: number;
-  readonly shortfall: number;
-  /** Over answers in the window. */
-  readonly latency: Percentiles;
-}
+export type WindowStats = ReturnType<Recorder["takeWindow"]>;
 
 function bump(record: Record<string, number>, key: string): void {
   record[key] = (record[key] ?? 0) + 1;
@@ -148,16 +105,23 @@ function bump(record: Record<string, number>, key: string): void {
 
 /** The counts of one route, of all routes, or of one progress window. */
 class Tally {
+  /** Requests sent (counted in the total and the window only). */
   sent = 0;
-  /** Answered or failed. */
+  /** Requests that finished: answered or failed (cancelled ones excluded). */
   count = 0;
+  /** 4xx and 5xx answers plus failures. */
   errors = 0;
-  /** No answer. */
+  /** Requests without an answer. */
   failed = 0;
+  /** Arrivals not sent because the concurrency cap was reached. */
   shortfall = 0;
+  /** Requests aborted at stop. */
   cancelled = 0;
+  /** Answers by status class (`2xx`: 1234). */
   readonly statusClasses: Record<string, number> = {};
+  /** Requests without an answer, by `error.type`. */
   readonly failures: Record<string, number> = {};
+  /** Latencies of the requests that got an answer. */
   readonly latency: LatencySample;
 
   constructor(capacity?: number, readonly startMs = 0) {
@@ -181,7 +145,7 @@ class Tally {
     this.latency.add(result.latencyMs);
   }
 
-  summary(route: string): RouteSummary {
+  summary(route: string) {
     const { count, errors, shortfall, cancelled } = this;
     return {
       route,
@@ -197,26 +161,22 @@ class Tally {
 /** Collects request results; read with {@link Recorder.totals} and {@link Recorder.takeWindow}. */
 export class Recorder {
   readonly #routes = new Map<string, Tally>();
-  readonly #total: Tally;
-  readonly #capacity: number | undefined;
+  readonly #total = new Tally();
   #window: Tally;
 
   /**
    * `routes` fixes the order of the summary (routes without requests are
-   * listed too); `startMs` starts the first window; `capacity` bounds the
-   * latencies kept per route.
+   * listed too); `startMs` starts the first window.
    */
-  constructor(routes: readonly string[], startMs = 0, capacity?: number) {
-    this.#capacity = capacity;
-    for (const route of routes) this.#routes.set(route, new Tally(capacity));
-    this.#total = new Tally(capacity);
+  constructor(routes: readonly string[], startMs = 0) {
+    for (const route of routes) this.#routes.set(route, new Tally());
     this.#window = new Tally(Infinity, startMs);
   }
 
   /** The tallies a result of `route` counts in: its route's, the total and the window. */
   #tallies(route: string): Tally[] {
     let tally = this.#routes.get(route);
-    if (!tally) this.#routes.set(route, tally = new Tally(this.#capacity));
+    if (!tally) this.#routes.set(route, tally = new Tally());
     return [tally, this.#total, this.#window];
   }
 
@@ -237,12 +197,13 @@ export class Recorder {
   }
 
   /** The current window's counts; a new window starts at `nowMs`. */
-  takeWindow(nowMs: number): WindowStats {
+  takeWindow(nowMs: number) {
     const w = this.#window;
     this.#window = new Tally(Infinity, nowMs);
     return {
       seconds: (nowMs - w.startMs) / 1_000,
       sent: w.sent,
+      /** Answered or failed in the window. */
       completed: w.count,
       statusClasses: w.statusClasses,
       failed: w.failed,
@@ -252,7 +213,7 @@ export class Recorder {
   }
 
   /** The whole run so far. */
-  totals(): RunTotals {
+  totals() {
     const t = this.#total;
     return {
       routes: [...this.#routes].map(([route, tally]) => tally.summary(route)),
@@ -260,6 +221,7 @@ export class Recorder {
       statusClasses: { ...t.statusClasses },
       failures: { ...t.failures },
       sent: t.sent,
+      /** True when percentiles come from a reservoir rather than every value. */
       sampled: t.latency.sampled,
     };
   }

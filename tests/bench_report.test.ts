@@ -11,10 +11,19 @@ import {
   shortUrl,
   summarizeProfile,
 } from "../bench/profile_summary.ts";
-import { renderReport, table } from "../bench/report.ts";
-import type { RunResult } from "../bench/run.ts";
-import { HELLO_MSG, scanLine, type ServerLog } from "../bench/server.ts";
-import { addedCpu, type Outcome, summarize } from "../bench/summary.ts";
+import {
+  HELLO_MSG,
+  type RunResult,
+  scanLine,
+  type ServerLog,
+} from "../bench/run.ts";
+import {
+  addedCpu,
+  type Outcome,
+  renderReport,
+  summarize,
+  table,
+} from "../bench/summary.ts";
 import { variant, VARIANTS } from "../bench/variants.ts";
 
 const WRK = `Running 10s test @ http://127.0.0.1:8000/
@@ -150,7 +159,7 @@ function fakeRun(
   const per = variant(id).perRequest;
   const delivery = (n: number) => ({
     received: Math.round(n * handled * delivered),
-    expected: per ? n * handled : null,
+    expected: n * handled,
   });
   return {
     variant: id,
@@ -184,8 +193,8 @@ function fakeRun(
     peakRssMb: 100 + round,
     handled,
     handledFrom: variant(id).handled,
-    spans: delivery(per?.spans ?? 0),
-    logs: delivery(per?.logs ?? 0),
+    spans: delivery(per.spans),
+    logs: delivery(per.logs),
     sink: {
       spans: 0,
       logRecords: 0,

@@ -147,11 +147,9 @@ Deno.test("the progress window resets; its rate, classes and percentiles are its
   assert.equal(w.shortfall, 1);
   assert.deepEqual(w.latency, { p50: 10, p95: 19, p99: 20, max: 20 });
 
-  const line = progressRecord(w, {
-    targetRate: 5,
+  const line = progressRecord(w, { rate: 5, concurrency: 1 }, {
     inFlight: 1,
-    concurrency: 1,
-    target: { up: true },
+    targetState: { up: true },
   });
   assert.equal(line.level, "info");
   assert.equal(
@@ -165,11 +163,13 @@ Deno.test("the progress window resets; its rate, classes and percentiles are its
   const next = recorder.takeWindow(11_000);
   assert.equal(next.sent, 0);
   assert.equal(next.latency.p50, undefined);
-  const down = progressRecord(next, {
-    targetRate: 5,
+  const down = progressRecord(next, { rate: 5, concurrency: 1 }, {
     inFlight: 0,
-    concurrency: 1,
-    target: { up: false, reason: "connection_refused", backoffMs: 2_000 },
+    targetState: {
+      up: false,
+      reason: "connection_refused",
+      backoffMs: 2_000,
+    },
   });
   assert.equal(down.level, "warn");
   assert.equal(
@@ -379,7 +379,7 @@ Deno.test("a whole run in virtual time: the summary matches the latencies the fa
   assert.equal(summary.elapsedMs, 30_000);
   assert.equal(summary.achievedRate, 10);
   assert.equal(summary.stoppedBy, "requests");
-  assert.equal(summary.shortfall, 0);
+  assert.equal(summary.total.shortfall, 0);
   assert.deepEqual(summary.statusClasses, {
     "2xx": 300 - error.count,
     "5xx": error.count,
