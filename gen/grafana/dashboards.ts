@@ -3,7 +3,6 @@
  * @module
  */
 import {
-  type Dashboard,
   dashboard,
   described,
   logs,
@@ -26,6 +25,7 @@ function red(q: Queries, title: string) {
   const quantile = (p: number) =>
     prom(q.durationQuantile(p), `p${p * 100} {{route}}`);
   return dashboard(
+    "space-app-red.json",
     "space-app-red",
     title,
     "Rate, errors and duration per route, from the service's own metrics.",
@@ -95,6 +95,7 @@ function red(q: Queries, title: string) {
 function tracesLogs(q: Queries, title: string, slowMs: number) {
   const slow = `Slow traces (server spans over ${slowMs} ms)`;
   return dashboard(
+    "space-app-traces-logs.json",
     "space-app-traces-logs",
     title,
     "Error logs, recent, failed and slow traces, and the service graph. Open a log line to jump to its trace.",
@@ -133,6 +134,7 @@ function collectorHealth(q: Queries) {
     ),
   ];
   return dashboard(
+    "collector-health.json",
     "space-app-collector",
     "OpenTelemetry Collector health",
     "What the OpenTelemetry Collector receives, refuses, exports and fails to export, from its own metrics.",
@@ -161,18 +163,10 @@ export function dashboards(
   q: Queries,
   opts: { serviceName: string; slowTraceMs: number },
 ) {
-  const file = (fileName: string, dashboard: Dashboard) => ({
-    fileName,
-    uid: dashboard.uid,
-    dashboard,
-  });
   const name = opts.serviceName;
   return [
-    file("space-app-red.json", red(q, `${name}: RED per route`)),
-    file(
-      "space-app-traces-logs.json",
-      tracesLogs(q, `${name}: traces and logs`, opts.slowTraceMs),
-    ),
-    file("collector-health.json", collectorHealth(q)),
+    red(q, `${name}: RED per route`),
+    tracesLogs(q, `${name}: traces and logs`, opts.slowTraceMs),
+    collectorHealth(q),
   ];
 }

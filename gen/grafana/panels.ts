@@ -98,10 +98,12 @@ export const row = (title: string): Panel => ({
   panels: [],
 });
 
-export type Dashboard = ReturnType<typeof dashboard>;
-
-/** A dashboard; panels are numbered and placed left to right, line by line. */
+/**
+ * A dashboard and the file it is provisioned from; panels are numbered and
+ * placed left to right, line by line.
+ */
 export function dashboard(
+  fileName: string,
   uid: string,
   title: string,
   description: string,
@@ -118,20 +120,24 @@ export function dashboard(
     return { id: i + 1, ...p, gridPos };
   });
   return {
+    fileName,
     uid,
-    title,
-    description,
-    tags: ["space-app", "generated"],
-    timezone: "browser",
-    editable: false,
-    graphTooltip: 1,
-    refresh: "30s",
-    schemaVersion: 41,
-    version: 1,
-    time: { from: "now-1h", to: "now" },
-    templating: { list: templating },
-    annotations: { list: [] },
-    links: [],
-    panels: placed,
+    dashboard: {
+      uid,
+      title,
+      description,
+      tags: ["space-app", "generated"],
+      timezone: "browser",
+      editable: false,
+      graphTooltip: 1,
+      refresh: "30s",
+      schemaVersion: 41,
+      version: 1,
+      time: { from: "now-1h", to: "now" },
+      templating: { list: templating },
+      annotations: { list: [] },
+      links: [],
+      panels: placed,
+    },
   };
 }

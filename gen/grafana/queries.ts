@@ -78,6 +78,9 @@ export function queries(scope: QueryScope) {
   const errors = prometheusName(spec.APP_REQUEST_ERRORS);
   const duration = prometheusName(spec.APP_REQUEST_DURATION);
   const serverDuration = prometheusName(spec.HTTP_SERVER_DURATION);
+  const loadgen = `job="${loadgenJob}"`;
+  const loadgenRequests = prometheusName(spec.LOADGEN_REQUESTS);
+  const clientDuration = prometheusName(spec.HTTP_CLIENT_DURATION);
   const requestRate = sumRate(requests, route, "route");
   const errorRate = sumRate(errors, route, "route");
   const col = `job="${scope.collectorJob}"`;
@@ -121,16 +124,8 @@ export function queries(scope: QueryScope) {
         sumRate(series, selector, by)
       })`;
     }).join(" or "),
-    loadgenRate: sumRate(
-      prometheusName(spec.LOADGEN_REQUESTS),
-      `job="${loadgenJob}"`,
-      "route, outcome",
-    ),
-    loadgenP95: quantile(
-      0.95,
-      prometheusName(spec.HTTP_CLIENT_DURATION),
-      `job="${loadgenJob}"`,
-    ),
+    loadgenRate: sumRate(loadgenRequests, loadgen, "route, outcome"),
+    loadgenP95: quantile(0.95, clientDuration, loadgen),
     /** Server spans' latency from span metrics, which carry exemplars. */
     spanLatencyQuantile: (q: number) =>
       quantile(
