@@ -16,24 +16,12 @@
 import { fileURLToPath } from "node:url";
 import { printErr, printOut } from "../lib/output.ts";
 import { run } from "../lib/process.ts";
+import { parseDuration } from "../lib/duration.ts";
 import { percentile } from "../lib/stats.ts";
 import { pinned, type Pinning } from "./proc.ts";
 
 /** Outcome of one load phase, whichever generator produced it. */
-export interface LoadResult {
-  /** `wrk` or a built-in Deno client. */
-  readonly tool: string;
-  /** Responses received (any status). */
-  readonly requests: number;
-  readonly seconds: number;
-  readonly rps: number;
-  readonly p50Ms: number;
-  readonly p99Ms: number;
-  /** Connection errors, timeouts and failed requests. */
-  readonly errors: number;
-  /** Responses outside 2xx/3xx. */
-  readonly non2xx: number;
-}
+export type LoadResult = ReturnType<typeof parseWrk>;
 
 /** Outcome of the open-loop fixed-rate phase. */
 export type RateResult = Awaited<ReturnType<typeof atRate>>;
@@ -46,18 +34,16 @@ export const FALLBACK_TOOL =
   "built-in Deno fetch loops (FALLBACK: wrk not used)";
 
 /** Requests in flight beyond which the rate client skips due ones (counted). */
-export const MAX_OUTSTANDING = 2_000;
+const MAX_OUTSTANDING = 2_000;
 
-const UNIT_MS: Record<string, number> = {
-  us: 0.001,
-  ms: 1,
-  s: 1_000,
-  m: 60_000,
-  h: 3_600_000,
-};
+/** Milliseconds of a time wrk prints: `540.00us`, `2.61ms`, `1.20s`, `1.00m`. */
+const wrkMs = (amount: string, unit: string) =>
+  unit === "us"
+    ? Number(amount) / 1000
+    : parseDuration(amount + unit, { fractions: true }) ?? NaN;
 
 /** Parses the text wrk prints with `--latency`. */
-export function parseWrk(text: string): LoadResult {
+export function parseWrk(text: string) {
   const total = /(\d+) requests in ([\d.]+)(us|ms|s|m|h)\b/.exec(text);
   if (!total) {
     throw new Error(`wrk: no "N requests in T" line in:\n${text.trim()}`);
@@ -65,22 +51,26 @@ export function parseWrk(text: string): LoadResult {
   const pct = (p: string) => {
     const m = new RegExp(`^\\s*${p}%\\s+([\\d.]+)(us|ms|s|m|h)\\s*$`, "m")
       .exec(text);
-    return m ? Number(m[1]) * UNIT_MS[m[2]] : NaN;
+    return m ? wrkMs(m[1], m[2]) : NaN;
   };
   const socket =
     /Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)/.exec(
       text,
     );
   const requests = Number(total[1]);
-  const seconds = Number(total[2]) * UNIT_MS[total[3]] / 1000;
+  const seconds = wrkMs(total[2], total[3]) / 1000;
   return {
+    /** `wrk` or a built-in Deno client. */
     tool: "wrk",
+    /** Responses received (any status). */
     requests,
     seconds,
     rps: requests / seconds,
     p50Ms: pct("50"),
     p99Ms: pct("99"),
+    /** Connection errors, timeouts and failed requests. */
     errors: socket ? socket.slice(1).reduce((n, x) => n + Number(x), 0) : 0,
+    /** Responses outside 2xx/3xx. */
     non2xx: Number(/Non-2xx or 3xx responses: (\d+)/.exec(text)?.[1] ?? 0),
   };
 }

@@ -3,21 +3,20 @@
  * bench/variants.ts side by side: rounds of fresh processes, one table, the
  * targets; with `--json PATH` the same as JSON.
  *
+ * Its flags are validated up front: a bad flag is a {@link FlagError} whose
+ * message is one line naming the flag, the value and what is allowed.
+ *
  * Exit codes: 0 figures produced (whatever the targets say; a variant that
  * could not be prepared is reported, not a failure); 1 a run failed or
  * figures are missing, or, with `--smoke`, `own` lost telemetry; 2 bad flags.
  *
  * @module
  */
-import { dirname, resolve } from "node:path";
-import { pathToFileURL } from "node:url";
+import { dirname, join, resolve } from "node:path";
+import { fileURLToPath, pathToFileURL } from "node:url";
 import { printErr, printOut } from "../lib/output.ts";
-import {
-  type BenchOptions,
-  FlagError,
-  parseBenchFlags,
-  USAGE,
-} from "./flags.ts";
+import { run } from "../lib/process.ts";
+import { FlagError, parseFlags } from "../lib/flags.ts";
 import { createLoadGenerator } from "./load.ts";
 import { startSink } from "./otlp_sink.ts";
 import {
@@ -26,21 +25,121 @@ import {
   detectPinning,
   pinSelf,
 } from "./proc.ts";
-import { renderProfileSummary, summarizeFile } from "./profile_summary.ts";
-import { renderReport } from "./report.ts";
-import { type RunContext, runOnce, type RunResult } from "./run.ts";
-import { killAll } from "./server.ts";
-import { snapshotCode } from "./snapshot.ts";
-import { type Outcome, summarize, TARGETS } from "./summary.ts";
+import { renderProfileSummary, summarizeDir } from "./profile_summary.ts";
+import { killAll, type RunContext, runOnce, type RunResult } from "./run.ts";
+import { type Outcome, renderReport, summarize, TARGETS } from "./summary.ts";
 import {
   METRIC_INTERVAL_MS,
   type ServerCommand,
   Unavailable,
   variant,
+  VARIANTS,
 } from "./variants.ts";
+
+/** Settings of one bench invocation. */
+export type BenchOptions = Readonly<
+  Extract<ReturnType<typeof parseBenchFlags>, { help: false }>["options"]
+>;
+
+const OPTIONS = {
+  smoke: { type: "boolean" },
+  rounds: { type: "string" },
+  duration: { type: "string" },
+  warmup: { type: "string" },
+  rate: { type: "string" },
+  connections: { type: "string" },
+  variants: { type: "string" },
+  profile: { type: "string" },
+  json: { type: "string" },
+  "no-wrk": { type: "boolean" },
+  help: { type: "boolean", short: "h" },
+} as const;
+
+const FULL = { rounds: 3, duration: 10, warmup: 2, rate: 500, connections: 50 };
+const SMOKE = { ...FULL, rounds: 1, duration: 1, warmup: 1 };
+const LIMITS = {
+  rounds: [1, 20],
+  duration: [1, 600],
+  warmup: [0, 600],
+  rate: [1, 100_000],
+  connections: [1, 10_000],
+} as const;
+const IDS = VARIANTS.map((v) => v.id);
+
+/** The `--help` text. */
+const USAGE = `deno task bench: what the telemetry costs, variants side by side
+
+Each round runs every variant once, in this order, each a fresh process on
+CPU 0 (taskset): warm-up at saturation; a fixed rate (latency, CPU per
+request); saturation with wrk, or a labelled Deno client without it (req/s,
+CPU per request); SIGTERM, the shutdown flush, and what a local OTLP sink got.
+  ${VARIANTS.map((v) => `${v.id}: ${v.label}`).join("\n  ")}
+
+  --smoke          CI: ${SMOKE.rounds} round, ${SMOKE.duration} s phases, fastapi only if its venv is built;
+                   exits 1 only on missing figures or telemetry lost by own
+  --rounds N       rounds (default ${FULL.rounds})
+  --duration S     seconds of the fixed-rate and of the saturation phase (default ${FULL.duration})
+  --warmup S       seconds of warm-up per run (default ${FULL.warmup}; 0 skips it)
+  --rate R         requests/s of the fixed-rate phase (default ${FULL.rate})
+  --connections C  connections at saturation (default ${FULL.connections})
+  --variants a,b   a subset of ${IDS.join(",")}
+  --profile DIR    one extra own run under --cpu-prof into DIR, summarized
+  --json PATH      the report as JSON to PATH too
+  --no-wrk         the Deno fallback even where wrk is installed`;
+
+/** The settings `args` ask for, defaults filled in; throws {@link FlagError}. */
+export function parseBenchFlags(args: readonly string[]) {
+  const { values: v } = parseFlags(args, OPTIONS);
+  if (v.help) return { help: true } as const;
+  const int = (flag: keyof typeof LIMITS) => {
+    const value = v[flag];
+    if (value === undefined) return (v.smoke ? SMOKE : FULL)[flag];
+    const [min, max] = LIMITS[flag];
+    const n = /^\d+$/.test(value) ? Number(value) : NaN;
+    if (n >= min && n <= max) return n;
+    throw new FlagError(
+      `--${flag}=${
+        JSON.stringify(value)
+      } is invalid: expected an integer from ${min} to ${max}`,
+    );
+  };
+  const names = v.variants?.split(",").map((s) => s.trim()) ?? IDS;
+  const bad = names.find((n) => !IDS.includes(n));
+  if (bad !== undefined) {
+    throw new FlagError(
+      `--variants=${JSON.stringify(v.variants)} is invalid: unknown variant ${
+        JSON.stringify(bad)
+      }: expected a comma-separated subset of ${IDS.join(", ")}`,
+    );
+  }
+  const options = {
+    /** CI mode: one round, short phases; fails only on missing figures or `own` losing telemetry. */
+    smoke: v.smoke ?? false,
+    rounds: int("rounds"),
+    /** Seconds of the fixed-rate phase and of the saturation phase, each. */
+    durationS: int("duration"),
+    /** Seconds of warm-up at saturation before measuring. */
+    warmupS: int("warmup"),
+    /** Requests/s of the fixed-rate phase. */
+    rate: int("rate"),
+    /** Connections at saturation. */
+    connections: int("connections"),
+    /** Ids of the variants to run, in run order. */
+    variants: IDS.filter((id) => names.includes(id)),
+    /** One extra `own` run under `--cpu-prof` writing here, summarized. */
+    profileDir: v.profile,
+    /** The report as JSON goes here too. */
+    jsonPath: v.json,
+    /** The Deno fallback for saturation even where wrk is installed. */
+    noWrk: v["no-wrk"] ?? false,
+  };
+  return { help: false, options } as const;
+}
 
 /** Version of the JSON layout. */
 export const JSON_SCHEMA = "space-app-bench/2";
+
+const ROOT = fileURLToPath(new URL("../", import.meta.url));
 
 /** The bench's temporary directory, for an interrupted run to remove. */
 let workDir: string | undefined;
@@ -55,6 +154,48 @@ function cpuModel(): string {
   } catch {
     return "unknown";
   }
+}
+
+async function git(...args: string[]): Promise<string> {
+  const out = await run(["git", ...args], { cwd: ROOT });
+  if (out.code !== 0) {
+    throw new Error(`git ${args.join(" ")}: ${out.stderr.trim()}`);
+  }
+  return out.stdout;
+}
+
+/**
+ * Copies the working tree (tracked and untracked files, not ignored ones)
+ * into `dir`, so every run measures the same code even while the tree
+ * changes under it; returns one line about it.
+ */
+async function snapshotCode(dir: string): Promise<string> {
+  const commit = (await git("rev-parse", "HEAD")).trim();
+  const changed = (await git("status", "--porcelain")).split("\n")
+    .filter((l) => l.trim()).length;
+  const files = (await git("ls-files", "-z", "-co", "--exclude-standard"))
+    .split("\0").filter(Boolean);
+  for (const file of files) {
+    try {
+      if (!Deno.statSync(join(ROOT, file)).isFile) continue;
+    } catch {
+      continue; // deleted in the working tree
+    }
+    await Deno.mkdir(dirname(join(dir, file)), { recursive: true });
+    await Deno.copyFile(join(ROOT, file), join(dir, file));
+  }
+  return `working tree at start: ${commit.slice(0, 12)}${
+    changed > 0 ? ` + ${changed} uncommitted file(s)` : ""
+  } (copied, so every run measures the same code)`;
+}
+
+/** Writes `value` as JSON to `path`, infinite and NaN figures as null. */
+async function writeJson(path: string, value: unknown): Promise<void> {
+  const finite = (_k: string, v: unknown) =>
+    typeof v === "number" && !Number.isFinite(v) ? null : v;
+  await Deno.mkdir(dirname(path), { recursive: true });
+  await Deno.writeTextFile(path, JSON.stringify(value, finite, 2) + "\n");
+  printOut(`\nJSON: ${path}`);
 }
 
 /** Runs the whole bench; resolves with the exit code. */
@@ -75,9 +216,10 @@ export async function bench(o: BenchOptions): Promise<number> {
   const busyPct = await backgroundLoadPct(1_000, clockTicks);
   const dir = workDir = await Deno.makeTempDir({ prefix: "space-app-bench-" });
   const cleanup = () => Deno.remove(dir, { recursive: true }).catch(() => {});
+  const codeDir = join(dir, "code");
   let code;
   try {
-    code = await snapshotCode(dir);
+    code = await snapshotCode(codeDir);
   } catch (error) {
     printErr(`bench: ${firstLine(error)}`);
     await cleanup();
@@ -93,10 +235,9 @@ export async function bench(o: BenchOptions): Promise<number> {
     clockTicks,
     progress,
   };
+  const mode = o.smoke ? "SMOKE: short, figures not comparable" : "full";
   const header = [
-    `space-app bench (${
-      o.smoke ? "SMOKE: short, figures not comparable" : "full"
-    }): ${o.rounds} round(s) of ${
+    `space-app bench (${mode}): ${o.rounds} round(s) of ${
       o.variants.join(", ")
     }, each run a fresh process`,
     `  per run: warm-up ${o.warmupS} s at saturation; ${o.rate} req/s for ${o.durationS} s; saturation with ${o.connections} connections for ${o.durationS} s; GET /`,
@@ -108,20 +249,20 @@ export async function bench(o: BenchOptions): Promise<number> {
         ? " (the harness could not pin itself)"
         : ""
     }`,
-    `  code: ${code.description}`,
+    `  code: ${code}`,
     `  machine: ${cpuModel()}, ${navigator.hardwareConcurrency} CPUs, Deno ${Deno.version.deno}; exporting variants send metrics every ${METRIC_INTERVAL_MS} ms`,
     ...o.variants.map((id) => `  ${id}: ${variant(id).label}`),
-    ...busyPct > 10
-      ? [
-        `  WARNING: the machine was busy before the bench started (${
-          busyPct.toFixed(0)
-        }% of a core): figures disturbed`,
-      ]
-      : [],
   ];
+  if (busyPct > 10) {
+    header.push(
+      `  WARNING: the machine was busy before the bench started (${
+        busyPct.toFixed(0)
+      }% of a core): figures disturbed`,
+    );
+  }
   printErr(header.join("\n"));
 
-  const prep = { codeDir: code.dir, smoke: o.smoke, progress };
+  const prep = { codeDir, smoke: o.smoke, progress };
   const outcomes: (Outcome & { command?: ServerCommand })[] = [];
   const runs: RunResult[] = [];
   const failures: string[] = [];
@@ -156,7 +297,7 @@ export async function bench(o: BenchOptions): Promise<number> {
       );
       const v = variant(TARGETS.variant);
       await runOnce(ctx, v, await v.prepare({ ...prep, profileDir: to }), 0);
-      profile = summarizeFile(to, { root: pathToFileURL(`${code.dir}/`).href });
+      profile = summarizeDir(to, pathToFileURL(`${codeDir}/`).href);
     }
   } catch (error) {
     failures.push(`bench stopped: ${firstLine(error)}`);
@@ -174,8 +315,7 @@ export async function bench(o: BenchOptions): Promise<number> {
   const failed = summary.failures.length > 0 ||
     (o.smoke && summary.losses.length > 0);
   if (o.jsonPath) {
-    const path = resolve(o.jsonPath);
-    const json = {
+    await writeJson(resolve(o.jsonPath), {
       schema: JSON_SCHEMA,
       generatedAt: new Date().toISOString(),
       ok: !failed,
@@ -189,13 +329,7 @@ export async function bench(o: BenchOptions): Promise<number> {
       ...summary,
       runs,
       profile,
-    };
-    // Infinite and NaN figures are null.
-    const finite = (_k: string, v: unknown) =>
-      typeof v === "number" && !Number.isFinite(v) ? null : v;
-    await Deno.mkdir(dirname(path), { recursive: true });
-    await Deno.writeTextFile(path, JSON.stringify(json, finite, 2) + "\n");
-    printOut(`\nJSON: ${path}`);
+    });
   }
   if (summary.failures.length > 0) printErr("bench: failed (see FAILED above)");
   else if (failed) {

@@ -23,27 +23,6 @@ import { fields, messages, WireType } from "../lib/protobuf.ts";
 /** The three OTLP signals, as in the `/v1/<signal>` path. */
 export type OtlpSignal = "traces" | "logs" | "metrics";
 
-/** Items found in export requests. */
-export interface ExportContents {
-  spans: number;
-  logRecords: number;
-  metricPoints: number;
-  /** Span counts by name. */
-  spanNames: Record<string, number>;
-  /** Log record counts by string body ({@link NON_STRING_BODY} for other bodies). */
-  logBodies: Record<string, number>;
-}
-
-/** Everything the sink received since the last reset. */
-export interface SinkCounts extends ExportContents {
-  /** Export requests answered 200, per signal. */
-  requests: Record<OtlpSignal, number>;
-  /** Requests refused (bad path, method, encoding or body). */
-  rejected: number;
-  /** Request body bytes as sent (compressed when gzip). */
-  bytes: number;
-}
-
 /** A running sink. */
 export type OtlpSink = Awaited<ReturnType<typeof startSink>>;
 
@@ -53,12 +32,26 @@ export const NON_STRING_BODY = "(non-string)";
 const METRIC_DATA_FIELDS = new Set([5, 7, 9, 10, 11]);
 const decoder = new TextDecoder();
 
-const emptyContents = (): ExportContents => ({
+/** Items found in export requests. */
+const emptyContents = () => ({
   spans: 0,
   logRecords: 0,
   metricPoints: 0,
-  spanNames: {},
-  logBodies: {},
+  /** Span counts by name. */
+  spanNames: {} as Record<string, number>,
+  /** Log record counts by string body ({@link NON_STRING_BODY} for other bodies). */
+  logBodies: {} as Record<string, number>,
+});
+
+/** Everything the sink received since the last reset. */
+const emptyCounts = () => ({
+  ...emptyContents(),
+  /** Export requests answered 200, per signal. */
+  requests: { traces: 0, logs: 0, metrics: 0 },
+  /** Requests refused (bad path, method, encoding or body). */
+  rejected: 0,
+  /** Request body bytes as sent (compressed when gzip). */
+  bytes: 0,
 });
 
 const bump = (counts: Record<string, number>, key: string, n = 1) =>
@@ -76,10 +69,7 @@ function text(message: Uint8Array, number: number, fallback: string): string {
 }
 
 /** Counts the items of a protobuf `Export<Signal>ServiceRequest`. */
-export function countProtobuf(
-  signal: OtlpSignal,
-  body: Uint8Array,
-): ExportContents {
+export function countProtobuf(signal: OtlpSignal, body: Uint8Array) {
   const out = emptyContents();
   for (const resource of messages(body, 1)) {
     for (const scope of messages(resource, 2)) {
@@ -123,13 +113,7 @@ async function readBody(request: Request, raw: ArrayBuffer) {
 
 /** Starts the sink on a free port of 127.0.0.1. */
 export function startSink() {
-  const empty = (): SinkCounts => ({
-    ...emptyContents(),
-    requests: { traces: 0, logs: 0, metrics: 0 },
-    rejected: 0,
-    bytes: 0,
-  });
-  let counts = empty();
+  let counts = emptyCounts();
   const handler = async (request: Request): Promise<Response> => {
     const signal = /^\/v1\/(traces|logs|metrics)$/
       .exec(new URL(request.url).pathname)?.[1] as OtlpSignal | undefined;
@@ -171,7 +155,7 @@ export function startSink() {
     endpoint: `http://127.0.0.1:${server.addr.port}`,
     /** A copy of the counts so far. */
     counts: () => structuredClone(counts),
-    reset: () => void (counts = empty()),
+    reset: () => void (counts = emptyCounts()),
     close: () => server.shutdown(),
   });
 }

@@ -83,9 +83,6 @@ function reading(pid: number) {
   };
 }
 
-/** CPU figures of one load window; percentages of one core. */
-export type CpuWindow = Awaited<ReturnType<typeof measureCpu>>[1];
-
 /** Runs `load`, measuring the CPU of server `pid` (and everyone else's) meanwhile. */
 export async function measureCpu<T extends { requests: number }>(
   pid: number,
@@ -126,16 +123,11 @@ export async function backgroundLoadPct(
   return (100 * (machineBusy() - before)) / clockTicks / seconds;
 }
 
-/** Where each side runs; no cores when pinning is off. */
-export interface Pinning {
-  readonly serverCpu?: number;
-  readonly loadCpu?: number;
-  /** One line for the report. */
-  readonly description: string;
-}
+/** Where each side runs (no cores when pinning is off), and one line for the report. */
+export type Pinning = Awaited<ReturnType<typeof detectPinning>>;
 
 /** Decides the pinning from taskset's presence and the CPUs this process may run on. */
-export async function detectPinning(): Promise<Pinning> {
+export async function detectPinning() {
   if ((await run(["taskset", "--version"])).code === 127) {
     return {
       description: "not pinned: taskset not installed (Debian util-linux)",

@@ -133,19 +133,14 @@ export function renderProfileSummary(
   ].join("\n");
 }
 
-/** Reads and summarizes the profile at `path`, or the newest `.cpuprofile` in a directory. */
-export function summarizeFile(
-  path: string,
-  options: { top?: number; root?: string } = {},
-): { file: string; summary: ProfileSummary } {
-  const newest = () =>
-    [...Deno.readDirSync(path)]
-      .filter((e) => e.isFile && e.name.endsWith(".cpuprofile"))
-      .map((e) => `${path}/${e.name}`)
-      .map((f) => ({ f, at: Deno.statSync(f).mtime!.getTime() }))
-      .sort((a, b) => a.at - b.at).at(-1)?.f;
-  const file = Deno.statSync(path).isDirectory ? newest() : path;
-  if (!file) throw new Error(`no .cpuprofile in ${path}`);
+/** Reads and summarizes the newest `.cpuprofile` in `dir`; `root` as for {@link shortUrl}. */
+export function summarizeDir(dir: string, root: string) {
+  const file = [...Deno.readDirSync(dir)]
+    .filter((e) => e.isFile && e.name.endsWith(".cpuprofile"))
+    .map((e) => `${dir}/${e.name}`)
+    .map((f) => ({ f, at: Deno.statSync(f).mtime!.getTime() }))
+    .sort((a, b) => a.at - b.at).at(-1)?.f;
+  if (!file) throw new Error(`no .cpuprofile in ${dir}`);
   const profile = JSON.parse(Deno.readTextFileSync(file)) as CpuProfile;
-  return { file, summary: summarizeProfile(profile, options) };
+  return { file, summary: summarizeProfile(profile, { root }) };
 }

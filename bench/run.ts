@@ -4,13 +4,18 @@
  * (throughput, CPU per request), then SIGTERM, the shutdown flush, and what
  * the sink received against what the requests handled should have sent.
  *
+ * The server is a separate process pinned to the server core, its stdout
+ * and stderr going to files (the harness never slows it by draining a
+ * pipe); its stdout says the `GET /` requests it handled (its "hello"
+ * lines) and its telemetry totals at shutdown.
+ *
  * @module
  */
-import type { BenchOptions } from "./flags.ts";
+import { type Background, start } from "../lib/process.ts";
+import type { BenchOptions } from "./main.ts";
 import type { LoadGenerator } from "./load.ts";
 import type { OtlpSink } from "./otlp_sink.ts";
-import { measureCpu, type Pinning, readMemory } from "./proc.ts";
-import { HELLO_MSG, startServer } from "./server.ts";
+import { measureCpu, pinned, type Pinning, readMemory } from "./proc.ts";
 import type { ServerCommand, Variant } from "./variants.ts";
 
 /** What every run needs. */
@@ -19,22 +24,158 @@ export interface RunContext {
   readonly pinning: Pinning;
   readonly load: LoadGenerator;
   readonly sink: OtlpSink;
+  /** Directory of the servers' stdout and stderr files. */
   readonly workDir: string;
   /** Clock ticks per second of `/proc/<pid>/stat`. */
   readonly clockTicks: number;
   readonly progress: (line: string) => void;
 }
 
-/** Received at the sink against expected; `expected` null when the variant does not say. */
-export interface Delivery {
-  readonly received: number;
-  readonly expected: number | null;
-}
-
 /** One run's figures. */
 export type RunResult = Awaited<ReturnType<typeof runOnce>>;
 
+/** The log line every `GET /` writes, in the service and in the FastAPI peer. */
+export const HELLO_MSG = "hello from space-app";
+
+/** What a server's stdout says. */
+export interface ServerLog {
+  /** `GET /` requests handled: lines holding {@link HELLO_MSG}. */
+  handled: number;
+  /** `telemetry.*` fields of the service's "telemetry shut down" line. */
+  telemetryTotals?: Record<string, unknown>;
+}
+
+/** Our variables a server gets, on top of PORT, HOST and its variant's. */
+const INHERITED = ["HOME", "PATH", "DENO_DIR", "XDG_CACHE_HOME", "TMPDIR"];
+
+const live = new Set<Background>();
+
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/** Kills every server still running (the bench is being interrupted). */
+export function killAll(): void {
+  for (const p of live) {
+    try {
+      Deno.kill(p.pid, "SIGKILL");
+    } catch {
+      // already gone
+    }
+  }
+}
+
+/** A TCP port on 127.0.0.1 that was free a moment ago. */
+function freePort(): number {
+  const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+  const { port } = listener.addr as Deno.NetAddr;
+  listener.close();
+  return port;
+}
+
+/**
+ * Starts the server of run `name` and waits until `GET /` answers 200 (a
+ * request it handles). Its `stop` sends SIGTERM, SIGKILL after 30 s, and
+ * resolves with the exit code; `pid` is the server itself (sh and taskset
+ * exec into it).
+ */
+async function startServer(
+  { pinning, workDir }: RunContext,
+  name: string,
+  { argv, cwd }: ServerCommand,
+  env: Record<string, string>,
+) {
+  const port = freePort();
+  const [stdout, stderr] = ["stdout", "stderr"].map((s) =>
+    `${workDir}/${name}.${s}`
+  );
+  const inherited = INHERITED.flatMap((name) => {
+    const value = Deno.env.get(name);
+    return value === undefined ? [] : [[name, value]];
+  });
+  // `exec` all the way down: sh becomes taskset becomes the server, one pid.
+  const p = start(name, [
+    "/bin/sh",
+    "-c",
+    'exec "$@" >"$BENCH_STDOUT" 2>"$BENCH_STDERR"',
+    "sh",
+    ...pinned(pinning, "server", argv(port)),
+  ], {
+    cwd,
+    clearEnv: true,
+    env: {
+      NO_COLOR: "1",
+      ...Object.fromEntries(inherited),
+      BENCH_STDOUT: stdout,
+      BENCH_STDERR: stderr,
+      PORT: `${port}`,
+      HOST: "127.0.0.1",
+      ...env,
+    },
+  });
+  live.add(p);
+  let exited: number | undefined;
+  p.exited.then((code) => {
+    live.delete(p);
+    exited = code;
+  });
+  const url = `http://127.0.0.1:${port}/`;
+  for (const deadline = Date.now() + 30_000; Date.now() < deadline;) {
+    if (exited !== undefined) break;
+    try {
+      const res = await fetch(url);
+      await res.body?.cancel();
+      if (res.ok) {
+        return {
+          pid: p.pid,
+          url,
+          stop: () => p.stop(30_000),
+          readLog: () => readServerLog(stdout),
+        };
+      }
+    } catch {
+      // not listening yet
+    }
+    await sleep(50);
+  }
+  await p.stop(0);
+  const last = (await Deno.readTextFile(stderr).catch(() => "")).trim()
+    .split("\n").at(-1);
+  const why = exited !== undefined
+    ? `exited ${exited} at start`
+    : "GET / did not answer 200 within 30 s";
+  throw new Error(`${name}: ${why}${last ? `: ${last}` : ""}`);
+}
+
+/** Scans one stdout line into `log`. */
+export function scanLine(line: string, log: ServerLog): void {
+  if (line.includes(HELLO_MSG)) log.handled++;
+  else if (line.includes(`"msg":"telemetry shut down"`)) {
+    try {
+      log.telemetryTotals = Object.fromEntries(
+        Object.entries(JSON.parse(line)).filter(([k]) =>
+          k.startsWith("telemetry.")
+        ),
+      );
+    } catch {
+      // not JSON after all
+    }
+  }
+}
+
+/** Reads the stdout file at `path` line by line (it can be large), then removes it. */
+async function readServerLog(path: string): Promise<ServerLog> {
+  const log: ServerLog = { handled: 0 };
+  let rest = "";
+  // Reading `readable` to its end closes the file.
+  const file = await Deno.open(path);
+  for await (const text of file.readable.pipeThrough(new TextDecoderStream())) {
+    const lines = (rest + text).split("\n");
+    rest = lines.pop()!;
+    for (const line of lines) scanLine(line, log);
+  }
+  scanLine(rest, log);
+  await Deno.remove(path);
+  return log;
+}
 
 /** The load phases against the server `pid` at `url`. */
 async function measure(
@@ -76,12 +217,9 @@ export async function runOnce(
   const { sink } = ctx;
   const name = `${variant.id}-${round || "profile"}`;
   sink.reset();
-  const server = await startServer({
-    name,
-    ...command,
-    env: { SHUTDOWN_DRAIN_MS: "0", ...variant.env(sink.endpoint) },
-    pinning: ctx.pinning,
-    workDir: ctx.workDir,
+  const server = await startServer(ctx, name, command, {
+    SHUTDOWN_DRAIN_MS: "0",
+    ...variant.env(sink.endpoint),
   });
   let exitCode = NaN;
   const { answered, ...figures } = await measure(ctx, name, server)
@@ -93,10 +231,10 @@ export async function runOnce(
   const counts = sink.counts();
   /** `GET /` requests handled over the whole run, counted as the variant says. */
   const handled = variant.handled === "stdout" ? log.handled : answered;
-  const per = variant.perRequest;
-  const delivery = (received: number, n?: number): Delivery => ({
+  /** Received at the sink against expected. */
+  const delivery = (received: number, perRequest: number) => ({
     received,
-    expected: n === undefined ? null : n * handled,
+    expected: perRequest * handled,
   });
   return {
     variant: variant.id,
@@ -104,9 +242,9 @@ export async function runOnce(
     ...figures,
     handled,
     handledFrom: variant.handled,
-    spans: delivery(counts.spans, per?.spans),
+    spans: delivery(counts.spans, variant.perRequest.spans),
     /** Log records with body "hello from space-app". */
-    logs: delivery(counts.logBodies[HELLO_MSG] ?? 0, per?.logs),
+    logs: delivery(counts.logBodies[HELLO_MSG] ?? 0, variant.perRequest.logs),
     /** Everything the sink got, lifecycle log lines and metrics included. */
     sink: counts,
     exitCode,

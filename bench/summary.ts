@@ -1,12 +1,13 @@
 /**
  * From runs to conclusions: a row per variant (medians of rounds), the CPU
  * a variant adds over the baseline round by round, the targets, and what
- * fails the bench.
+ * fails the bench; and the printed report: one table with a row per
+ * variant, then the target lines, notes, losses and failures.
  *
  * @module
  */
 import { median } from "../lib/stats.ts";
-import type { Delivery, RunResult } from "./run.ts";
+import type { RunResult } from "./run.ts";
 import { BASELINE, type Variant } from "./variants.ts";
 
 /** The targets, all about `variant`. */
@@ -20,9 +21,9 @@ export const TARGETS = {
 } as const;
 
 /** Other processes' CPU (percent of a core) in a phase above which a note says so. */
-export const OTHER_PCT = 10;
+const OTHER_PCT = 10;
 /** Load-side CPU (percent of its core) above which req/s may be the load side's limit. */
-export const LOAD_SIDE_PCT = 90;
+const LOAD_SIDE_PCT = 90;
 
 /** A selected variant, unavailable when it could not be prepared. */
 export interface Outcome {
@@ -31,27 +32,19 @@ export interface Outcome {
 }
 
 /** One row of the table: medians of rounds, peak RSS the largest, deliveries summed. */
-export type Row = ReturnType<typeof rowOf>;
+type Row = ReturnType<typeof rowOf>;
 
 /** A conclusion: `info` has no target, `n/a` lacks the runs it needs. */
-export interface Line {
-  readonly name: string;
-  readonly value: string;
-  readonly target?: string;
-  readonly verdict: "met" | "NOT met" | "info" | "n/a";
-}
+const line = (
+  name: string,
+  value: string,
+  verdict: "met" | "NOT met" | "info" | "n/a",
+  target?: string,
+) => ({ name, value, target, verdict });
+type Line = ReturnType<typeof line>;
 
 /** Everything concluded. */
-export interface Summary {
-  readonly rows: Row[];
-  readonly lines: Line[];
-  /** Runs that failed or miss figures: the bench failed. */
-  readonly failures: string[];
-  /** Telemetry lost by `TARGETS.variant` (fails a smoke run). */
-  readonly losses: string[];
-  /** Oddities worth a look that fail nothing. */
-  readonly notes: string[];
-}
+export type Summary = ReturnType<typeof summarize>;
 
 /** The deliveries of a run, with their nouns. */
 const DELIVERIES = [["spans", "spans"], ["logs", "log records"]] as const;
@@ -63,7 +56,7 @@ const PHASES = [
 ] as const;
 
 /** A number with fixed decimals, `n/a` when missing. */
-export function num(value: number | null | undefined, digits = 1): string {
+export function num(value: number | undefined, digits = 1): string {
   return typeof value === "number" && Number.isFinite(value)
     ? value.toFixed(digits)
     : "n/a";
@@ -71,19 +64,13 @@ export function num(value: number | null | undefined, digits = 1): string {
 
 const sum = (values: number[]) => values.reduce((n, x) => n + x, 0);
 
-function total(ds: Delivery[]): Delivery {
-  const expected = ds.map((d) => d.expected);
-  return {
-    received: sum(ds.map((d) => d.received)),
-    expected: ds.length && !expected.includes(null)
-      ? sum(expected as number[])
-      : null,
-  };
-}
-
 function rowOf({ variant, unavailable }: Outcome, runs: RunResult[]) {
   const m = (f: (r: RunResult) => number) => median(runs.map(f));
   const ran = runs.length > 0;
+  const total = (key: "spans" | "logs") => ({
+    received: sum(runs.map((r) => r[key].received)),
+    expected: sum(runs.map((r) => r[key].expected)),
+  });
   return {
     id: variant.id,
     status: unavailable?.skipped
@@ -99,8 +86,8 @@ function rowOf({ variant, unavailable }: Outcome, runs: RunResult[]) {
     p50Ms: m((r) => r.rate.p50Ms),
     p99Ms: m((r) => r.rate.p99Ms),
     peakRssMb: ran ? Math.max(...runs.map((r) => r.peakRssMb)) : NaN,
-    spans: total(runs.map((r) => r.spans)),
-    logs: total(runs.map((r) => r.logs)),
+    spans: total("spans"),
+    logs: total("logs"),
   };
 }
 
@@ -121,26 +108,20 @@ export function addedCpu(
 
 function addedLines(outcomes: readonly Outcome[], runs: RunResult[]): Line[] {
   return outcomes.flatMap(({ variant: { id, addedOver: base } }) =>
-    !base ? [] : PHASES.map(([phase, where, limit]): Line => {
+    !base ? [] : PHASES.map(([phase, where, limit]) => {
       const d = addedCpu(runs, id, phase, base);
       const m = median(d);
       const target = id === TARGETS.variant ? `<= ${limit} µs` : undefined;
-      return {
-        name: `added CPU per request ${where}, ${id} - ${base}`,
-        value: d.length
+      return line(
+        `added CPU per request ${where}, ${id} - ${base}`,
+        d.length
           ? `${d.map((x) => num(x)).join(", ")} µs by round; median ${
             num(m)
           } µs`
           : `n/a (${id} and ${base} did not both complete a round)`,
+        !d.length ? "n/a" : !target ? "info" : m <= limit ? "met" : "NOT met",
         target,
-        verdict: !d.length
-          ? "n/a"
-          : !target
-          ? "info"
-          : m <= limit
-          ? "met"
-          : "NOT met",
-      };
+      );
     })
   );
 }
@@ -150,36 +131,36 @@ function targetLines(rows: readonly Row[], runs: RunResult[]): Line[] {
   const find = (id: string) => rows.find((r) => r.id === id && r.rounds > 0);
   const [own, peer] = [find(v), find(p)];
   /** `value` undefined: `missing` did not run. */
-  const line = (
+  const goal = (
     name: string,
     target: string,
     value: string | undefined,
     ok: boolean,
     missing: string = v,
-  ): Line =>
+  ) =>
     value === undefined
-      ? { name, value: `n/a (${missing} did not run)`, target, verdict: "n/a" }
-      : { name, value, target, verdict: ok ? "met" : "NOT met" };
+      ? line(name, `n/a (${missing} did not run)`, "n/a", target)
+      : line(name, value, ok ? "met" : "NOT met", target);
   const times = own && peer ? own.rps / peer.rps : NaN;
   return [
     ...DELIVERIES.map(([key, noun]) => {
       const lost = sum(
         runs.filter((r) => r.variant === v).map((r) =>
-          Math.max(0, (r[key].expected ?? 0) - r[key].received)
+          Math.max(0, r[key].expected - r[key].received)
         ),
       );
       const expected = own?.[key].expected ?? 0;
       const value = own && `${lost} of ${expected}`;
       const ok = lost === 0 && expected > 0;
-      return line(`${noun} lost at saturation, ${v}`, "0", value, ok);
+      return goal(`${noun} lost at saturation, ${v}`, "0", value, ok);
     }),
-    line(
+    goal(
       `peak RSS, ${v} (largest of the rounds)`,
       `<= ${TARGETS.peakRssMb} MB`,
       own && `${num(own.peakRssMb)} MB`,
       (own?.peakRssMb ?? NaN) <= TARGETS.peakRssMb,
     ),
-    line(
+    goal(
       `throughput ${v} / ${p} (median req/s)`,
       `>= ${TARGETS.throughputOverPeer}`,
       own && peer &&
@@ -190,8 +171,15 @@ function targetLines(rows: readonly Row[], runs: RunResult[]): Line[] {
   ];
 }
 
+/**
+ * What the runs say beyond the figures: failures (runs that failed or miss
+ * figures: the bench failed), losses (telemetry lost by `TARGETS.variant`,
+ * fails a smoke run) and notes (oddities worth a look that fail nothing).
+ */
+type Findings = Record<"failures" | "losses" | "notes", string[]>;
+
 /** The failures, losses and notes of one run. */
-function check(r: RunResult, v: Variant, s: Summary): void {
+function check(r: RunResult, v: Variant, s: Findings): void {
   const name = `${r.variant} round ${r.round}`;
   const figures = {
     "req/s": r.saturation.rps,
@@ -212,11 +200,11 @@ function check(r: RunResult, v: Variant, s: Summary): void {
   }
   for (const [key, noun] of DELIVERIES) {
     const { received: got, expected: exp } = r[key];
-    if (exp !== null && got < exp) {
+    if (got < exp) {
       const lost = `${name}: lost ${exp - got} of ${exp} ${noun}`;
       (v.id === TARGETS.variant ? s.losses : s.notes).push(lost);
     }
-    if (exp !== null && got > exp) {
+    if (got > exp) {
       s.notes.push(`${name}: ${got - exp} more ${noun} than expected`);
     }
   }
@@ -247,25 +235,86 @@ function check(r: RunResult, v: Variant, s: Summary): void {
 export function summarize(
   outcomes: readonly Outcome[],
   allRuns: readonly RunResult[],
-): Summary {
+) {
   const runs = allRuns.filter((r) => r.round > 0);
   const rows = outcomes.map((o) =>
     rowOf(o, runs.filter((r) => r.variant === o.variant.id))
   );
-  const s: Summary = {
-    rows,
-    lines: [...addedLines(outcomes, runs), ...targetLines(rows, runs)],
-    failures: [],
-    losses: [],
-    notes: [],
-  };
+  const findings: Findings = { failures: [], losses: [], notes: [] };
   for (const r of runs) {
     const o = outcomes.find((x) => x.variant.id === r.variant);
-    if (o) check(r, o.variant, s);
+    if (o) check(r, o.variant, findings);
   }
   const own = rows.find((r) => r.id === TARGETS.variant);
   if (own && own.rounds === 0) {
-    s.failures.push(`${TARGETS.variant}: no figures (${own.reason})`);
+    findings.failures.push(`${TARGETS.variant}: no figures (${own.reason})`);
   }
-  return s;
+  const lines = [...addedLines(outcomes, runs), ...targetLines(rows, runs)];
+  return { rows, lines, ...findings };
+}
+
+/** Right-aligned columns (the first left-aligned), two spaces apart. */
+export function table(headers: string[], rows: string[][]): string {
+  const widths = headers.map((h, i) =>
+    Math.max(h.length, ...rows.map((r) => (r[i] ?? "").length))
+  );
+  const line = (cells: string[]) =>
+    cells.map((c, i) => i === 0 ? c.padEnd(widths[i]) : c.padStart(widths[i]))
+      .join("  ").trimEnd();
+  return [headers, widths.map((w) => "-".repeat(w)), ...rows].map(line)
+    .join("\n");
+}
+
+/** The table's columns: heading and cell; `rate` names the fixed rate. */
+const columns = (rate: number): [string, (r: Row) => string][] => {
+  const delivery = (key: "spans" | "logs") => (r: Row) =>
+    r.rounds > 0 ? `${r[key].received}/${r[key].expected}` : "n/a";
+  return [
+    ["variant", (r) => r.id],
+    ["req/s", (r) => num(r.rps, 0)],
+    ["CPU µs/req", (r) => num(r.saturationCpuUs)],
+    [`CPU µs/req @${rate}/s`, (r) => num(r.rateCpuUs)],
+    ["p50 ms", (r) => num(r.p50Ms, 2)],
+    ["p99 ms", (r) => num(r.p99Ms, 2)],
+    ["peak RSS MB", (r) => num(r.peakRssMb)],
+    ["spans recv/exp", delivery("spans")],
+    ["logs recv/exp", delivery("logs")],
+  ];
+};
+
+/** The report as text, after the `header` lines; `rate` names the fixed rate. */
+export function renderReport(
+  s: Summary,
+  header: readonly string[],
+  rate: number,
+): string {
+  const cols = columns(rate);
+  const sections = {
+    notes: s.notes,
+    "telemetry lost": s.losses,
+    FAILED: s.failures,
+  };
+  return [
+    ...header,
+    "",
+    table(cols.map(([h]) => h), s.rows.map((r) => cols.map(([, f]) => f(r)))),
+    ...s.rows.filter((r) => r.status !== "ran").map((r) =>
+      `${r.id}: ${r.status.toUpperCase()}: ${r.reason}`
+    ),
+    "",
+    `req/s and CPU µs/req: saturation (closed loop), medians of rounds; CPU @${rate}/s, p50, p99: the`,
+    "open-loop fixed rate (send to end of body); CPU is the server's /proc utime+stime per request;",
+    "peak RSS: VmHWM, largest of the rounds; spans/logs: received by the sink after the shutdown flush /",
+    "expected from the GET / requests handled (summed over rounds; n/a: the variant did not run).",
+    "",
+    "targets:",
+    ...s.lines.map((l) =>
+      `  ${`[${l.verdict}]`.padEnd(9)} ${l.name}: ${l.value}${
+        l.target ? ` (target ${l.target})` : ""
+      }`
+    ),
+    ...Object.entries(sections).flatMap(([title, items]) =>
+      items.length ? ["", `${title}:`, ...items.map((n) => `  - ${n}`)] : []
+    ),
+  ].join("\n");
 }

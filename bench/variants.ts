@@ -19,12 +19,6 @@ export interface PrepareContext {
   readonly progress: (line: string) => void;
 }
 
-/** How to start a variant's server, unpinned; PORT and HOST are set too. */
-export interface ServerCommand {
-  readonly argv: (port: number) => string[];
-  readonly cwd: string;
-}
-
 /** A variant that cannot run here: skipped by design, or failed. */
 export class Unavailable extends Error {
   constructor(message: string, readonly skipped: boolean) {
@@ -32,27 +26,13 @@ export class Unavailable extends Error {
   }
 }
 
-/** One thing measured. */
-export interface Variant {
-  /** Its name in `--variants` and in the report. */
-  readonly id: string;
-  readonly label: string;
-  /** Finds or builds its server; throws (an {@link Unavailable}) when it cannot run. */
-  readonly prepare: (ctx: PrepareContext) => Promise<ServerCommand>;
-  /** Its environment given the sink's base URL, on top of PORT, HOST, SHUTDOWN_DRAIN_MS=0. */
-  readonly env: (sink: string) => Record<string, string>;
-  /** Spans and "hello from space-app" log records each `GET /` must deliver; omitted: it does not say. */
-  readonly perRequest?: { readonly spans: number; readonly logs: number };
-  /** Where the count of `GET /` handled comes from: its stdout "hello" lines, or the responses the load generators got. */
-  readonly handled: "stdout" | "client";
-  /**
-   * Report the CPU per request it adds over this variant (the same program
-   * without telemetry), round by round.
-   */
-  readonly addedOver?: string;
-  /** Exit codes of a clean stop after SIGTERM (default 0 only). */
-  readonly cleanExit?: readonly number[];
-}
+/** One thing measured: an entry of {@link VARIANTS}. */
+export type Variant = (typeof VARIANTS)[number];
+
+/** How to start a variant's server, unpinned; PORT and HOST are set too. */
+export type ServerCommand = Awaited<ReturnType<Variant["prepare"]>>;
+
+type Env = Record<string, string>;
 
 /** Metric export interval of the exporting variants (ms). */
 export const METRIC_INTERVAL_MS = 5_000;
@@ -65,19 +45,19 @@ export const BASELINE = "off";
  * `start` task's): `args` are any further Deno flags, then the entry module
  * and its arguments.
  */
-function deno(...args: string[]): Variant["prepare"] {
-  return ({ codeDir, profileDir }) => {
+function deno(...args: string[]) {
+  return ({ codeDir, profileDir }: PrepareContext) => {
     const profile = profileDir
       ? ["--cpu-prof", `--cpu-prof-dir=${profileDir}`]
       : [];
     const flags = [...serviceDenoFlags(codeDir), ...profile];
     const argv = [Deno.execPath(), "run", ...flags, ...args];
-    return Promise.resolve({ argv: () => argv, cwd: codeDir });
+    return Promise.resolve({ argv: (_port: number) => argv, cwd: codeDir });
   };
 }
 
 /** The FastAPI peer's cached venv; smoke runs use it only when already built. */
-async function fastapi(ctx: PrepareContext): Promise<ServerCommand> {
+async function fastapi(ctx: PrepareContext) {
   const peer = ctx.smoke
     ? await findFastapiPeer()
     : await ensureFastapiPeer({ log: ctx.progress });
@@ -91,7 +71,7 @@ async function fastapi(ctx: PrepareContext): Promise<ServerCommand> {
 }
 
 /** Telemetry on, exporting to the bench's sink. */
-const exporting = (sink: string) => ({
+const exporting = (sink: string): Env => ({
   OTEL_EXPORTER_OTLP_ENDPOINT: sink,
   OTEL_METRIC_EXPORT_INTERVAL: `${METRIC_INTERVAL_MS}`,
 });
@@ -101,42 +81,49 @@ const SERVICE = { spans: 2, logs: 1 };
 const NOTHING = { spans: 0, logs: 0 };
 
 /** The service itself, from the frozen code. */
-const service = {
-  prepare: deno("main.ts", "serve"),
-  handled: "stdout",
-} as const;
-/** The floor app, counted by the responses (it logs nothing). */
-const floor = {
-  prepare: deno("bench/peers/hono.ts"),
-  handled: "client",
-} as const;
+const service = deno("main.ts", "serve");
+/** The floor app (it logs nothing: its requests are counted by the responses). */
+const floor = deno("bench/peers/hono.ts");
 
 /** Every variant, in run order. */
-export const VARIANTS: readonly Variant[] = [{
+export const VARIANTS = [{
+  /** Its name in `--variants` and in the report. */
   id: "own",
   label: "telemetry on: the SDK's batch processors, our OTLP exporter",
-  ...service,
+  /** Finds or builds its server; throws (an {@link Unavailable}) when it cannot run. */
+  prepare: service,
+  /** Where the count of `GET /` handled comes from: its stdout "hello" lines, or the responses the load generators got. */
+  handled: "stdout",
+  /** Its environment given the sink's base URL, on top of PORT, HOST, SHUTDOWN_DRAIN_MS=0. */
   env: exporting,
+  /** Spans and "hello from space-app" log records each `GET /` must deliver. */
   perRequest: SERVICE,
+  /** Report the CPU per request it adds over this variant (the same program without telemetry), round by round. */
   addedOver: BASELINE,
 }, {
   id: "sdk-exporter",
   label: "the same with the SDK's OTLP/HTTP protobuf exporters",
-  ...service,
-  env: (sink) => ({ ...exporting(sink), SPACE_APP_OTLP_EXPORTER: "sdk" }),
+  prepare: service,
+  handled: "stdout",
+  env: (sink: string): Env => ({
+    ...exporting(sink),
+    SPACE_APP_OTLP_EXPORTER: "sdk",
+  }),
   perRequest: SERVICE,
   addedOver: BASELINE,
 }, {
   id: BASELINE,
   label: "OTEL_SDK_DISABLED=true (the baseline)",
-  ...service,
-  env: () => ({ OTEL_SDK_DISABLED: "true" }),
+  prepare: service,
+  handled: "stdout",
+  env: (): Env => ({ OTEL_SDK_DISABLED: "true" }),
   perRequest: NOTHING,
 }, {
   id: "hono",
   label: "bare Hono on Deno.serve (the floor)",
-  ...floor,
-  env: () => ({}),
+  prepare: floor,
+  handled: "client",
+  env: (): Env => ({}),
   perRequest: NOTHING,
 }, {
   // Deno's built-in OpenTelemetry on the floor app: one SERVER span per
@@ -144,8 +131,9 @@ export const VARIANTS: readonly Variant[] = [{
   // says what it lacks of the telemetry contract).
   id: "deno-otel",
   label: "bare Hono with Deno's built-in OpenTelemetry (OTEL_DENO=true)",
-  ...floor,
-  env: (sink) => ({ ...exporting(sink), OTEL_DENO: "true" }),
+  prepare: floor,
+  handled: "client",
+  env: (sink: string): Env => ({ ...exporting(sink), OTEL_DENO: "true" }),
   perRequest: { spans: 1, logs: 0 },
   addedOver: "hono",
 }, {
@@ -156,7 +144,7 @@ export const VARIANTS: readonly Variant[] = [{
   // The SERVER span `GET /`, two `GET / http send` (ASGI), `root-handler`.
   perRequest: { spans: 4, logs: 1 },
   handled: "stdout",
-  // uvicorn re-raises SIGTERM once its graceful shutdown is done.
+  /** Exit codes of a clean stop after SIGTERM (default 0 only): uvicorn re-raises SIGTERM once its graceful shutdown is done. */
   cleanExit: [0, 143],
 }];
 

@@ -3,7 +3,8 @@
  * Deno flags and the variant list.
  */
 import assert from "node:assert/strict";
-import { FlagError, parseBenchFlags } from "../bench/flags.ts";
+import { FlagError } from "../lib/flags.ts";
+import { parseBenchFlags } from "../bench/main.ts";
 import {
   measureCpu,
   parseCpuList,
