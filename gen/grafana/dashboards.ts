@@ -22,8 +22,9 @@ import { DATASOURCE, ref } from "./uids.ts";
 
 function red(q: Queries, title: string) {
   const byRoute = (expr: string) => [prom(expr, "{{route}}")];
-  const quantile = (p: number) =>
-    prom(q.durationQuantile(p), `p${p * 100} {{route}}`);
+  const latency = [0.5, 0.95, 0.99].map((p) =>
+    prom(q.durationQuantile(p), `p${p * 100} {{route}}`)
+  );
   return dashboard(
     "space-app-red.json",
     "space-app-red",
@@ -38,12 +39,7 @@ function red(q: Queries, title: string) {
       ),
       ts("Errors per second", [8, 8], "reqps", byRoute(q.errorRate)),
       described(
-        ts(
-          "Latency p50 / p95 / p99",
-          [12, 9],
-          "ms",
-          [0.5, 0.95, 0.99].map(quantile),
-        ),
+        ts("Latency p50 / p95 / p99", [12, 9], "ms", latency),
         "From app_request_duration_ms, per route.",
       ),
       described(
