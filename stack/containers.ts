@@ -21,7 +21,7 @@ import { runSuite } from "./suite.ts";
 const ROOT = path.resolve(new URL("..", import.meta.url).pathname);
 
 /** The Compose project the test uses, so a user's own stack is never touched. */
-export const TEST_PROJECT = "space-app-stack-test";
+const TEST_PROJECT = "space-app-stack-test";
 
 /** The first line a failed command printed. */
 function said(out: proc.Finished): string {
@@ -58,7 +58,6 @@ async function check(
   if (creds.kind !== "literal") {
     throw new Error(`${target}: no literal credentials`);
   }
-  const env = o.env ?? ((name: string) => Deno.env.get(name));
   await runSuite(
     {
       app: url(NAMES.app, c.app.port),
@@ -67,8 +66,8 @@ async function check(
       logs: lokiSource(url(NAMES.loki, c.loki.port)),
       grafana: {
         base: url(NAMES.grafana, c.grafana.port),
-        user: env("STACK_GRAFANA_USER") ?? creds.user,
-        password: env("STACK_GRAFANA_PASSWORD") ?? creds.password,
+        user: Deno.env.get("STACK_GRAFANA_USER") ?? creds.user,
+        password: Deno.env.get("STACK_GRAFANA_PASSWORD") ?? creds.password,
       },
     },
     expectations(config, "all"),
@@ -105,7 +104,7 @@ export async function runCompose(config: StackConfig, o: RunOptions) {
  * How the local image reaches a cluster: kind and k3d import it, minikube
  * loads it, Docker Desktop and its kin share the engine's images.
  */
-export function loadImage(
+function loadImage(
   context: string,
   image: string,
 ): string[] | undefined {

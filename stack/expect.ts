@@ -34,26 +34,27 @@ export function expectations(config: StackConfig, backends: "all" | "native") {
   const fromTempo = !spanMetricsInCollector(config);
   const rules = (g.alerting.groups as { rules: Record<string, string>[] }[])
     .flatMap((group) => group.rules);
+  const job = (name: string, j: string) => `${name}{job="${j}"}`;
   return {
     service: c.app.serviceName,
     loadgen: c.loadgen.serviceName,
-    serviceJob: q.job,
-    loadgenJob: q.loadgenJob,
-    series: {
-      requests: prometheusName(APP_REQUESTS),
-      histograms: [HTTP_SERVER_DURATION, APP_REQUEST_DURATION].map((s) =>
-        prometheusSeries(s)[0]
+    /** Selectors Prometheus must find, the first with every route. */
+    series: [
+      job(prometheusName(APP_REQUESTS), q.job),
+      ...[HTTP_SERVER_DURATION, APP_REQUEST_DURATION].map((s) =>
+        job(prometheusSeries(s)[0], q.job)
       ),
-      loadgenRequests: prometheusName(LOADGEN_REQUESTS),
-      exemplars:
-        `${q.spanMetrics.latency}_bucket{${q.spanMetrics.serviceLabel}="${c.app.serviceName}"}`,
-      collector: COLLECTOR_SIGNALS.flatMap(({ word }) => [
-        COLLECTOR_SERIES.accepted(word),
-        COLLECTOR_SERIES.sent(word),
-      ]),
-      collectorJob: SCRAPE_JOBS.collector,
-      serviceGraph: "traces_service_graph_request_total",
-    },
+      job(prometheusName(LOADGEN_REQUESTS), q.loadgenJob),
+    ],
+    exemplars:
+      `${q.spanMetrics.latency}_bucket{${q.spanMetrics.serviceLabel}="${c.app.serviceName}"}`,
+    collector: COLLECTOR_SIGNALS.flatMap(({ word }) => [
+      COLLECTOR_SERIES.accepted(word),
+      COLLECTOR_SERIES.sent(word),
+    ]),
+    collectorJob: SCRAPE_JOBS.collector,
+    serviceGraph:
+      `traces_service_graph_request_total{client="${c.loadgen.serviceName}", server="${c.app.serviceName}"}`,
     /** A `/work` duration that makes slow traces for the slow-trace panels. */
     slowWorkMs: c.grafana.alerts.p95LatencyMs + 100,
     expressions: expressions(g),

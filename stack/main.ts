@@ -7,7 +7,6 @@
  */
 import { STACK } from "../gen/stack.config.ts";
 import { override } from "../gen/override.ts";
-import type { StackConfig } from "../gen/types.ts";
 import { parseFlags } from "../lib/flags.ts";
 import { printErr, printOut } from "../lib/output.ts";
 import { runCompose, runK8s } from "./containers.ts";
@@ -31,16 +30,15 @@ options:
   -h, --help      this text`;
 
 const MODES = ["native", "build", "compose", "k8s"] as const;
-type Mode = typeof MODES[number];
 
 /** The config variants the native run checks, by name. */
-export function variants(base: StackConfig = STACK): Variant[] {
-  const tail = override(base, {
+export function variants(): Variant[] {
+  const tail = override(STACK, {
     components: { collector: { tailSampling: { enabled: true } } },
     overlays: { production: { collector: { minReplicas: 1, maxReplicas: 1 } } },
   });
   return [
-    { name: "default", config: base },
+    { name: "default", config: STACK },
     { name: "tail-sampling", config: tail },
   ];
 }
@@ -55,13 +53,14 @@ export function parseCommand(args: readonly string[]) {
     help: { type: "boolean", short: "h", default: false },
   }, true);
   if (values.help) return { help: true as const };
-  const [mode, ...rest] = positionals;
+  const given = positionals.join(" ");
+  const mode = MODES.find((m) => m === given);
   const invalid = (what: string, value: string, expected: string) =>
     new Error(
       `${what} ${JSON.stringify(value)} is invalid: expected ${expected}`,
     );
-  if (!MODES.includes(mode as Mode) || rest.length > 0) {
-    throw invalid("mode", positionals.join(" "), `one of ${MODES.join(", ")}`);
+  if (!mode) {
+    throw invalid("mode", given, `one of ${MODES.join(", ")}`);
   }
   const timeoutS = Number(values.timeout);
   if (!Number.isInteger(timeoutS) || timeoutS < 1 || timeoutS > 3600) {
@@ -73,7 +72,7 @@ export function parseCommand(args: readonly string[]) {
   }
   return {
     help: false as const,
-    mode: mode as Mode,
+    mode,
     require: values.require,
     keep: values.keep,
     timeoutS,

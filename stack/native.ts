@@ -22,7 +22,7 @@ import { expectations } from "./expect.ts";
 import * as build from "./native/build.ts";
 import { allReady, freePort } from "./poll.ts";
 import type { Report, RunOptions } from "./report.ts";
-import { prometheusSource, standInLogs, standInTraces } from "./sources.ts";
+import { prometheusSource, standIns } from "./sources.ts";
 import { runSuite } from "./suite.ts";
 
 const ROOT = path.resolve(new URL("..", import.meta.url).pathname);
@@ -146,10 +146,8 @@ async function runVariant(
     loadgen: deno,
   };
   // Each process gets its component's environment, and ours for lookup.
-  const inherited = ["HOME", "PATH", "DENO_DIR", "TMPDIR"].flatMap((name) => {
-    const value = Deno.env.get(name);
-    return value === undefined ? [] : [[name, value]];
-  });
+  const inherited = Object.entries(Deno.env.toObject())
+    .filter(([name]) => ["HOME", "PATH", "DENO_DIR", "TMPDIR"].includes(name));
   const processes: Background[] = [];
   const startAll = (names: string[]) => {
     const components = stack.components.filter((x) => names.includes(x.name));
@@ -178,8 +176,7 @@ async function runVariant(
       {
         app,
         prometheus: prometheusSource(prom),
-        traces: standInTraces(tempo),
-        logs: standInLogs(loki),
+        ...standIns(tempo, loki),
         grafana: { skip: "Grafana is not built natively" },
       },
       expectations(stack.config, "native"),

@@ -6,18 +6,17 @@
  * @module
  */
 import type { Component } from "../gen/model.ts";
-import { excerpt, type HttpAnswer } from "./checks.ts";
+import { excerpt } from "./checks.ts";
 import type { Report } from "./report.ts";
 
 export type FetchLike = (url: string, init?: RequestInit) => Promise<Response>;
-export type Get = (url: string, headers?: HeadersInit) => Promise<HttpAnswer>;
 
-/** A {@link Get} on `fetch`: any status is an answer, each request aborted after `timeoutMs`. */
+/** A GET on `fetch`: any status is an answer, each request aborted after `timeoutMs`. */
 export function getter(
   fetch: FetchLike = globalThis.fetch,
   timeoutMs = 10_000,
-): Get {
-  return async (url, headers) => {
+) {
+  return async (url: string, headers?: HeadersInit) => {
     const signal = AbortSignal.timeout(timeoutMs);
     const response = await fetch(url, { headers, signal });
     return { status: response.status, body: await response.text() };
@@ -36,21 +35,19 @@ export function errorText(error: unknown): string {
 /** A TCP port of this host that was free a moment ago. */
 export function freePort(): number {
   const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
-  const { port } = listener.addr as Deno.NetAddr;
+  const { port } = listener.addr;
   listener.close();
   return port;
 }
 
 /** Time in milliseconds, as the waiting code sees it. */
-export interface Clock {
-  now(): number;
-  sleep(ms: number): Promise<void>;
-}
-
-export const realClock: Clock = {
+export const realClock = {
   now: () => performance.now(),
-  sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
+  sleep: (ms: number) =>
+    new Promise<void>((resolve) => setTimeout(resolve, ms)),
 };
+
+export type Clock = typeof realClock;
 
 /** The last failure of {@link retryUntil}, its message prefixed with the count. */
 export class RetryError extends Error {
@@ -102,10 +99,9 @@ export async function waitReady(
   const seconds = (ms: number) => `${(ms / 1000).toFixed(1)} s`;
   try {
     const { attempts } = await retryUntil(async () => {
-      const answer = await get(url).catch((error) => {
+      const { status, body } = await get(url).catch((error) => {
         throw new Error(`last error: ${errorText(error)}`);
       });
-      const { status, body } = answer;
       if (status !== 200) {
         throw new Error(`last status ${status}: ${excerpt(body, 120)}`);
       }
@@ -113,13 +109,11 @@ export async function waitReady(
     return { name, attempts, elapsedMs: clock.now() - start };
   } catch (error) {
     const { attempts, last } = error as RetryError;
-    const waited = `${seconds(clock.now() - start)} (timeout ${
-      seconds(timeoutMs)
-    }`;
+    const waited = seconds(clock.now() - start);
     throw new NotReadyError(
-      `${name} not ready at ${url} after ${waited}, ${attempts} attempts); ${
-        (last as Error).message
-      }`,
+      `${name} not ready at ${url} after ${waited} (timeout ${
+        seconds(timeoutMs)
+      }, ${attempts} attempts); ${(last as Error).message}`,
     );
   }
 }

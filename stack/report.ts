@@ -6,14 +6,7 @@
  */
 import type { Finished } from "../lib/process.ts";
 
-/** The outcome of one check; `detail` is one line. */
-export interface CheckResult {
-  readonly name: string;
-  readonly outcome: "ok" | "FAIL" | "skip";
-  readonly detail: string;
-}
-
-/** What every mode gets: the command line's flags (see `USAGE`), and for tests a fake `run` and `env`. */
+/** What every mode gets: the command line's flags (see `USAGE`), and for tests a fake `run`. */
 export interface RunOptions {
   readonly report: Report;
   readonly timeoutS: number;
@@ -21,21 +14,16 @@ export interface RunOptions {
   readonly require: boolean;
   readonly log: (line: string) => void;
   readonly run?: (argv: string[]) => Promise<Finished>;
-  readonly env?: (name: string) => string | undefined;
 }
 
-export function formatSummary(results: readonly CheckResult[]): string {
-  const count = (o: string) => results.filter((r) => r.outcome === o).length;
-  return `${count("ok")} passed, ${count("FAIL")} failed, ${
-    count("skip")
-  } skipped`;
-}
+type Outcome = "ok" | "FAIL" | "skip";
 
 /** Collects results, printing each as it arrives. */
 export class Report {
   constructor(
     readonly print: (line: string) => void,
-    readonly results: CheckResult[] = [],
+    /** One per check; `detail` is one line. */
+    readonly results: { name: string; outcome: Outcome; detail: string }[] = [],
     readonly prefix = "",
   ) {}
 
@@ -44,7 +32,7 @@ export class Report {
     return new Report(this.print, this.results, `[${name}] `);
   }
 
-  add(outcome: CheckResult["outcome"], name: string, detail: string): void {
+  add(outcome: Outcome, name: string, detail: string): void {
     const result = { name: `${this.prefix}${name}`, outcome, detail };
     this.results.push(result);
     this.print(`${outcome} ${result.name}: ${detail}`);
@@ -77,7 +65,10 @@ export class Report {
 
   /** Prints the closing line; the exit code (1 on any failure or no checks). */
   finish(): number {
-    this.print(formatSummary(this.results));
+    const count = (o: Outcome) =>
+      this.results.filter((r) => r.outcome === o).length;
+    const [ok, failed, skipped] = [count("ok"), count("FAIL"), count("skip")];
+    this.print(`${ok} passed, ${failed} failed, ${skipped} skipped`);
     return this.failed || this.results.length === 0 ? 1 : 0;
   }
 }

@@ -38,13 +38,15 @@ export interface LogSource {
   readonly query?: (logql: string) => Promise<number>;
 }
 
+const get = getter();
+
 /** `start` and `end` of the last 15 minutes (and a second ahead), in the backend's `unit`. */
 function lookback(unit: (unixMs: number) => string) {
   const now = Date.now();
   return { start: unit(now - 15 * 60_000), end: unit(now + 1000) };
 }
 
-export function prometheusSource(base: string, get = getter()) {
+export function prometheusSource(base: string) {
   const data = async (api: string, params: Record<string, string>) => {
     const window = lookback((ms) => String(ms / 1000));
     const query = new URLSearchParams({ ...params, ...window });
@@ -69,7 +71,7 @@ export function prometheusSource(base: string, get = getter()) {
   };
 }
 
-export function tempoSource(base: string, get = getter()): TraceSource {
+export function tempoSource(base: string): TraceSource {
   const search = async (q: string, limit = 50) => {
     const window = lookback((ms) => String(Math.round(ms / 1000)));
     const params = new URLSearchParams({ q, limit: String(limit), ...window });
@@ -86,7 +88,7 @@ export function tempoSource(base: string, get = getter()): TraceSource {
   };
 }
 
-export function lokiSource(base: string, get = getter()): LogSource {
+export function lokiSource(base: string): LogSource {
   const range = (query: string, limit: number, headers?: HeadersInit) => {
     const window = lookback((ms) => `${BigInt(ms) * 1_000_000n}`);
     const limits = { limit: String(limit), direction: "backward" };
@@ -108,17 +110,15 @@ export function lokiSource(base: string, get = getter()): LogSource {
   };
 }
 
-const serviceOf = (x: { resource: Record<string, unknown> }) =>
-  String(x.resource["service.name"] ?? "");
-
-/** The spans the Tempo stand-in received. */
-export function standInTraces(standIn: OtlpReceiver): TraceSource {
+/** The spans and log records the Tempo and Loki stand-ins received. */
+export function standIns(tempo: OtlpReceiver, loki: OtlpReceiver) {
+  const of = <T extends { resource: Record<string, unknown> }>(
+    received: T[],
+    service: string,
+  ) => received.filter((x) => x.resource["service.name"] === service);
   const ids = (service: string) =>
-    new Set(
-      standIn.spans.filter((s) => serviceOf(s) === service)
-        .map((s) => s.traceId),
-    );
-  return {
+    new Set(of(tempo.spans, service).map((s) => s.traceId));
+  const traces: TraceSource = {
     label: "the Tempo stand-in",
     traceIds: (service, also) => {
       const other = ids(also ?? service);
@@ -126,26 +126,22 @@ export function standInTraces(standIn: OtlpReceiver): TraceSource {
     },
     trace: (id) =>
       Promise.resolve(
-        standIn.spans.filter((s) => s.traceId === id).map((s) => ({
+        tempo.spans.filter((s) => s.traceId === id).map((s) => ({
           ...s,
           kind: SPAN_KINDS[s.kind] ?? "UNSPECIFIED",
-          serviceName: serviceOf(s),
+          serviceName: String(s.resource["service.name"] ?? ""),
         })),
       ),
   };
-}
-
-/** The log records the Loki stand-in received. */
-export function standInLogs(standIn: OtlpReceiver): LogSource {
-  return {
+  const logs: LogSource = {
     label: "the Loki stand-in",
     logs: (service) =>
       Promise.resolve(
-        standIn.logs.filter((l) => serviceOf(l) === service).reverse()
-          .map((l) => ({
-            traceId: l.traceId || undefined,
-            text: String(l.body),
-          })),
+        of(loki.logs, service).reverse().map((l) => ({
+          traceId: l.traceId || undefined,
+          text: String(l.body),
+        })),
       ),
   };
+  return { traces, logs };
 }

@@ -109,6 +109,7 @@ export async function ensureBackends(
   log = printErr,
   cache = defaultCacheDir((name) => Deno.env.get(name)),
 ) {
+  /** Runs go in `cwd`, logging how many modules it downloaded (with `echo`: all it printed). */
   const go = async (argv: string[], cwd: string, env = {}, echo = false) => {
     const out = await run(argv, { cwd, env: { ...GO_ENV, ...env } });
     const lines = `${out.stdout}${out.stderr}`.trimEnd().split("\n");
@@ -123,7 +124,7 @@ export async function ensureBackends(
 
   /** `<cache>/<name>-<version>[-<key>]` holding `binaries`, built by `build(go, out)` unless it is there. */
   const ensure = async (
-    [name, version]: [string, string],
+    [name, version]: string[],
     binaries: string[],
     key: KeyPart[] | undefined,
     build: (goPath: string, out: string) => Promise<void>,
@@ -148,37 +149,28 @@ export async function ensureBackends(
       const missing = lacks(tmp);
       if (missing) throw new Error(`${label}: build left no ${missing}`);
       await Deno.chmod(tmp, 0o755);
-      if (!lacks(final)) {
-        // Another process finished the same build meanwhile: keep its result.
-        await Deno.remove(tmp, { recursive: true });
-      } else {
+      // Unless another process finished the same build meanwhile: keep its result.
+      if (lacks(final)) {
         await Deno.remove(final, { recursive: true }).catch(() => {});
         await Deno.rename(tmp, final);
       }
-    } catch (err) {
+    } finally {
       await Deno.remove(tmp, { recursive: true }).catch(() => {});
-      throw err;
     }
     const seconds = (performance.now() - started) / 1000;
     log(`${label}: built in ${seconds.toFixed(0)}s`);
     return final;
   };
 
-  /** `go build` in a wrapper module under build/; `OUT` in `args` is the output directory. */
-  const wrapper = async (
-    id: [string, string],
-    binaries: string[],
-    ldflags: string,
-    args: string[],
-  ) => {
+  /** `go build` in the wrapper module `name` under build/; `OUT` in `args` is the output directory. */
+  const wrapper = async (id: string[], binaries: string[], args: string[]) => {
     const src = path.join(WRAPPERS, id[0]);
-    const argv = ["build", "-mod=readonly", "-trimpath", `-ldflags=${ldflags}`];
-    argv.push(...args);
-    const key: KeyPart[] = [];
-    for await (const { name, isFile } of Deno.readDir(src)) {
-      if (isFile) key.push([name, await Deno.readFile(`${src}/${name}`)]);
-    }
-    key.sort(([a], [b]) => a < b ? -1 : 1);
+    const argv = ["build", "-mod=readonly", "-trimpath", ...args];
+    const files = (await Array.fromAsync(Deno.readDir(src)))
+      .filter((e) => e.isFile).map((e) => e.name).sort();
+    const key: KeyPart[] = await Promise.all(
+      files.map(async (f) => [f, await Deno.readFile(path.join(src, f))]),
+    );
     key.push(["command", ["go", ...argv].join(" ")]);
     return await ensure(
       id,
@@ -191,24 +183,20 @@ export async function ensureBackends(
 
   const ccMod = await Deno.readTextFile(`${WRAPPERS}/composecheck/go.mod`);
   const cc = requiredVersion(ccMod, "github.com/compose-spec/compose-go/v2");
-  const composeCheck = await wrapper(
-    ["composecheck", cc],
-    ["compose-check"],
-    "-s -w",
-    ["-o", "OUT/compose-check", "."],
-  );
+  const composeCheck = await wrapper(["composecheck", cc], ["compose-check"], [
+    "-ldflags=-s -w",
+    "-o",
+    "OUT/compose-check",
+    ".",
+  ]);
   const prom = BACKEND_VERSIONS.prometheus;
   const tools = ["prometheus", "promtool"];
-  const prometheus = await wrapper(
-    ["prometheus", prom],
-    tools,
-    `-s -w -X github.com/prometheus/common/version.Version=${prom}`,
-    [
-      "-o",
-      "OUT/",
-      ...tools.map((t) => `github.com/prometheus/prometheus/cmd/${t}`),
-    ],
-  );
+  const prometheus = await wrapper(["prometheus", prom], tools, [
+    `-ldflags=-s -w -X github.com/prometheus/common/version.Version=${prom}`,
+    "-o",
+    "OUT/",
+    ...tools.map((t) => `github.com/prometheus/prometheus/cmd/${t}`),
+  ]);
 
   const version = BACKEND_VERSIONS.collector;
   const binary = String((manifest.dist as { name: unknown }).name);
@@ -224,14 +212,12 @@ export async function ensureBackends(
     [binary],
     key,
     async (goPath, out) => {
+      const install = ["install", "-trimpath", "-ldflags=-s -w", builder];
       const ocb = await ensure(
         ["ocb", version],
         ["builder"],
         undefined,
-        (goPath, out) =>
-          go([goPath, "install", "-trimpath", "-ldflags=-s -w", builder], out, {
-            GOBIN: out,
-          }),
+        (goPath, out) => go([goPath, ...install], out, { GOBIN: out }),
       );
       const config = path.join(out, "manifest.yaml");
       const dist = { ...manifest.dist as object, output_path: out, go: goPath };
@@ -259,8 +245,8 @@ export async function ensureBackends(
 /** Removes `.tmp-*` build directories that killed builds left a day or more ago. */
 async function removeStaleTmp(cache: string): Promise<void> {
   for await (const e of Deno.readDir(cache)) {
-    const p = path.join(cache, e.name);
     if (!e.isDirectory || !e.name.startsWith(".tmp-")) continue;
+    const p = path.join(cache, e.name);
     const mtime = (await Deno.stat(p)).mtime?.getTime() ?? Date.now();
     if (Date.now() - mtime > 86_400_000) {
       await Deno.remove(p, { recursive: true }).catch(() => {});
