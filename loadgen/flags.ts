@@ -211,11 +211,6 @@ export type LoadgenConfig =
   }
   & { readonly seed: number; readonly mixText: string };
 
-/** The result of reading the command line: a config, or a request for help. */
-export type ParsedArgs =
-  | { readonly help: true }
-  | { readonly help: false; readonly config: LoadgenConfig };
-
 /** Every flag with its environment variable, in help order. */
 export const FLAGS: readonly FlagSpec[] = Object.values(OPTIONS);
 
@@ -226,8 +221,9 @@ export const LOADGEN_USAGE = (() => {
     f.env,
     `${f.help} (default ${f.default ?? f.unset})`,
   ]);
-  const width = (i: number) => Math.max(...rows.map((r) => r[i].length)) + 2;
-  const [w0, w1] = [width(0), width(1)];
+  const [w0, w1] = [0, 1].map((i) =>
+    Math.max(...rows.map((r) => r[i].length)) + 2
+  );
   return `Usage: space-app loadgen [flags]
 
 Sends synthetic traffic to space-app, traced as the service "loadgen".
@@ -253,14 +249,15 @@ const PARSE_OPTIONS = Object.fromEntries([
 ]) as Record<string, { type: "string" | "boolean"; short?: string }>;
 
 /**
- * Reads the command line `args` (after `loadgen`) and the environment.
- * `seedSource` supplies a seed when none is given.
+ * Reads the command line `args` (after `loadgen`) and the environment: a
+ * config, or a request for help. `seedSource` supplies a seed when none is
+ * given.
  */
 export function parseLoadgenArgs(
   args: readonly string[],
   env: EnvSource,
   seedSource: () => number = randomSeed,
-): ParsedArgs {
+): { help: true } | { help: false; config: LoadgenConfig } {
   let flags: Record<string, string | boolean | undefined>;
   try {
     flags = parseFlags(args, PARSE_OPTIONS).values as typeof flags;

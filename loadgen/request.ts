@@ -23,7 +23,7 @@ import { counter, histogram } from "../telemetry/metrics.ts";
 import type { LoadgenConfig } from "./flags.ts";
 import type { Draw } from "./mix.ts";
 import type { SendOutcome } from "./schedule.ts";
-import { isErrorStatus, type RequestResult } from "./stats.ts";
+import { isErrorStatus, type RequestResult } from "./report.ts";
 
 /**
  * loadgen's instruments (specs in `telemetry/instruments.ts`): the client
@@ -53,12 +53,6 @@ export interface RequestContext
   readonly now?: () => number;
 }
 
-/** A failed request's `error.type`, and whether it means the target is unreachable. */
-export interface FailureKind {
-  readonly type: string;
-  readonly unreachable: boolean;
-}
-
 /** `error.type` of fetch failures by their message (or their causes'), first match wins. */
 const FAILURES: Readonly<Record<string, RegExp>> = {
   connection_refused: /connection refused/i,
@@ -80,7 +74,9 @@ const UNREACHABLE = new Set([
  * connections, DNS failures and connect errors mean the target is
  * unreachable (and loadgen backs off); resets and timeouts do not.
  */
-export function classifyFailure(error: unknown): FailureKind {
+export function classifyFailure(
+  error: unknown,
+): { type: string; unreachable: boolean } {
   let text = "";
   let current: unknown = error;
   for (let depth = 0; current !== undefined && depth < 5; depth++) {
@@ -95,16 +91,11 @@ export function classifyFailure(error: unknown): FailureKind {
   return { type, unreachable: UNREACHABLE.has(type) };
 }
 
-/** What {@link sendRequest} reports: the result, and `unreachable` for the scheduler. */
-export interface SentRequest extends SendOutcome {
-  readonly result: RequestResult;
-}
-
-/** Sends one drawn request and records its span and metrics. */
+/** Sends one drawn request and records its span and metrics; `unreachable` is for the scheduler. */
 export async function sendRequest(
   draw: Draw,
   ctx: RequestContext,
-): Promise<SentRequest> {
+): Promise<SendOutcome & { result: RequestResult }> {
   const now = ctx.now ?? (() => performance.now());
   const { route } = draw;
   const url = ctx.target.href.replace(/\/+$/, "") + draw.pathAndQuery;
@@ -131,7 +122,7 @@ export async function sendRequest(
   const signal = AbortSignal.any([ctx.cancel, timeout]);
   const started = now();
   let status: number | undefined;
-  let failure: FailureKind | undefined;
+  let failure: ReturnType<typeof classifyFailure> | undefined;
   try {
     const response = await (ctx.fetch ?? fetch)(url, { headers, signal });
     status = response.status;

@@ -11,10 +11,14 @@ import { VERSION } from "../version.ts";
 import { type Clock, realClock } from "./clock.ts";
 import type { LoadgenConfig } from "./flags.ts";
 import { type Draw, mixPicker, seededRandom } from "./mix.ts";
-import { buildSummary, progressRecord, type Summary } from "./report.ts";
+import {
+  buildSummary,
+  progressRecord,
+  Recorder,
+  type Summary,
+} from "./report.ts";
 import { createLoadgenInstruments, sendRequest } from "./request.ts";
 import { OpenLoopScheduler } from "./schedule.ts";
-import { Recorder } from "./stats.ts";
 
 /** What a run uses besides its config. */
 export interface RunOptions {

@@ -43,14 +43,6 @@ export interface ScheduleOptions<T>
   onTargetState?(state: TargetState): void;
 }
 
-/** A finished schedule. */
-export interface ScheduleResult {
-  /** Arrivals: sent plus shortfall. */
-  readonly arrivals: number;
-  /** From the start to the end of scheduling (before in-flight requests finished). */
-  readonly scheduledMs: number;
-}
-
 /** Runs one open-loop schedule; see the module documentation. */
 export class OpenLoopScheduler<T> {
   readonly #o: ScheduleOptions<T>;
@@ -113,8 +105,12 @@ export class OpenLoopScheduler<T> {
       (requests !== undefined && this.#arrivals >= requests);
   }
 
-  /** Runs the schedule; resolves once scheduling ended and every request finished. */
-  async run(): Promise<ScheduleResult> {
+  /**
+   * Runs the schedule; resolves once scheduling ended and every request
+   * finished, with the arrivals (sent plus shortfall) and the time from the
+   * start to the end of scheduling (before in-flight requests finished).
+   */
+  async run(): Promise<{ arrivals: number; scheduledMs: number }> {
     const { clock, signal } = this.#o;
     const intervalMs = 1_000 / this.#o.rate;
     const start = clock.now();

@@ -11,12 +11,13 @@ import { percentile } from "../lib/stats.ts";
 import { mixPicker, seededRandom } from "../loadgen/mix.ts";
 import {
   buildSummary,
+  LatencySample,
   progressRecord,
+  Recorder,
   summaryJson,
   summaryText,
 } from "../loadgen/report.ts";
 import { runLoad } from "../loadgen/run.ts";
-import { LatencySample, Recorder } from "../loadgen/stats.ts";
 import type { Log } from "../telemetry/logger.ts";
 import { FakeClock } from "./_fake_clock.ts";
 
