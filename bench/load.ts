@@ -20,6 +20,8 @@ import { parseDuration } from "../lib/duration.ts";
 import { percentile } from "../lib/stats.ts";
 import { pinned, type Pinning } from "./proc.ts";
 
+const ROOT = fileURLToPath(new URL("../", import.meta.url));
+
 /** Outcome of one load phase, whichever generator produced it. */
 export type LoadResult = ReturnType<typeof parseWrk>;
 
@@ -82,45 +84,32 @@ export async function createLoadGenerator(pinning: Pinning, useWrk: boolean) {
     ? (probe.stdout + probe.stderr).split("\n")[0].replace(/ Copyright.*/, "")
     : undefined;
   /** The stdout of `argv` run on the load core. */
-  const runPinned = async (...argv: (string | number)[]) => {
-    const out = await run(pinned(pinning, "load", argv.map(String)), {
-      cwd: fileURLToPath(new URL("../", import.meta.url)),
-    });
+  const runPinned = async (argv: string[]) => {
+    const out = await run(pinned(pinning, "load", argv), { cwd: ROOT });
     if (out.code === 0) return out.stdout;
     const why = (out.stderr || out.stdout).trim().split("\n").at(-1);
     throw new Error(`${argv[0]} exited ${out.code}: ${why}`);
   };
-  /** This module as a program. */
+  /** This module as a program: its one JSON line. */
   const client = async (...args: (string | number)[]) => {
     const deno = [Deno.execPath(), "run", "-A", "--quiet", "--frozen"];
-    const out = await runPinned(
-      ...deno,
-      fileURLToPath(import.meta.url),
-      ...args,
-    );
-    return JSON.parse(out.trim().split("\n").at(-1)!);
+    const argv = [...deno, fileURLToPath(import.meta.url), ...args.map(String)];
+    return JSON.parse((await runPinned(argv)).trim().split("\n").at(-1)!);
+  };
+  const saturate = async (
+    url: string,
+    connections: number,
+    s: number,
+  ): Promise<LoadResult> => {
+    if (!wrk) return client("saturate", url, connections, s);
+    const args = ["-t1", `-c${connections}`, `-d${s}s`, "--latency", url];
+    return parseWrk(await runPinned(["wrk", ...args]));
   };
   return {
     /** Saturation tool for the report (`wrk 4.1.0 ...` or {@link FALLBACK_TOOL}). */
     tool: wrk ?? FALLBACK_TOOL,
     fallback: !wrk,
-    saturate: async (
-      url: string,
-      connections: number,
-      s: number,
-    ): Promise<LoadResult> =>
-      wrk
-        ? parseWrk(
-          await runPinned(
-            "wrk",
-            "-t1",
-            `-c${connections}`,
-            `-d${s}s`,
-            "--latency",
-            url,
-          ),
-        )
-        : await client("saturate", url, connections, s),
+    saturate,
     atRate: (url: string, rate: number, s: number): Promise<RateResult> =>
       client("rate", url, rate, s),
   };

@@ -18,16 +18,11 @@ export interface CpuProfile {
   timeDeltas: number[];
 }
 
-/** Self time of one function or group; `pct` is the percent of busy (non-idle) time. */
-export interface SelfTime {
-  readonly name: string;
-  readonly location: string;
-  selfMs: number;
-  pct: number;
-}
-
 /** A summarized profile: self time per function and per npm package, runtime extension or application file. */
 export type ProfileSummary = ReturnType<typeof summarizeProfile>;
+
+/** Functions and groups listed, busiest first. */
+const TOP = 25;
 
 const NPM = /\/npm\/[^/]+\/((?:@[^/]+\/)?[^/]+)\/([^/]+)\/(.*)$/;
 
@@ -54,19 +49,13 @@ export function groupOf(url: string, root = ""): string {
  * apart. Sample `i` lasts until sample `i + 1` (the last one until
  * `endTime`), as in Chrome DevTools.
  */
-export function summarizeProfile(
-  profile: CpuProfile,
-  { top = 25, root = "" }: { top?: number; root?: string } = {},
-) {
+export function summarizeProfile(profile: CpuProfile, root = "") {
   const frames = new Map(profile.nodes.map((n) => [n.id, n.callFrame]));
-  const functions = new Map<string, SelfTime>();
-  const groups = new Map<string, SelfTime>();
-  const add = (to: Map<string, SelfTime>, name: string, location = "") => {
-    const key = `${name}\u0000${location}`;
-    const s = to.get(key) ?? { name, location, selfMs: 0, pct: 0 };
-    to.set(key, s);
-    return s;
-  };
+  /** Self time in ms by name and location (`name\0location`). */
+  const functions = new Map<string, number>();
+  const groups = new Map<string, number>();
+  const add = (to: Map<string, number>, key: string, ms: number) =>
+    to.set(key, (to.get(key) ?? 0) + ms);
   let totalMs = 0;
   let idleMs = 0;
   let t = profile.startTime;
@@ -83,20 +72,22 @@ export function summarizeProfile(
     }
     const { url, lineNumber } = frame;
     const location = url ? `${shortUrl(url, root)}:${lineNumber + 1}` : "";
-    add(functions, name, location).selfMs += ms;
+    add(functions, `${name}\0${location}`, ms);
     const group = url
       ? groupOf(url, root)
       : name.startsWith("op_")
       ? "(Deno ops: Rust)"
       : name;
-    add(groups, group).selfMs += ms;
+    add(groups, group, ms);
   });
   const busyMs = totalMs - idleMs;
-  const busiest = (map: Map<string, SelfTime>) =>
-    [...map.values()]
-      .map((s) => ({ ...s, pct: busyMs > 0 ? (100 * s.selfMs) / busyMs : 0 }))
-      .sort((a, b) => b.selfMs - a.selfMs)
-      .slice(0, top);
+  /** Self time of each function or group; `pct` is the percent of busy (non-idle) time. */
+  const busiest = (map: Map<string, number>) =>
+    [...map].sort((a, b) => b[1] - a[1]).slice(0, TOP).map(([key, selfMs]) => {
+      const [name, location = ""] = key.split("\0");
+      const pct = busyMs > 0 ? (100 * selfMs) / busyMs : 0;
+      return { name, location, selfMs, pct };
+    });
   return {
     totalMs,
     idleMs,
@@ -112,7 +103,7 @@ export function renderProfileSummary(
   source: string,
 ): string {
   const seconds = (ms: number) => (ms / 1000).toFixed(1);
-  const line = (t: SelfTime, what: string) =>
+  const line = (t: ProfileSummary["groups"][number], what: string) =>
     `  ${t.selfMs.toFixed(0).padStart(7)}  ${
       t.pct.toFixed(1).padStart(6)
     }  ${what}`;
@@ -142,5 +133,5 @@ export function summarizeDir(dir: string, root: string) {
     .sort((a, b) => a.at - b.at).at(-1)?.f;
   if (!file) throw new Error(`no .cpuprofile in ${dir}`);
   const profile = JSON.parse(Deno.readTextFileSync(file)) as CpuProfile;
-  return { file, summary: summarizeProfile(profile, { root }) };
+  return { file, summary: summarizeProfile(profile, root) };
 }

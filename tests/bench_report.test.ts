@@ -91,7 +91,7 @@ Deno.test("profile: self time per function and group; idle apart", () => {
     samples: [3, 3, 4, 2, 5],
     timeDeltas: [0, 2_000, 2_000, 1_000, 4_000], // at 1000, 3000, 5000, 6000, 10000
   };
-  const s = summarizeProfile(profile, { root });
+  const s = summarizeProfile(profile, root);
   assert.equal(s.totalMs, 10);
   assert.equal(s.idleMs, 4);
   assert.equal(s.busyMs, 6);

@@ -35,7 +35,7 @@ export interface PeerOptions {
 }
 
 /** A built peer: its interpreter, its code and how to start it. */
-export type FastapiPeer = ReturnType<typeof peerAt>;
+export type FastapiPeer = NonNullable<ReturnType<typeof peerAt>>;
 
 /**
  * `${SPACE_APP_CACHE ?? XDG_CACHE_HOME ?? $HOME/.cache}/space-app/peers`
@@ -123,38 +123,29 @@ async function locate(opts: PeerOptions) {
     throw new Error(`FastAPI peer: ${python3} is not Python 3: ${version}`);
   }
   const key = await peerCacheKey(await Deno.readFile(FASTAPI_LOCK), version);
-  return { python3, version, key, dir: path.join(cacheDir, `fastapi-${key}`) };
+  const dir = path.join(cacheDir, `fastapi-${key}`);
+  return { python3, version, key, dir, peer: peerAt(dir) };
 }
 
+/** The peer whose venv is `venvDir`, undefined while that venv is not built. */
 function peerAt(venvDir: string) {
   const python = path.join(venvDir, "bin", "python");
+  try {
+    if (!Deno.statSync(python).isFile) return undefined;
+  } catch {
+    return undefined;
+  }
   return {
     python,
     appDir: FASTAPI_APP_DIR,
-    venvDir,
     /** The command line serving the app on 127.0.0.1:`port`. */
     argv: (port: number) => uvicornArgv(python, FASTAPI_APP_DIR, port),
   };
 }
 
-function built(dir: string): boolean {
-  try {
-    return Deno.statSync(path.join(dir, "bin", "python")).isFile;
-  } catch {
-    return false;
-  }
-}
-
 /** The peer if its venv is built for the current lock and python3; builds nothing. */
-export async function findFastapiPeer(
-  opts: PeerOptions = {},
-): Promise<FastapiPeer | undefined> {
-  try {
-    const { dir } = await locate(opts);
-    return built(dir) ? peerAt(dir) : undefined;
-  } catch {
-    return undefined;
-  }
+export function findFastapiPeer(opts: PeerOptions = {}) {
+  return locate(opts).then(({ peer }) => peer, () => undefined);
 }
 
 /**
@@ -168,8 +159,8 @@ export async function ensureFastapiPeer(
   opts: PeerOptions = {},
 ): Promise<FastapiPeer> {
   const log = opts.log ?? (() => {});
-  const { python3, version, key, dir } = await locate(opts);
-  if (built(dir)) return peerAt(dir);
+  const { python3, version, key, dir, peer } = await locate(opts);
+  if (peer) return peer;
   await Deno.mkdir(path.dirname(dir), { recursive: true });
   const tmp = await Deno.makeTempDir({
     dir: path.dirname(dir),
@@ -194,7 +185,7 @@ export async function ensureFastapiPeer(
     ]);
     // Another process may have finished the same venv first: use that one.
     await Deno.rename(tmp, dir).catch((error) => {
-      if (!built(dir)) {
+      if (!peerAt(dir)) {
         throw new Error(
           `FastAPI peer: could not move the venv to ${dir}: ${error}`,
         );
@@ -205,7 +196,7 @@ export async function ensureFastapiPeer(
   }
   const seconds = ((performance.now() - started) / 1000).toFixed(1);
   log(`FastAPI peer: venv ready in ${seconds} s`);
-  return peerAt(dir);
+  return peerAt(dir)!;
 }
 
 if (import.meta.main) {
