@@ -13,7 +13,7 @@ import { NAMES } from "../gen/names.ts";
 import type { StackConfig } from "../gen/types.ts";
 import * as proc from "../lib/process.ts";
 import { expectations } from "./expect.ts";
-import { allReady, freePort } from "./poll.ts";
+import { allReady, freePort, loopback } from "./poll.ts";
 import type { RunOptions } from "./report.ts";
 import { lokiSource, prometheusSource, tempoSource } from "./sources.ts";
 import { runSuite } from "./suite.ts";
@@ -87,8 +87,7 @@ export async function runCompose(config: StackConfig, o: RunOptions) {
       await ok([...compose, "up", "-d", "--build", "--wait"]);
       return `engine ${info.stdout.trim()}, project ${TEST_PROJECT}`;
     });
-    const published = (_: string, port: number) => `http://127.0.0.1:${port}`;
-    if (!o.report.failed) await check(config, "compose", published, o);
+    if (!o.report.failed) await check(config, "compose", loopback, o);
   } finally {
     if (o.report.failed) {
       await show([...compose, "ps", "-a"]);
@@ -135,8 +134,7 @@ export async function runK8s(config: StackConfig, o: RunOptions) {
   const ports = new Map<string, number>();
   const local = (service: string, port: number) => {
     const key = `${service}:${port}`;
-    if (!ports.has(key)) ports.set(key, freePort());
-    return `http://127.0.0.1:${ports.get(key)}`;
+    return loopback(service, ports.getOrInsertComputed(key, freePort));
   };
   try {
     await o.report.check(`image ${image} in context ${ctx}`, async () => {

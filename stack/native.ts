@@ -20,7 +20,7 @@ import { OtlpReceiver } from "../lib/otlp_receiver.ts";
 import { type Background, run, start } from "../lib/process.ts";
 import { expectations } from "./expect.ts";
 import * as build from "./native/build.ts";
-import { allReady, freePort } from "./poll.ts";
+import { allReady, freePort, loopback } from "./poll.ts";
 import type { Report, RunOptions } from "./report.ts";
 import { prometheusSource, standIns } from "./sources.ts";
 import { runSuite } from "./suite.ts";
@@ -165,12 +165,11 @@ async function runVariant(
     }
     return components;
   };
-  const local = (_: string, port: number) => `http://127.0.0.1:${port}`;
-  const prom = local("prometheus", c.prometheus.port);
-  const app = local("space-app", c.app.port);
+  const prom = loopback("prometheus", c.prometheus.port);
+  const app = loopback("space-app", c.app.port);
   try {
     const servers = startAll(["prometheus", "otelcol", "space-app"]);
-    if (!await allReady(servers, local, report)) return;
+    if (!await allReady(servers, loopback, report)) return;
     startAll(["loadgen"]);
     await runSuite(
       {

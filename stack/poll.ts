@@ -40,6 +40,10 @@ export function freePort(): number {
   return port;
 }
 
+/** A port of this host as a URL, in the shape of {@link allReady}'s `url`. */
+export const loopback = (_service: string, port: number) =>
+  `http://127.0.0.1:${port}`;
+
 /** Time in milliseconds, as the waiting code sees it. */
 export const realClock = {
   now: () => performance.now(),

@@ -124,9 +124,8 @@ export async function runSuite(
       if (some(selector, found.length) && missing.length > 0) {
         throw new ApiError(`routes missing: ${missing.join(", ")}`);
       }
-      return `${found.length} series${
-        routes ? `, routes ${values.join(", ")}` : ""
-      }`;
+      const byRoute = routes ? `, routes ${values.join(", ")}` : "";
+      return `${found.length} series${byRoute}`;
     }, e.absent(selector));
   const [requests, ...others] = e.series;
   await series(requests, ["/", "/work", "/error"]);
@@ -187,11 +186,8 @@ export async function runSuite(
         try {
           const spans = await traces.trace(id);
           const services = serviceNames(spans);
-          if (services.includes(e.service)) {
-            return `trace ${id}: ${spans.length} spans (${
-              services.join(", ")
-            })`;
-          }
+          const found = `${spans.length} spans (${services.join(", ")})`;
+          if (services.includes(e.service)) return `trace ${id}: ${found}`;
           last = `trace ${id} has no ${e.service} span`;
         } catch (error) {
           last = `trace ${id}: ${errorText(error)}`;
@@ -242,9 +238,7 @@ export async function runSuite(
   const g = t.grafana;
   if ("skip" in g) return report.skip("Grafana", g.skip);
   const login = new TextEncoder().encode(`${g.user}:${g.password}`);
-  const auth = {
-    Authorization: `Basic ${btoa(String.fromCharCode(...login))}`,
-  };
+  const auth = { Authorization: `Basic ${login.toBase64()}` };
   const get = getter();
   await check("Grafana: /api/health", async () => {
     const h = parseGrafanaHealth(await get(`${g.base}/api/health`));

@@ -82,9 +82,8 @@ export function locateGo(dirs = Deno.env.get("PATH"), isFile = isExecutable) {
 
 /** The version a go.mod requires of `module`, without the leading "v". */
 export function requiredVersion(goMod: string, module: string): string {
-  const escaped = module.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
   const m = goMod.match(
-    new RegExp(`^\\s*(?:require\\s+)?${escaped}\\s+v(\\S+)`, "m"),
+    new RegExp(`^\\s*(?:require\\s+)?${RegExp.escape(module)}\\s+v(\\S+)`, "m"),
   );
   if (!m) throw new Error(`go.mod does not require ${module}`);
   return m[1];
