@@ -8,7 +8,7 @@ import { builderManifest } from "./components/collector_builder.ts";
 import type { BuildTarget, Target } from "./components/context.ts";
 import { credentialsOf } from "./components/grafana.ts";
 import { buildComponents } from "./components/mod.ts";
-import type { GeneratedFile } from "./header.ts";
+import { byPath, type GeneratedFile } from "./header.ts";
 import { NAMES } from "./names.ts";
 import { CONTAINERS } from "./placement.ts";
 import { renderCompose } from "./render/compose.ts";
@@ -35,20 +35,19 @@ export function generate(config: unknown, source: string): GeneratedFile[] {
     buildComponents(config, target, source);
   const [base, production] = [build("base"), build("production")];
   const prod = config.overlays.production;
-  const secretsOf = (target: BuildTarget) => {
-    const creds = credentialsOf(config, target);
-    if (creds.kind !== "literal") {
-      throw new Error(`${target} needs literal Grafana credentials`);
-    }
-    return { "admin-user": creds.user, "admin-password": creds.password };
-  };
+  // Compose and the base share the literal credentials of the config.
+  const creds = credentialsOf(config, "base");
+  if (creds.kind !== "literal") {
+    throw new Error("the base needs literal Grafana credentials");
+  }
+  const admin = { "admin-user": creds.user, "admin-password": creds.password };
   const overlay = (target: Target, components = build(target)) => ({
     namespace: config.namespace,
     base,
     overlay: components,
     credentials: {
       component: NAMES.grafana,
-      base: credentialsOf(config, "base"),
+      base: creds,
       overlay: credentialsOf(config, target),
     },
     extras: [],
@@ -57,35 +56,27 @@ export function generate(config: unknown, source: string): GeneratedFile[] {
     project: config.namespace,
     buildContext: "../..",
     configRoot: "../k8s/base/config",
-    secrets: secretsOf("compose"),
+    secrets: admin,
   });
   const manifest = builderManifest(
     [collectorData(config, CONTAINERS)],
     imageVersion(config.components.collector.image),
   );
-  return [
-    ...serialize(source, PATHS.compose, [yamlFile("compose.yaml", compose)]),
-    ...serialize(
-      source,
-      PATHS.base,
-      renderBase({
-        namespace: config.namespace,
-        components: base,
-        secrets: { [NAMES.grafana]: secretsOf("base") },
-      }),
-    ),
-    ...serialize(source, PATHS.local, renderOverlay(overlay("local"))),
-    ...serialize(
-      source,
-      PATHS.production,
-      renderOverlay({
-        ...overlay("production", production),
-        storageClass: prod.storageClass,
-        extras: renderProductionExtras(production, prod),
-      }),
-    ),
-    {
-      path: `${PATHS.collectorBuilder}/manifest.yaml`,
+  const trees = {
+    [PATHS.compose]: [yamlFile("compose.yaml", compose)],
+    [PATHS.base]: renderBase({
+      namespace: config.namespace,
+      components: base,
+      secrets: { [NAMES.grafana]: admin },
+    }),
+    [PATHS.local]: renderOverlay(overlay("local")),
+    [PATHS.production]: renderOverlay({
+      ...overlay("production", production),
+      storageClass: prod.storageClass,
+      extras: renderProductionExtras(production, prod),
+    }),
+    [PATHS.collectorBuilder]: [{
+      path: "manifest.yaml",
       content: withHeader(
         source,
         commentedYaml(manifest, {
@@ -93,6 +84,9 @@ export function generate(config: unknown, source: string): GeneratedFile[] {
             "A collector with only the components the generated config uses, for\nthe OpenTelemetry Collector Builder (go.opentelemetry.io/collector/cmd/builder\nat the same version): builder --config manifest.yaml",
         }),
       ),
-    },
-  ].sort((a, b) => a.path < b.path ? -1 : a.path > b.path ? 1 : 0);
+    }],
+  };
+  return Object.entries(trees)
+    .flatMap(([prefix, files]) => serialize(source, prefix, files))
+    .sort(byPath);
 }

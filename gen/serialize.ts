@@ -7,14 +7,10 @@ import { type GeneratedFile, generatedHeader } from "./header.ts";
 
 /** A file as YAML documents, or as text in its final form (config files). */
 export type Rendered =
-  | { readonly path: string; readonly kind: "yaml"; readonly docs: unknown[] }
-  | { readonly path: string; readonly kind: "text"; readonly content: string };
+  | { readonly path: string; readonly docs: unknown[] }
+  | { readonly path: string; readonly content: string };
 
-export const yamlFile = (path: string, ...docs: unknown[]): Rendered => ({
-  path,
-  kind: "yaml",
-  docs,
-});
+export const yamlFile = (path: string, ...docs: unknown[]) => ({ path, docs });
 
 /** YAML text of one or more documents, without a header. */
 export function yamlText(docs: readonly unknown[]): string {
@@ -37,9 +33,7 @@ export function serialize(
 ): GeneratedFile[] {
   return files.map((f) => ({
     path: `${prefix}/${f.path}`,
-    content: f.kind === "yaml"
-      ? withHeader(source, yamlText(f.docs))
-      : f.content,
+    content: "docs" in f ? withHeader(source, yamlText(f.docs)) : f.content,
   }));
 }
 

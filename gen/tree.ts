@@ -5,7 +5,7 @@
  * as it was. Files without the generated header are the user's and stay.
  * @module
  */
-import { GENERATED_MARK, type GeneratedFile } from "./header.ts";
+import { byPath, GENERATED_MARK, type GeneratedFile } from "./header.ts";
 
 export type FileState = "created" | "changed" | "unchanged" | "removed";
 
@@ -76,9 +76,6 @@ async function listFiles(dir: string): Promise<string[]> {
   await unlessNotFound(walk(dir, ""));
   return out.sort();
 }
-
-const byPath = (a: { path: string }, b: { path: string }) =>
-  a.path < b.path ? -1 : a.path > b.path ? 1 : 0;
 
 const dirOf = (path: string) =>
   path.includes("/") ? path.slice(0, path.lastIndexOf("/")) : ".";

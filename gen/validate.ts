@@ -293,14 +293,15 @@ const LIMITED = [["memory", parseBytes], ["cpu", parseMillicores]] as const;
 function crossField(config: StackConfig, add: Add): void {
   const c = config.components;
   const prod = config.overlays.production;
-  const all = [
-    ...Object.entries(c).map(([k, v]) => [`components.${k}`, v.resources]),
-    ...(["app", "collector"] as const).map((k) => [
-      `overlays.production.${k}`,
-      prod[k].resources,
+  const owners: [string, Resources][] = [
+    ...Object.entries(c).map(([k, v]): [string, Resources] => [
+      `components.${k}`,
+      v.resources,
     ]),
-  ] as [string, Resources][];
-  for (const [owner, r] of all) {
+    ["overlays.production.app", prod.app.resources],
+    ["overlays.production.collector", prod.collector.resources],
+  ];
+  for (const [owner, r] of owners) {
     for (const [key, parse] of LIMITED) {
       const req = parse(r.requests[key]);
       const lim = r.limits[key] && parse(r.limits[key]);
@@ -328,34 +329,29 @@ function crossField(config: StackConfig, add: Add): void {
       } (below shutdownTimeoutMs)`,
     );
   }
-  // Ports that share a network namespace (a container, the Compose host).
-  const distinct = (scope: string, ports: [string, unknown][]) => {
+  // Ports that share a network namespace (a container, the Compose host),
+  // as paths under `components`.
+  const distinct = (scope: string, paths: string[]) => {
     const seen = new Map<unknown, string>();
-    for (const [path, port] of ports) {
+    for (const path of paths.map((p) => `components.${p}`)) {
+      const port = path.split(".").slice(1)
+        .reduce((o, k) => (o as Obj)[k], c as unknown);
       const other = seen.get(port);
       if (other) add(path, port, `${scope} port collides with ${other}`);
       else seen.set(port, path);
     }
   };
-  const at = (path: string): [string, unknown] => [
-    `components.${path}`,
-    path.split(".").reduce((o, k) => (o as Obj)[k], c as unknown),
-  ];
-  const collector = Object.entries(c.collector.ports);
-  distinct(
-    "collector container",
-    collector.map(([k, v]) => [`components.collector.ports.${k}`, v]),
-  );
+  const collector = (keys: string[]) => keys.map((k) => `collector.ports.${k}`);
+  distinct("collector container", collector(Object.keys(c.collector.ports)));
   const tempo = ["port", "grpcPort", "otlpGrpcPort", "otlpHttpPort"];
-  distinct("tempo container", tempo.map((k) => at(`tempo.${k}`)));
-  distinct("loki container", ["port", "grpcPort"].map((k) => at(`loki.${k}`)));
-  const published = ["otlpGrpc", "otlpHttp", "healthCheck"]
-    .map((k) => `collector.ports.${k}`);
+  distinct("tempo container", tempo.map((k) => `tempo.${k}`));
+  distinct("loki container", ["loki.port", "loki.grpcPort"]);
   const backends = ["prometheus", "tempo", "loki", "grafana"];
-  distinct(
-    "published",
-    ["app.port", ...published, ...backends.map((k) => `${k}.port`)].map(at),
-  );
+  distinct("published", [
+    "app.port",
+    ...collector(["otlpGrpc", "otlpHttp", "healthCheck"]),
+    ...backends.map((k) => `${k}.port`),
+  ]);
   if (prod.ingress.app.host === prod.ingress.grafana.host) {
     add(
       "overlays.production.ingress.grafana.host",
@@ -388,24 +384,19 @@ function crossField(config: StackConfig, add: Add): void {
 /** Every problem with a config, all at once. */
 export function validateConfig(config: unknown): string[] {
   const problems: string[] = [];
-  const add: Add = (path, value, allowed) =>
-    problems.push(
-      `${path}: ${
-        value === "<hidden>" ? value : JSON.stringify(value)
-      } is invalid: ${allowed}`,
-    );
+  const add: Add = (path, value, allowed) => {
+    // Passwords never reach the terminal.
+    const hidden = /\.password$/.test(path) && typeof value === "string";
+    const shown = hidden ? '"<hidden>"' : JSON.stringify(value);
+    problems.push(`${path}: ${shown} is invalid: ${allowed}`);
+  };
   SCHEMA(config, "", add);
   try {
     crossField(config as StackConfig, add);
   } catch {
     // A shape the schema already reported; the rules across fields wait.
   }
-  return problems.map((p) =>
-    // Passwords never reach the terminal.
-    /\.password: /.test(p)
-      ? p.replace(/: ".*" is invalid/, ': "<hidden>" is invalid')
-      : p
-  );
+  return problems;
 }
 
 /** Throws {@link StackConfigError} listing every problem, if any. */

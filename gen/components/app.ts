@@ -52,38 +52,35 @@ export function telemetryEnv(
   ];
 }
 
-export const app: kit.ComponentModule = {
-  name: "app",
-  build(ctx) {
-    const { config, prod } = ctx;
-    const a = config.components.app;
-    return kit.component({
-      name: NAMES.app,
-      description: "The instrumented Hono service (compiled Deno binary).",
-      image: appImage(ctx),
-      imagePullPolicy: pullPolicy(ctx),
-      build: ctx.target === "compose",
-      args: ["serve"],
-      env: [
-        { name: "PORT", value: String(a.port) },
-        { name: "MAX_WORK_MS", value: String(a.maxWorkMs) },
-        { name: "SHUTDOWN_TIMEOUT_MS", value: String(a.shutdownTimeoutMs) },
-        { name: "SHUTDOWN_DRAIN_MS", value: String(a.shutdownDrainMs) },
-        ...telemetryEnv(ctx, a.serviceName),
-      ],
-      ports: [kit.port("http", a.port, true)],
-      health: kit.health({ port: a.port, path: "/readyz" }, 10, {
-        alive: { port: a.port, path: "/healthz" },
-        // The binary checks its own /healthz (the image has no shell).
-        command: ["/app/space-app", "healthcheck"],
-      }),
-      resources: prod?.app.resources ?? a.resources,
-      user: APP_USER,
-      replicas: prod?.app.minReplicas ?? a.replicas,
-      autoscaled: prod !== undefined,
-      dependsOn: [{ component: NAMES.collector, condition: "service_started" }],
-      terminationGraceSeconds: Math.ceil(a.shutdownTimeoutMs / 1000) + 5,
-      clients: kit.allow(["outside", NAMES.loadgen], [a.port]),
-    });
-  },
+export const app: kit.ComponentModule = (ctx) => {
+  const { config, prod } = ctx;
+  const a = config.components.app;
+  return kit.component({
+    name: NAMES.app,
+    description: "The instrumented Hono service (compiled Deno binary).",
+    image: appImage(ctx),
+    imagePullPolicy: pullPolicy(ctx),
+    build: ctx.target === "compose",
+    args: ["serve"],
+    env: [
+      { name: "PORT", value: String(a.port) },
+      { name: "MAX_WORK_MS", value: String(a.maxWorkMs) },
+      { name: "SHUTDOWN_TIMEOUT_MS", value: String(a.shutdownTimeoutMs) },
+      { name: "SHUTDOWN_DRAIN_MS", value: String(a.shutdownDrainMs) },
+      ...telemetryEnv(ctx, a.serviceName),
+    ],
+    ports: [kit.port("http", a.port, true)],
+    health: kit.health({ port: a.port, path: "/readyz" }, 10, {
+      alive: { port: a.port, path: "/healthz" },
+      // The binary checks its own /healthz (the image has no shell).
+      command: ["/app/space-app", "healthcheck"],
+    }),
+    resources: prod?.app.resources ?? a.resources,
+    user: APP_USER,
+    replicas: prod?.app.minReplicas ?? a.replicas,
+    autoscaled: prod !== undefined,
+    dependsOn: [{ component: NAMES.collector, condition: "service_started" }],
+    terminationGraceSeconds: Math.ceil(a.shutdownTimeoutMs / 1000) + 5,
+    clients: kit.allow(["outside", NAMES.loadgen], [a.port]),
+  });
 };

@@ -174,53 +174,44 @@ export function collectorConfig(
   });
 }
 
-const FILE = "config.yaml";
+const FILE = { name: "config.yaml", flag: "--config", render: collectorConfig };
 
 /** otel/opentelemetry-collector-contrib: `FROM scratch` (no shell), `USER 10001`. */
 const USER = { uid: 10001, gid: 10001 };
 
-export const collector: kit.ComponentModule = {
-  name: "collector",
-  build(ctx) {
-    const { config, placement, prod } = ctx;
-    const c = config.components;
-    const col = c.collector.ports;
-    const sampling = c.collector.tailSampling.enabled;
-    const resources = prod?.collector.resources ?? c.collector.resources;
-    return kit.component({
-      name: NAMES.collector,
-      description:
-        "OpenTelemetry Collector: OTLP in; traces to Tempo, logs to Loki, metrics to Prometheus.",
-      image: c.collector.image,
-      args: [`--config=${placement.configDir("collector")}/${FILE}`],
-      env: [kit.goMemLimit(resources)],
-      ports: [
-        kit.port("otlp-grpc", col.otlpGrpc, true),
-        kit.port("otlp-http", col.otlpHttp, true),
-        kit.port("metrics", col.selfMetrics),
-        kit.port("health", col.healthCheck, true),
-      ],
-      configDirs: [
-        kit.configFile(
-          ctx,
-          "collector",
-          FILE,
-          collectorConfig(config, placement),
-        ),
-      ],
-      health: kit.health({ port: col.healthCheck, path: "/" }, 30),
-      resources,
-      user: USER,
-      replicas: prod?.collector.minReplicas ?? c.collector.replicas,
-      // With tail sampling it is one instance, never autoscaled, never two.
-      autoscaled: prod !== undefined && !sampling,
-      recreate: sampling,
-      podsAlias: COLLECTOR_PODS,
-      dependsOn: kit.afterHealthy("prometheus", "tempo", "loki"),
-      clients: [
-        ...kit.allow([NAMES.app, NAMES.loadgen], [col.otlpGrpc, col.otlpHttp]),
-        ...kit.allow([NAMES.prometheus], [col.selfMetrics]),
-      ],
-    });
-  },
+export const collector: kit.ComponentModule = (ctx) => {
+  const { config, prod } = ctx;
+  const c = config.components;
+  const col = c.collector.ports;
+  const sampling = c.collector.tailSampling.enabled;
+  const resources = prod?.collector.resources ?? c.collector.resources;
+  const file = kit.configFile(ctx, "collector", FILE);
+  return kit.component({
+    name: NAMES.collector,
+    description:
+      "OpenTelemetry Collector: OTLP in; traces to Tempo, logs to Loki, metrics to Prometheus.",
+    image: c.collector.image,
+    args: [file.arg],
+    env: [kit.goMemLimit(resources)],
+    ports: [
+      kit.port("otlp-grpc", col.otlpGrpc, true),
+      kit.port("otlp-http", col.otlpHttp, true),
+      kit.port("metrics", col.selfMetrics),
+      kit.port("health", col.healthCheck, true),
+    ],
+    configDirs: [file.dir],
+    health: kit.health({ port: col.healthCheck, path: "/" }, 30),
+    resources,
+    user: USER,
+    replicas: prod?.collector.minReplicas ?? c.collector.replicas,
+    // With tail sampling it is one instance, never autoscaled, never two.
+    autoscaled: prod !== undefined && !sampling,
+    recreate: sampling,
+    podsAlias: COLLECTOR_PODS,
+    dependsOn: kit.afterHealthy("prometheus", "tempo", "loki"),
+    clients: [
+      ...kit.allow([NAMES.app, NAMES.loadgen], [col.otlpGrpc, col.otlpHttp]),
+      ...kit.allow([NAMES.prometheus], [col.selfMetrics]),
+    ],
+  });
 };

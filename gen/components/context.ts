@@ -39,9 +39,13 @@ export interface BuildContext {
 }
 
 /** One component of the stack: its model on a target, unless left out. */
-export interface ComponentModule {
-  readonly name: ComponentName;
-  build(ctx: BuildContext): Component | undefined;
+export type ComponentModule = (ctx: BuildContext) => Component | undefined;
+
+/** A config file rendered from the config; its program reads `flag=<path>`. */
+export interface ConfigFile {
+  readonly name: string;
+  readonly flag: string;
+  render(config: StackConfig, placement: Placement): string;
 }
 
 /**
@@ -72,23 +76,25 @@ export function component(
 }
 
 /**
- * A backend reading a generated config file and keeping data on a volume,
- * with the image and resources of its config.
+ * A backend reading its config file and keeping data on a volume, with the
+ * image and resources of its config; `c.args` follow the config file's.
  */
 export function backend(
   ctx: BuildContext,
   name: "prometheus" | "tempo" | "loki",
-  file: { name: string; content: string },
+  file: ConfigFile,
   c: Partial<Component> & Pick<Component, "description" | "user">,
 ): Component {
   const { image, resources } = ctx.config.components[name];
+  const { arg, dir } = configFile(ctx, name, file);
   return component({
     name: NAMES[name],
     image,
     resources,
-    configDirs: [configFile(ctx, name, file.name, file.content)],
+    configDirs: [dir],
     volume: dataVolume(ctx, name),
     ...c,
+    args: [arg, ...c.args ?? []],
   });
 }
 
@@ -165,25 +171,36 @@ export function configDir(
   };
 }
 
-/** A backend's one config file, in `<name>-config` at its config mount. */
+/** A config file in `<name>-config` at its config mount, and the argument naming it. */
 export function configFile(
   ctx: BuildContext,
   component: ConfiguredName,
-  name: string,
-  content: string,
-): ConfigDir {
+  file: ConfigFile,
+): { arg: string; dir: ConfigDir } {
+  const { config, placement } = ctx;
   const dir = NAMES[component];
   const mount = CONTAINER_CONFIG_DIRS[component];
-  return configDir(ctx, `${dir}-config`, dir, mount, [{ name, content }]);
+  const files = [{ name: file.name, content: file.render(config, placement) }];
+  return {
+    arg: `${file.flag}=${placement.configDir(component)}/${file.name}`,
+    dir: configDir(ctx, `${dir}-config`, dir, mount, files),
+  };
 }
 
 /** A busybox `wget` check; use 127.0.0.1: wget may try `::1` first. */
 export function wgetCheck(ready: HttpProbe): readonly string[] {
-  return [
-    "wget",
-    "-q",
-    "-O",
-    "/dev/null",
-    `http://127.0.0.1:${ready.port}${ready.path}`,
-  ];
+  const url = `http://127.0.0.1:${ready.port}${ready.path}`;
+  return ["wget", "-q", "-O", "/dev/null", url];
+}
+
+/** The `server` block of Loki and Tempo: both servers on the bind address. */
+export function servers(placement: Placement, http: number, grpc: number) {
+  const bind = placement.bind;
+  return {
+    http_listen_address: bind,
+    http_listen_port: http,
+    grpc_listen_address: bind,
+    grpc_listen_port: grpc,
+    log_level: "info",
+  };
 }

@@ -77,85 +77,82 @@ export function credentialsOf(
     : config.overlays[target].credentials;
 }
 
-export const grafana: kit.ComponentModule = {
-  name: "grafana",
-  build(ctx) {
-    const { config, placement, prod } = ctx;
-    const g = config.components.grafana;
-    const p = grafanaProvisioning(config, placement);
-    const ready = { port: g.port, path: "/api/health" };
-    const dir = (name: string, mount: string, files: ConfigDir["files"]) =>
-      kit.configDir(ctx, `grafana-${name}`, `grafana/${name}`, mount, files);
-    // Grafana expands $VAR in provisioning files; alert models it reads raw
-    // (a $$ would reach Prometheus as is), so that file stays unescaped and
-    // a test keeps $ out of it.
-    const provisioned = (
-      name: string,
-      mount: string,
-      doc: unknown,
-      raw = false,
-    ) => {
-      const content = yamlText([doc]);
-      return dir(name, `${PROVISIONING}/${mount}`, [{
-        name: `${mount}.yaml`,
-        content: raw ? content : escapeProvisioning(content),
-      }]);
-    };
-    const env = (vars: Record<string, string>) =>
-      Object.entries(vars).map(([name, value]) => ({ name, value }));
-    return kit.component({
-      name: NAMES.grafana,
-      description:
-        "Grafana: datasources with correlations, dashboards and alert rules provisioned as code.",
-      image: g.image,
-      env: [
-        { name: "GF_SECURITY_ADMIN_USER", secretKey: "admin-user" },
-        { name: "GF_SECURITY_ADMIN_PASSWORD", secretKey: "admin-password" },
-        ...env({
-          // Never anonymous behind the production Ingress: a Viewer can query
-          // every datasource.
-          GF_AUTH_ANONYMOUS_ENABLED: String(prod ? false : g.anonymousViewer),
-          GF_AUTH_ANONYMOUS_ORG_ROLE: "Viewer",
-          GF_USERS_ALLOW_SIGN_UP: "false",
-          GF_ANALYTICS_REPORTING_ENABLED: "false",
-          GF_ANALYTICS_CHECK_FOR_UPDATES: "false",
-          GF_ANALYTICS_CHECK_FOR_PLUGIN_UPDATES: "false",
-          // Grafana 13 unloads its bundled Prometheus, Loki and Tempo plugins
-          // before updating them at start; a failed update (offline, read-only
-          // path) leaves them unregistered. The image's versions stay.
-          GF_PLUGINS_PREINSTALL_AUTO_UPDATE: "false",
-          GF_SERVER_HTTP_PORT: String(g.port),
-          ...(prod && {
-            GF_SERVER_ROOT_URL: `https://${prod.ingress.grafana.host}/`,
-            GF_SECURITY_COOKIE_SECURE: "true",
-          }),
+export const grafana: kit.ComponentModule = (ctx) => {
+  const { config, placement, prod } = ctx;
+  const g = config.components.grafana;
+  const p = grafanaProvisioning(config, placement);
+  const ready = { port: g.port, path: "/api/health" };
+  const dir = (name: string, mount: string, files: ConfigDir["files"]) =>
+    kit.configDir(ctx, `grafana-${name}`, `grafana/${name}`, mount, files);
+  // Grafana expands $VAR in provisioning files; alert models it reads raw
+  // (a $$ would reach Prometheus as is), so that file stays unescaped and
+  // a test keeps $ out of it.
+  const provisioned = (
+    name: string,
+    mount: string,
+    doc: unknown,
+    raw = false,
+  ) => {
+    const content = yamlText([doc]);
+    return dir(name, `${PROVISIONING}/${mount}`, [{
+      name: `${mount}.yaml`,
+      content: raw ? content : escapeProvisioning(content),
+    }]);
+  };
+  const env = (vars: Record<string, string>) =>
+    Object.entries(vars).map(([name, value]) => ({ name, value }));
+  return kit.component({
+    name: NAMES.grafana,
+    description:
+      "Grafana: datasources with correlations, dashboards and alert rules provisioned as code.",
+    image: g.image,
+    env: [
+      { name: "GF_SECURITY_ADMIN_USER", secretKey: "admin-user" },
+      { name: "GF_SECURITY_ADMIN_PASSWORD", secretKey: "admin-password" },
+      ...env({
+        // Never anonymous behind the production Ingress: a Viewer can query
+        // every datasource.
+        GF_AUTH_ANONYMOUS_ENABLED: String(prod ? false : g.anonymousViewer),
+        GF_AUTH_ANONYMOUS_ORG_ROLE: "Viewer",
+        GF_USERS_ALLOW_SIGN_UP: "false",
+        GF_ANALYTICS_REPORTING_ENABLED: "false",
+        GF_ANALYTICS_CHECK_FOR_UPDATES: "false",
+        GF_ANALYTICS_CHECK_FOR_PLUGIN_UPDATES: "false",
+        // Grafana 13 unloads its bundled Prometheus, Loki and Tempo plugins
+        // before updating them at start; a failed update (offline, read-only
+        // path) leaves them unregistered. The image's versions stay.
+        GF_PLUGINS_PREINSTALL_AUTO_UPDATE: "false",
+        GF_SERVER_HTTP_PORT: String(g.port),
+        ...(prod && {
+          GF_SERVER_ROOT_URL: `https://${prod.ingress.grafana.host}/`,
+          GF_SECURITY_COOKIE_SECURE: "true",
         }),
-        kit.goMemLimit(g.resources),
-      ],
-      ports: [kit.port("http", g.port, true)],
-      configDirs: [
-        provisioned("datasources", "datasources", p.datasources),
-        provisioned("dashboard-provider", "dashboards", p.dashboardProvider),
-        provisioned("alerting", "alerting", p.alerting, true),
-        dir(
-          "dashboards",
-          DASHBOARDS,
-          p.dashboards.map((d) => ({
-            name: d.fileName,
-            content: `${JSON.stringify(d.dashboard, null, 2)}\n`,
-          })),
-        ),
-      ],
-      volume: kit.dataVolume(ctx, "grafana"),
-      health: kit.health(ready, kit.startBudget(ctx, 300), {
-        command: kit.wgetCheck(ready),
       }),
-      resources: g.resources,
-      user: USER,
-      // Data, plugins and sessions live on its volume, logs go to the
-      // console; with plugin auto-update off nothing else is written.
-      dependsOn: kit.afterHealthy("prometheus", "tempo", "loki"),
-      clients: kit.allow(["outside"], [g.port]),
-    });
-  },
+      kit.goMemLimit(g.resources),
+    ],
+    ports: [kit.port("http", g.port, true)],
+    configDirs: [
+      provisioned("datasources", "datasources", p.datasources),
+      provisioned("dashboard-provider", "dashboards", p.dashboardProvider),
+      provisioned("alerting", "alerting", p.alerting, true),
+      dir(
+        "dashboards",
+        DASHBOARDS,
+        p.dashboards.map((d) => ({
+          name: d.fileName,
+          content: `${JSON.stringify(d.dashboard, null, 2)}\n`,
+        })),
+      ),
+    ],
+    volume: kit.dataVolume(ctx, "grafana"),
+    health: kit.health(ready, kit.startBudget(ctx, 300), {
+      command: kit.wgetCheck(ready),
+    }),
+    resources: g.resources,
+    user: USER,
+    // Data, plugins and sessions live on its volume, logs go to the
+    // console; with plugin auto-update off nothing else is written.
+    dependsOn: kit.afterHealthy("prometheus", "tempo", "loki"),
+    clients: kit.allow(["outside"], [g.port]),
+  });
 };

@@ -10,8 +10,6 @@ import type { StackConfig } from "../types.ts";
 import { parseBytes } from "../units.ts";
 import * as kit from "./context.ts";
 
-const FILE = "loki.yaml";
-
 /** Share of the container's memory limit a WAL replay may use. */
 const WAL_REPLAY_SHARE = 0.75;
 /** Loki's byte sizes read `MB` as 2^20 bytes. */
@@ -24,13 +22,7 @@ export function lokiConfig(config: StackConfig, placement: Placement): string {
   const replay = parseBytes(l.resources.limits.memory)! * WAL_REPLAY_SHARE;
   return commentedYaml({
     auth_enabled: false,
-    server: {
-      http_listen_address: placement.bind,
-      http_listen_port: l.port,
-      grpc_listen_address: placement.bind,
-      grpc_listen_port: l.grpcPort,
-      log_level: "info",
-    },
+    server: kit.servers(placement, l.port, l.grpcPort),
     common: {
       instance_addr: "127.0.0.1",
       path_prefix: data,
@@ -89,32 +81,28 @@ export function lokiConfig(config: StackConfig, placement: Placement): string {
 /** grafana/loki: distroless (no shell), `USER 10001`; `loki -health` checks /ready. */
 const USER = { uid: 10001, gid: 10001 };
 
-export const loki: kit.ComponentModule = {
-  name: "loki",
-  build(ctx) {
-    const { config, placement } = ctx;
-    const l = config.components.loki;
-    const content = lokiConfig(config, placement);
-    return kit.backend(ctx, "loki", { name: FILE, content }, {
-      description:
-        "Loki: logs over OTLP with structured metadata (trace ids), filesystem storage.",
-      args: [`-config.file=${placement.configDir("loki")}/${FILE}`],
-      env: [kit.goMemLimit(l.resources)],
-      ports: [kit.port("http", l.port, true), kit.port("grpc", l.grpcPort)],
-      health: kit.health(
-        { port: l.port, path: "/ready" },
-        kit.startBudget(ctx, 300),
-        {
-          alive: { tcpPort: l.port },
-          command: [
-            "/usr/bin/loki",
-            "-health",
-            `-health.url=http://127.0.0.1:${l.port}/ready`,
-          ],
-        },
-      ),
-      user: USER,
-      clients: kit.allow([NAMES.collector, NAMES.grafana], [l.port]),
-    });
-  },
+const FILE = { name: "loki.yaml", flag: "-config.file", render: lokiConfig };
+
+export const loki: kit.ComponentModule = (ctx) => {
+  const l = ctx.config.components.loki;
+  return kit.backend(ctx, "loki", FILE, {
+    description:
+      "Loki: logs over OTLP with structured metadata (trace ids), filesystem storage.",
+    env: [kit.goMemLimit(l.resources)],
+    ports: [kit.port("http", l.port, true), kit.port("grpc", l.grpcPort)],
+    health: kit.health(
+      { port: l.port, path: "/ready" },
+      kit.startBudget(ctx, 300),
+      {
+        alive: { tcpPort: l.port },
+        command: [
+          "/usr/bin/loki",
+          "-health",
+          `-health.url=http://127.0.0.1:${l.port}/ready`,
+        ],
+      },
+    ),
+    user: USER,
+    clients: kit.allow([NAMES.collector, NAMES.grafana], [l.port]),
+  });
 };

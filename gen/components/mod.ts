@@ -32,5 +32,5 @@ export function buildComponents(
     prod: target === "production" ? config.overlays.production : undefined,
     environment: config.environment[target === "base" ? "local" : target],
   };
-  return COMPONENTS.flatMap((m) => m.build(ctx) ?? []);
+  return COMPONENTS.flatMap((build) => build(ctx) ?? []);
 }

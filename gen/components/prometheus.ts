@@ -16,8 +16,6 @@ export const SCRAPE_JOBS = {
   prometheus: "prometheus",
 } as const;
 
-const FILE = "prometheus.yml";
-
 /** prometheus.yml (no generated header). */
 export function prometheusConfig(
   config: StackConfig,
@@ -60,36 +58,37 @@ export function prometheusConfig(
 /** prom/prometheus: busybox wget, `USER nobody`; GOMEMLIMIT from the cgroup itself. */
 const USER = { uid: 65534, gid: 65534 };
 
-export const prometheus: kit.ComponentModule = {
-  name: "prometheus",
-  build(ctx) {
-    const { config, placement } = ctx;
-    const p = config.components.prometheus;
-    const content = prometheusConfig(config, placement);
-    const ready = { port: p.port, path: "/-/ready" };
-    return kit.backend(ctx, "prometheus", { name: FILE, content }, {
-      description:
-        "Prometheus: the services' metrics pushed by the collector (OTLP), Tempo's by remote write.",
-      args: [
-        `--config.file=${placement.configDir("prometheus")}/${FILE}`,
-        `--storage.tsdb.path=${placement.dataDir("prometheus")}`,
-        `--web.listen-address=${placement.bind}:${p.port}`,
-        // The collector pushes the services' metrics (POST /api/v1/otlp/v1/metrics).
-        "--web.enable-otlp-receiver",
-        // Tempo's metrics generator remote-writes service graphs and span metrics.
-        "--web.enable-remote-write-receiver",
-        "--enable-feature=exemplar-storage",
-      ],
-      ports: [kit.port("http", p.port, true)],
-      health: kit.health(ready, kit.startBudget(ctx, 600), {
-        alive: { port: p.port, path: "/-/healthy" },
-        command: kit.wgetCheck(ready),
-      }),
-      user: USER,
-      terminationGraceSeconds: 60,
-      clients: kit.allow([NAMES.collector, NAMES.grafana, NAMES.tempo], [
-        p.port,
-      ]),
-    });
-  },
+const FILE = {
+  name: "prometheus.yml",
+  flag: "--config.file",
+  render: prometheusConfig,
+};
+
+export const prometheus: kit.ComponentModule = (ctx) => {
+  const { placement } = ctx;
+  const p = ctx.config.components.prometheus;
+  const ready = { port: p.port, path: "/-/ready" };
+  return kit.backend(ctx, "prometheus", FILE, {
+    description:
+      "Prometheus: the services' metrics pushed by the collector (OTLP), Tempo's by remote write.",
+    args: [
+      `--storage.tsdb.path=${placement.dataDir("prometheus")}`,
+      `--web.listen-address=${placement.bind}:${p.port}`,
+      // The collector pushes the services' metrics (POST /api/v1/otlp/v1/metrics).
+      "--web.enable-otlp-receiver",
+      // Tempo's metrics generator remote-writes service graphs and span metrics.
+      "--web.enable-remote-write-receiver",
+      "--enable-feature=exemplar-storage",
+    ],
+    ports: [kit.port("http", p.port, true)],
+    health: kit.health(ready, kit.startBudget(ctx, 600), {
+      alive: { port: p.port, path: "/-/healthy" },
+      command: kit.wgetCheck(ready),
+    }),
+    user: USER,
+    terminationGraceSeconds: 60,
+    clients: kit.allow([NAMES.collector, NAMES.grafana, NAMES.tempo], [
+      p.port,
+    ]),
+  });
 };

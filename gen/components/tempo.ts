@@ -11,8 +11,6 @@ import { goDuration } from "../units.ts";
 import { spanMetricsInCollector } from "./collector.ts";
 import * as kit from "./context.ts";
 
-const FILE = "tempo.yaml";
-
 /** tempo.yaml (no generated header). */
 export function tempoConfig(config: StackConfig, placement: Placement): string {
   const t = config.components.tempo;
@@ -24,13 +22,7 @@ export function tempoConfig(config: StackConfig, placement: Placement): string {
   }:${config.components.prometheus.port}`;
   return commentedYaml({
     stream_over_http_enabled: true,
-    server: {
-      http_listen_address: bind,
-      http_listen_port: t.port,
-      grpc_listen_address: bind,
-      grpc_listen_port: t.grpcPort,
-      log_level: "info",
-    },
+    server: kit.servers(placement, t.port, t.grpcPort),
     distributor: {
       receivers: {
         otlp: {
@@ -87,39 +79,35 @@ export function tempoConfig(config: StackConfig, placement: Placement): string {
 /** grafana/tempo: distroless, `USER 10001:10001`; `/tempo -health` checks /ready. */
 const USER = { uid: 10001, gid: 10001 };
 
-export const tempo: kit.ComponentModule = {
-  name: "tempo",
-  build(ctx) {
-    const { config, placement } = ctx;
-    const t = config.components.tempo;
-    const content = tempoConfig(config, placement);
-    return kit.backend(ctx, "tempo", { name: FILE, content }, {
-      description:
-        "Tempo: traces over OTLP, local storage, service-graph and span metrics generator.",
-      args: [`-config.file=${placement.configDir("tempo")}/${FILE}`],
-      env: [kit.goMemLimit(t.resources)],
-      ports: [
-        kit.port("http", t.port, true),
-        kit.port("grpc", t.grpcPort),
-        kit.port("otlp-grpc", t.otlpGrpcPort),
-        kit.port("otlp-http", t.otlpHttpPort),
-      ],
-      health: kit.health(
-        { port: t.port, path: "/ready" },
-        kit.startBudget(ctx, 300),
-        {
-          // /ready also fails while a module restarts: no reason to kill it.
-          alive: { tcpPort: t.port },
-          // `-health` asks localhost:3200 (cmd/tempo/health.go).
-          command: t.port === 3200 ? ["/tempo", "-health"] : undefined,
-        },
-      ),
-      user: USER,
-      dependsOn: kit.afterHealthy("prometheus"),
-      clients: [
-        ...kit.allow([NAMES.collector], [t.otlpGrpcPort, t.otlpHttpPort]),
-        ...kit.allow([NAMES.grafana], [t.port]),
-      ],
-    });
-  },
+const FILE = { name: "tempo.yaml", flag: "-config.file", render: tempoConfig };
+
+export const tempo: kit.ComponentModule = (ctx) => {
+  const t = ctx.config.components.tempo;
+  return kit.backend(ctx, "tempo", FILE, {
+    description:
+      "Tempo: traces over OTLP, local storage, service-graph and span metrics generator.",
+    env: [kit.goMemLimit(t.resources)],
+    ports: [
+      kit.port("http", t.port, true),
+      kit.port("grpc", t.grpcPort),
+      kit.port("otlp-grpc", t.otlpGrpcPort),
+      kit.port("otlp-http", t.otlpHttpPort),
+    ],
+    health: kit.health(
+      { port: t.port, path: "/ready" },
+      kit.startBudget(ctx, 300),
+      {
+        // /ready also fails while a module restarts: no reason to kill it.
+        alive: { tcpPort: t.port },
+        // `-health` asks localhost:3200 (cmd/tempo/health.go).
+        command: t.port === 3200 ? ["/tempo", "-health"] : undefined,
+      },
+    ),
+    user: USER,
+    dependsOn: kit.afterHealthy("prometheus"),
+    clients: [
+      ...kit.allow([NAMES.collector], [t.otlpGrpcPort, t.otlpHttpPort]),
+      ...kit.allow([NAMES.grafana], [t.port]),
+    ],
+  });
 };

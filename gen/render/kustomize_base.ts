@@ -156,9 +156,9 @@ export function deployment(c: Component): IDeployment {
   };
 }
 
-/** A Service for the component's ports: its own name, or a headless one. */
-function serviceNamed(c: Component, name: string, headless: boolean): IService {
-  return {
+/** A Service for the component's ports, and a headless one for its pods alias. */
+function services(c: Component): IService[] {
+  const service = (name: string, headless: boolean): IService => ({
     apiVersion: "v1",
     kind: "Service",
     metadata: { name, labels: labels(c) },
@@ -172,23 +172,15 @@ function serviceNamed(c: Component, name: string, headless: boolean): IService {
         protocol: "TCP",
       })),
     },
-  };
+  });
+  if (c.ports.length === 0) return [];
+  const pods = c.podsAlias ? [service(c.podsAlias, true)] : [];
+  return [service(c.name, false), ...pods];
 }
 
-/** A Service, unless it listens on nothing. */
-export function service(c: Component): IService | undefined {
-  return c.ports.length > 0 ? serviceNamed(c, c.name, false) : undefined;
-}
-
-/** A headless Service resolving to every pod, if asked for. */
-export function podsService(c: Component): IService | undefined {
-  if (!c.podsAlias || c.ports.length === 0) return undefined;
-  return serviceNamed(c, c.podsAlias, true);
-}
-
-export function claim(c: Component): IPersistentVolumeClaim | undefined {
-  if (!c.volume) return undefined;
-  return {
+function claim(c: Component): IPersistentVolumeClaim[] {
+  if (!c.volume) return [];
+  return [{
     apiVersion: "v1",
     kind: "PersistentVolumeClaim",
     metadata: { name: c.volume.name, labels: labels(c) },
@@ -196,7 +188,7 @@ export function claim(c: Component): IPersistentVolumeClaim | undefined {
       accessModes: ["ReadWriteOnce"],
       resources: { requests: { storage: c.volume.size } },
     },
-  };
+  }];
 }
 
 export interface BaseInput {
@@ -247,18 +239,9 @@ export function renderBase(input: BaseInput): Rendered[] {
   return [
     yamlFile("namespace.yaml", namespace),
     ...input.components.flatMap((c) => [
-      yamlFile(
-        `${c.name}.yaml`,
-        ...[deployment(c), service(c), podsService(c), claim(c)].filter((d) =>
-          d !== undefined
-        ),
-      ),
+      yamlFile(`${c.name}.yaml`, deployment(c), ...services(c), ...claim(c)),
       ...c.configDirs.flatMap((d) =>
-        d.files.map((f): Rendered => ({
-          path: path(d.dir, f.name),
-          kind: "text",
-          content: f.content,
-        }))
+        d.files.map((f) => ({ path: path(d.dir, f.name), content: f.content }))
       ),
     ]),
     yamlFile("kustomization.yaml", kustomization),
