@@ -61,6 +61,7 @@ export type Dependency = Readonly<{
   condition: "service_started" | "service_healthy";
 }>;
 
+/** A component's image writes nothing outside its volume and `/tmp`. */
 export interface Component {
   readonly name: string;
   /** One line for the Kubernetes description annotation. */
@@ -78,8 +79,6 @@ export interface Component {
   readonly resources: Resources;
   /** The image's non-root user; `fsGroup` makes volumes writable to it. */
   readonly user: { readonly uid: number; readonly gid: number };
-  /** The image writes nothing outside its volume and `/tmp`. */
-  readonly readOnlyRootFilesystem: boolean;
   readonly replicas: number;
   /** An autoscaler owns the replica count: manifests leave it out. */
   readonly autoscaled: boolean;
@@ -88,8 +87,6 @@ export interface Component {
    * collector that must see every span of a trace (tail sampling).
    */
   readonly recreate: boolean;
-  /** Writable empty directories besides `/tmp`. */
-  readonly scratchDirs: readonly string[];
   readonly dependsOn: readonly Dependency[];
   /** Seconds Kubernetes waits after SIGTERM (Compose `stop_grace_period`). */
   readonly terminationGraceSeconds: number;

@@ -16,6 +16,13 @@ const resources = (cpu: string, memory: string, cpuMax: string, max: string) =>
 /** The image tag Compose and the local overlay build from the Dockerfile. */
 export const LOCAL_APP_IMAGE = `space-app:${VERSION}`;
 
+/** Grafana's admin on Compose and the local overlay; production must name a Secret. */
+const LOCAL_ADMIN = {
+  kind: "literal",
+  user: "admin",
+  password: "space-app-local",
+} as const;
+
 export const STACK: StackConfig = {
   namespace: "space-app",
   environment: { compose: "compose", local: "local", production: "production" },
@@ -88,12 +95,7 @@ export const STACK: StackConfig = {
       image: "grafana/grafana:13.2.0",
       port: 3000,
       storage: "1Gi",
-      // Compose and the local overlay only; production must name a Secret.
-      credentials: {
-        kind: "literal",
-        user: "admin",
-        password: "space-app-local",
-      },
+      credentials: LOCAL_ADMIN,
       anonymousViewer: true,
       alerts: {
         errorRatePercent: 5,
@@ -110,11 +112,7 @@ export const STACK: StackConfig = {
     local: {
       appImage: LOCAL_APP_IMAGE,
       imagePullPolicy: "IfNotPresent",
-      credentials: {
-        kind: "literal",
-        user: "admin",
-        password: "space-app-local",
-      },
+      credentials: LOCAL_ADMIN,
     },
     production: {
       // example.com names are placeholders by RFC 2606: set your own before

@@ -90,18 +90,10 @@ export async function writeTree(
   checkPaths(files);
   const out = outDir.replace(/\/+$/, "") || ".";
   const states = new Map<string, FileState>();
-  for (const file of files) {
-    const current = await unlessNotFound(
-      fs.readTextFile(`${out}/${file.path}`),
-    );
-    states.set(
-      file.path,
-      current === undefined
-        ? "created"
-        : current === file.content
-        ? "unchanged"
-        : "changed",
-    );
+  for (const { path, content } of files) {
+    const current = await unlessNotFound(fs.readTextFile(`${out}/${path}`));
+    const state: FileState = current === undefined ? "created" : "changed";
+    states.set(path, current === content ? "unchanged" : state);
   }
   // Files gen wrote before but no longer produces are stale; anything
   // without the header belongs to the user and stays.
@@ -160,16 +152,16 @@ export async function writeTree(
 /** Counts, and the files created, changed or removed. */
 export function formatSummary(result: TreeResult): string {
   const states: FileState[] = ["created", "changed", "unchanged", "removed"];
-  const count = (s: FileState) => result.files.filter((f) => f.state === s);
+  const count = (s: FileState) =>
+    result.files.filter((f) => f.state === s).length;
   const width = Math.max(9, ...result.files.map((f) => f.state.length));
   const rows = result.files
     .filter((f) => f.state !== "unchanged")
     .map((f) => `  ${f.state.padEnd(width)}  ${result.outDir}/${f.path}`);
-  const totals = states.map((s) => `${count(s).length} ${s}`).join(", ");
+  const totals = states.map((s) => `${count(s)} ${s}`).join(", ");
+  const would = result.check ? " (would be after gen)" : "";
   const head = result.drifted.length === 0
-    ? `${result.outDir}: ${result.files.length} files, all up to date`
-    : `${result.outDir}: ${totals}${
-      result.check ? " (would be after gen)" : ""
-    }`;
-  return [head, ...rows].join("\n");
+    ? `${result.files.length} files, all up to date`
+    : `${totals}${would}`;
+  return [`${result.outDir}: ${head}`, ...rows].join("\n");
 }

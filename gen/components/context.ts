@@ -49,8 +49,7 @@ export interface ConfigFile {
 }
 
 /**
- * A component with what most share: a pulled image, a read-only root, one
- * replica, 30 s to stop, and (with a ReadWriteOnce volume) never two pods.
+ * A component with what most share: a pulled image, one replica, 30 s to stop, and (with a ReadWriteOnce volume) never two pods.
  */
 export function component(
   c:
@@ -63,11 +62,9 @@ export function component(
     env: [],
     ports: [],
     configDirs: [],
-    readOnlyRootFilesystem: true,
     replicas: 1,
     autoscaled: false,
     recreate: c.volume !== undefined,
-    scratchDirs: [],
     dependsOn: [],
     terminationGraceSeconds: 30,
     clients: [],

@@ -71,8 +71,9 @@ function service(c: Component, layout: ComposeLayout): Record<string, unknown> {
     ),
     networks: c.podsAlias ? { default: { aliases: [c.podsAlias] } } : undefined,
     user: `${c.user.uid}:${c.user.gid}`,
-    read_only: c.readOnlyRootFilesystem,
-    tmpfs: ["/tmp", ...c.scratchDirs],
+    // Nothing is written outside the volumes and /tmp.
+    read_only: true,
+    tmpfs: ["/tmp"],
     cap_drop: ["ALL"],
     security_opt: ["no-new-privileges:true"],
     deploy: {

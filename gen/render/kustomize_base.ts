@@ -80,9 +80,7 @@ export function deployment(c: Component): IDeployment {
       c.volume.mountPath,
     );
   }
-  for (const [i, path] of ["/tmp", ...c.scratchDirs].entries()) {
-    mount({ name: i === 0 ? "tmp" : `scratch-${i}`, emptyDir: {} }, path);
-  }
+  mount({ name: "tmp", emptyDir: {} }, "/tmp");
   const { requests, limits } = c.resources;
   const container: IContainer = {
     name: c.name,
@@ -113,7 +111,8 @@ export function deployment(c: Component): IDeployment {
     },
     securityContext: {
       allowPrivilegeEscalation: false,
-      readOnlyRootFilesystem: c.readOnlyRootFilesystem,
+      // Nothing is written outside the volumes and /tmp.
+      readOnlyRootFilesystem: true,
       capabilities: { drop: ["ALL"] },
     },
     volumeMounts: mounts,

@@ -31,11 +31,17 @@ type Obj = Record<string, unknown>;
 const same = (a: unknown, b: unknown) =>
   JSON.stringify(a) === JSON.stringify(b);
 
-/** A patch of object `kind` named `name`, or undefined with an empty spec. */
-const patch = (apiVersion: string, kind: string, name: string, spec: Obj) =>
-  Object.keys(spec).length === 0
-    ? undefined
-    : { apiVersion, kind, metadata: { name }, spec };
+const named = (apiVersion: string, kind: string, name: string) => ({
+  apiVersion,
+  kind,
+  metadata: { name },
+});
+
+/** `patches/<file>.yaml` patching `object`, unless `spec` is empty. */
+function patch(file: string, object: Obj, spec: Obj): Rendered[] {
+  if (Object.keys(spec).length === 0) return [];
+  return [yamlFile(`patches/${file}.yaml`, { ...object, spec })];
+}
 
 const containerPatch = (name: string, container: Obj) => ({
   template: { spec: { containers: [{ name, ...container }] } },
@@ -47,19 +53,13 @@ function deploymentPatch(base: Component, next: Component) {
   if (changedEnv.some((e) => !("value" in e))) {
     throw new Error(`overlay: secret env of ${next.name} cannot be patched`);
   }
-  if (changedEnv.length > 0) {
-    container.env = changedEnv.map((e) => ({
-      name: e.name,
-      value: "value" in e ? e.value : "",
-    }));
-  }
+  if (changedEnv.length > 0) container.env = changedEnv;
   if (next.imagePullPolicy !== base.imagePullPolicy && next.imagePullPolicy) {
     container.imagePullPolicy = next.imagePullPolicy;
   }
   if (!same(next.health, base.health)) Object.assign(container, probes(next));
   if (!same(next.resources, base.resources)) {
-    const { requests, limits } = next.resources;
-    container.resources = { requests: { ...requests }, limits: { ...limits } };
+    container.resources = next.resources;
   }
   const spec: Obj = {};
   const after = replicas(next).replicas;
@@ -73,17 +73,19 @@ function deploymentPatch(base: Component, next: Component) {
   if (Object.keys(container).length > 0) {
     Object.assign(spec, containerPatch(next.name, container));
   }
-  return patch("apps/v1", "Deployment", next.name, spec);
+  return patch(next.name, named("apps/v1", "Deployment", next.name), spec);
 }
 
 function claimPatch(base: Component, next: Component, storageClass?: string) {
-  if (!next.volume || !base.volume) return undefined;
+  if (!next.volume || !base.volume) return [];
   const spec: Obj = {};
   if (storageClass) spec.storageClassName = storageClass;
   if (next.volume.size !== base.volume.size) {
     spec.resources = { requests: { storage: next.volume.size } };
   }
-  return patch("v1", "PersistentVolumeClaim", next.volume.name, spec);
+  const { name } = next.volume;
+  const claim = named("v1", "PersistentVolumeClaim", name);
+  return patch(`${name}-claim`, claim, spec);
 }
 
 /** `images` entries for images the overlay changes, by base repository. */
@@ -140,18 +142,12 @@ function credentialPatches(
       yamlFile(`patches/${name}-secret-delete.yaml`, {
         // The generated literal Secret must not reach this cluster.
         $patch: "delete",
-        apiVersion: "v1",
-        kind: "Secret",
-        metadata: { name },
+        ...named("v1", "Secret", name),
       }),
-      yamlFile(
-        `patches/${component}-credentials.yaml`,
-        patch(
-          "apps/v1",
-          "Deployment",
-          component,
-          containerPatch(component, { env }),
-        ),
+      ...patch(
+        `${component}-credentials`,
+        named("apps/v1", "Deployment", component),
+        containerPatch(component, { env }),
       ),
     ],
   };
@@ -164,16 +160,10 @@ export function renderOverlay(input: OverlayInput): Rendered[] {
   for (const next of input.overlay) {
     const before = base.get(next.name);
     if (!before) throw new Error(`overlay: ${next.name} is not in the base`);
-    const deployment = deploymentPatch(before, next);
-    if (deployment) {
-      patches.push(yamlFile(`patches/${next.name}.yaml`, deployment));
-    }
-    const claim = claimPatch(before, next, input.storageClass);
-    if (claim) {
-      patches.push(
-        yamlFile(`patches/${claim.metadata.name}-claim.yaml`, claim),
-      );
-    }
+    patches.push(
+      ...deploymentPatch(before, next),
+      ...claimPatch(before, next, input.storageClass),
+    );
   }
   const { patches: secrets, secretGenerator } = credentialPatches(input);
   patches.push(...secrets);
