@@ -26,10 +26,7 @@ export interface ConfigDir {
   readonly name: string;
   readonly dir: string;
   readonly mountPath: string;
-  readonly files: readonly {
-    readonly name: string;
-    readonly content: string;
-  }[];
+  readonly files: readonly Readonly<{ name: string; content: string }>[];
 }
 
 export type DataVolume = Readonly<

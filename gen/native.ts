@@ -4,8 +4,7 @@
  * @module
  */
 import { buildComponents } from "./components/mod.ts";
-import type { Component } from "./model.ts";
-import { nativePlacement, type Placement } from "./placement.ts";
+import { nativePlacement } from "./placement.ts";
 import type { StackConfig } from "./types.ts";
 
 type Fields = Record<string, Record<string, unknown>>;
@@ -48,20 +47,16 @@ export function withPorts(
   };
 }
 
-/** The config with the native ports, and the components in start order. */
-export interface NativeStack {
-  readonly config: StackConfig;
-  readonly placement: Placement;
-  readonly components: readonly Component[];
-}
-
-/** The stack under `root`, with ports chosen by `portFor(path, containerPort)`. */
+/**
+ * The stack under `root`, with ports chosen by `portFor(path, containerPort)`:
+ * the config with those ports, and the components in start order.
+ */
 export function renderNative(
   config: StackConfig,
   root: string,
   portFor: (path: string, containerPort: number) => number,
   source: string,
-): NativeStack {
+) {
   const ports = [...portFields(config)].map(([path, port]) =>
     [path, portFor(path, port)] as const
   );

@@ -9,19 +9,14 @@ export type ComponentName = keyof typeof NAMES;
 export type StatefulName = "prometheus" | "tempo" | "loki" | "grafana";
 export type ConfiguredName = "collector" | "prometheus" | "tempo" | "loki";
 
-/** Where Prometheus finds the instances it scrapes. */
-export type ScrapeTargets =
-  | { readonly dns_sd_configs: readonly Record<string, unknown>[] }
-  | { readonly static_configs: readonly Record<string, unknown>[] };
-
 export interface Placement {
   host(component: ComponentName): string;
   /** The address servers bind to. */
   readonly bind: string;
   dataDir(component: StatefulName): string;
   configDir(component: ConfiguredName): string;
-  /** Every collector instance on `port`, to scrape each one. */
-  collectorInstances(port: number): ScrapeTargets;
+  /** Where Prometheus finds every collector instance on `port`, to scrape each one. */
+  collectorInstances(port: number): Record<string, unknown>;
 }
 
 /** Data directories inside the upstream images (their Dockerfiles). */

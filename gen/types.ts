@@ -15,4 +15,3 @@ export type GrafanaCredentials = Components["grafana"]["credentials"];
 export type AlertsConfig = Components["grafana"]["alerts"];
 export type AlertNotifier = Components["grafana"]["notify"];
 export type ProductionOverlayConfig = StackConfig["overlays"]["production"];
-export type ScaledConfig = ProductionOverlayConfig["app"];

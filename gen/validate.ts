@@ -321,12 +321,11 @@ function crossField(config: StackConfig, add: Add): void {
     );
   }
   if (a.shutdownDrainMs >= a.shutdownTimeoutMs) {
+    const max = a.shutdownTimeoutMs - 1;
     add(
       "components.app.shutdownDrainMs",
       a.shutdownDrainMs,
-      `expected an integer 0-${
-        a.shutdownTimeoutMs - 1
-      } (below shutdownTimeoutMs)`,
+      `expected an integer 0-${max} (below shutdownTimeoutMs)`,
     );
   }
   // Ports that share a network namespace (a container, the Compose host),

@@ -2,9 +2,7 @@
  * space-app, and the OpenTelemetry environment of every process we run.
  * @module
  */
-import type { EnvVar } from "../model.ts";
 import { NAMES } from "../names.ts";
-import type { StackConfig } from "../types.ts";
 import { parseDuration } from "../../lib/duration.ts";
 import * as kit from "./context.ts";
 
@@ -26,30 +24,21 @@ export function pullPolicy(ctx: kit.BuildContext) {
     : undefined;
 }
 
-export function telemetryEnv(
-  ctx: kit.BuildContext,
-  serviceName: string,
-): EnvVar[] {
-  const c: StackConfig["components"] = ctx.config.components;
-  return [
-    { name: "OTEL_SERVICE_NAME", value: serviceName },
-    {
-      name: "OTEL_RESOURCE_ATTRIBUTES",
-      value:
-        `service.namespace=${c.app.serviceNamespace},deployment.environment.name=${ctx.environment}`,
-    },
-    {
-      name: "OTEL_EXPORTER_OTLP_ENDPOINT",
-      value: `http://${
-        ctx.placement.host("collector")
-      }:${c.collector.ports.otlpHttp}`,
-    },
+/** The OpenTelemetry environment of every process we run. */
+export function telemetryEnv(ctx: kit.BuildContext, serviceName: string) {
+  const c = ctx.config.components;
+  const collector = ctx.placement.host("collector");
+  return kit.env({
+    OTEL_SERVICE_NAME: serviceName,
+    OTEL_RESOURCE_ATTRIBUTES:
+      `service.namespace=${c.app.serviceNamespace},deployment.environment.name=${ctx.environment}`,
+    OTEL_EXPORTER_OTLP_ENDPOINT:
+      `http://${collector}:${c.collector.ports.otlpHttp}`,
     // Metrics as often as Prometheus would have scraped them.
-    {
-      name: "OTEL_METRIC_EXPORT_INTERVAL",
-      value: String(parseDuration(c.prometheus.scrapeInterval)!),
-    },
-  ];
+    OTEL_METRIC_EXPORT_INTERVAL: String(
+      parseDuration(c.prometheus.scrapeInterval)!,
+    ),
+  });
 }
 
 export const app: kit.ComponentModule = (ctx) => {
@@ -63,10 +52,12 @@ export const app: kit.ComponentModule = (ctx) => {
     build: ctx.target === "compose",
     args: ["serve"],
     env: [
-      { name: "PORT", value: String(a.port) },
-      { name: "MAX_WORK_MS", value: String(a.maxWorkMs) },
-      { name: "SHUTDOWN_TIMEOUT_MS", value: String(a.shutdownTimeoutMs) },
-      { name: "SHUTDOWN_DRAIN_MS", value: String(a.shutdownDrainMs) },
+      ...kit.env({
+        PORT: String(a.port),
+        MAX_WORK_MS: String(a.maxWorkMs),
+        SHUTDOWN_TIMEOUT_MS: String(a.shutdownTimeoutMs),
+        SHUTDOWN_DRAIN_MS: String(a.shutdownDrainMs),
+      }),
       ...telemetryEnv(ctx, a.serviceName),
     ],
     ports: [kit.port("http", a.port, true)],

@@ -101,6 +101,10 @@ export const port = (name: string, port: number, publish = false) => ({
   publish,
 });
 
+/** Literal environment variables. */
+export const env = (vars: Record<string, string>) =>
+  Object.entries(vars).map(([name, value]) => ({ name, value }));
+
 /** Connections from each of `from` to each of `ports`. */
 export const allow = (from: string[], ports: number[]) =>
   from.flatMap((from) => ports.map((port) => ({ from, port })));
@@ -154,7 +158,7 @@ export function configDir(
   name: string,
   dir: string,
   mountPath: string,
-  files: readonly { name: string; content: string }[],
+  files: ConfigDir["files"],
 ): ConfigDir {
   const header = generatedHeader(ctx.source);
   return {

@@ -41,15 +41,10 @@ export function grafanaProvisioning(
 ) {
   const c = config.components;
   const q = queryScope(config);
-  const url = (name: "prometheus" | "tempo" | "loki") =>
-    `http://${placement.host(name)}:${c[name].port}`;
-  const urls = {
-    prometheus: url("prometheus"),
-    tempo: url("tempo"),
-    loki: url("loki"),
-  };
+  const [prometheus, tempo, loki] = (["prometheus", "tempo", "loki"] as const)
+    .map((name) => `http://${placement.host(name)}:${c[name].port}`);
   return {
-    datasources: datasources(urls, q.spanMetrics),
+    datasources: datasources({ prometheus, tempo, loki }, q.spanMetrics),
     dashboardProvider: dashboardProvider({
       path: DASHBOARDS,
       folder: "space-app",
@@ -99,8 +94,6 @@ export const grafana: kit.ComponentModule = (ctx) => {
       content: raw ? content : escapeProvisioning(content),
     }]);
   };
-  const env = (vars: Record<string, string>) =>
-    Object.entries(vars).map(([name, value]) => ({ name, value }));
   return kit.component({
     name: NAMES.grafana,
     description:
@@ -109,7 +102,7 @@ export const grafana: kit.ComponentModule = (ctx) => {
     env: [
       { name: "GF_SECURITY_ADMIN_USER", secretKey: "admin-user" },
       { name: "GF_SECURITY_ADMIN_PASSWORD", secretKey: "admin-password" },
-      ...env({
+      ...kit.env({
         // Never anonymous behind the production Ingress: a Viewer can query
         // every datasource.
         GF_AUTH_ANONYMOUS_ENABLED: String(prod ? false : g.anonymousViewer),

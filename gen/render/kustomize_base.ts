@@ -21,9 +21,7 @@ import { type Rendered, yamlFile } from "../serialize.ts";
 export const NAME_LABEL = "app.kubernetes.io/name";
 
 /** The Secret generated in the base for a component's secret keys. */
-export function secretName(component: string): string {
-  return `${component}-admin`;
-}
+export const secretName = (component: string) => `${component}-admin`;
 
 const labels = (c: Component) => ({ [NAME_LABEL]: c.name });
 const httpGet = (p: HttpProbe) => ({ httpGet: { path: p.path, port: p.port } });
@@ -31,9 +29,7 @@ const httpGet = (p: HttpProbe) => ({ httpGet: { path: p.path, port: p.port } });
 const action = (p: HttpProbe | TcpProbe): IProbe =>
   "tcpPort" in p ? { tcpSocket: { port: p.tcpPort } } : httpGet(p);
 
-export function probes(
-  c: Component,
-): Pick<IContainer, "startupProbe" | "readinessProbe" | "livenessProbe"> {
+export function probes(c: Component) {
   const h = c.health;
   if (!h) return {};
   const timing = {

@@ -14,12 +14,12 @@ import type { IPodDisruptionBudget } from "kubernetes-models/policy/v1/PodDisrup
 import type { Component } from "../model.ts";
 import { type Rendered, yamlFile } from "../serialize.ts";
 import { NAMES } from "../names.ts";
-import type { ProductionOverlayConfig, ScaledConfig } from "../types.ts";
+import type { ProductionOverlayConfig } from "../types.ts";
 import { NAME_LABEL } from "./kustomize_base.ts";
 
 type Components = readonly Component[];
 type Prod = ProductionOverlayConfig;
-type Scaled = ScaledConfig & { readonly component: string };
+type Scaled = Prod["app"] & { readonly component: string };
 
 const pods = (name: string) => ({ matchLabels: { [NAME_LABEL]: name } });
 
@@ -86,12 +86,9 @@ const disruptionBudget = (s: Scaled): IPodDisruptionBudget => ({
 });
 
 function networkPolicies(components: Components, prod: Prod): INetworkPolicy[] {
-  const policy = (
-    name: string,
-    spec: INetworkPolicy["spec"],
-  ): INetworkPolicy => ({
-    apiVersion: "networking.k8s.io/v1",
-    kind: "NetworkPolicy",
+  const policy = (name: string, spec: INetworkPolicy["spec"]) => ({
+    apiVersion: "networking.k8s.io/v1" as const,
+    kind: "NetworkPolicy" as const,
     metadata: { name },
     spec,
   });
