@@ -19,31 +19,24 @@ export function describeError(error: unknown): string {
     : error.message;
 }
 
-/** Totals of one signal. */
-export interface SignalCounts {
-  /** Items (spans, log records, metric data points) handed to export. */
-  offered: number;
-  /** Items the endpoint accepted. */
-  exported: number;
-  /** Items whose export failed or timed out. */
-  failed: number;
-}
+const zero = () => ({ offered: 0, exported: 0, failed: 0 });
+
+/**
+ * Totals of one signal: items (spans, log records, metric data points)
+ * `offered` to export, `exported` (the endpoint accepted them) and `failed`
+ * (their export failed or timed out).
+ */
+export type SignalCounts = ReturnType<typeof zero>;
 
 /** Counts and state changes of telemetry export, shared by all signals. */
 export class ExportMonitor {
-  readonly counts: Record<Signal, SignalCounts> = {
-    traces: { offered: 0, exported: 0, failed: 0 },
-    metrics: { offered: 0, exported: 0, failed: 0 },
-    logs: { offered: 0, exported: 0, failed: 0 },
-  };
+  readonly counts = { traces: zero(), metrics: zero(), logs: zero() };
   readonly #failing = new Set<Signal>();
-  readonly #log: Log;
-  readonly #endpoints: Readonly<Record<Signal, string>>;
 
-  constructor(log: Log, endpoints: Readonly<Record<Signal, string>>) {
-    this.#log = log;
-    this.#endpoints = endpoints;
-  }
+  constructor(
+    private readonly log: Log,
+    private readonly endpoints: Readonly<Record<Signal, string>>,
+  ) {}
 
   /** True while any signal's last export failed. */
   get failing(): boolean {
@@ -54,7 +47,7 @@ export class ExportMonitor {
   exported(signal: Signal, items: number): void {
     this.counts[signal].exported += items;
     if (this.#failing.delete(signal) && this.#failing.size === 0) {
-      this.#log.info("telemetry export recovered", {
+      this.log.info("telemetry export recovered", {
         "telemetry.signal": signal,
         "telemetry.failed": this.counts.traces.failed +
           this.counts.logs.failed + this.counts.metrics.failed,
@@ -66,11 +59,11 @@ export class ExportMonitor {
   exportFailed(signal: Signal, items: number, error: unknown): void {
     this.counts[signal].failed += items;
     if (this.#failing.size === 0) {
-      this.#log.warn(
+      this.log.warn(
         "telemetry export failing; the service keeps serving and counts what it drops",
         {
           "telemetry.signal": signal,
-          "telemetry.endpoint": this.#endpoints[signal],
+          "telemetry.endpoint": this.endpoints[signal],
           "error.message": describeError(error),
         },
       );

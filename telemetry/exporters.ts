@@ -4,18 +4,9 @@
  *
  * @module
  */
-import {
-  ConsoleSpanExporter,
-  type SpanExporter,
-} from "@opentelemetry/sdk-trace";
-import {
-  ConsoleMetricExporter,
-  type PushMetricExporter,
-} from "@opentelemetry/sdk-metrics";
-import {
-  ConsoleLogRecordExporter,
-  type LogRecordExporter,
-} from "@opentelemetry/sdk-logs";
+import { ConsoleSpanExporter } from "@opentelemetry/sdk-trace";
+import { ConsoleMetricExporter } from "@opentelemetry/sdk-metrics";
+import { ConsoleLogRecordExporter } from "@opentelemetry/sdk-logs";
 import { OTLPTraceExporter as JsonTraceExporter } from "@opentelemetry/exporter-trace-otlp-http";
 import { OTLPMetricExporter as JsonMetricExporter } from "@opentelemetry/exporter-metrics-otlp-http";
 import { OTLPMetricExporter as ProtoMetricExporter } from "@opentelemetry/exporter-metrics-otlp-proto";
@@ -25,10 +16,11 @@ import { OTLPTraceExporter as SdkProtoTraceExporter } from "@opentelemetry/expor
 import type { MeterProvider } from "@opentelemetry/api";
 import { type ExportResult, ExportResultCode } from "@opentelemetry/core";
 import { ExporterMetrics } from "@opentelemetry/otlp-exporter-base";
-import type { Implementation, Signal, SignalConfig } from "./config.ts";
+import type { Implementation, SignalConfig } from "./config.ts";
 import type { ExportMonitor } from "./export_monitor.ts";
 import { encodeLogs, encodeSpans } from "./otlp/encode.ts";
 import { OtlpProtoExporter } from "./otlp/exporter.ts";
+import type { ProtoWriter } from "./otlp/protobuf.ts";
 
 /** Who hears how exports end. */
 export interface Observers {
@@ -44,47 +36,15 @@ interface CallbackExporter<T> {
   shutdown(): Promise<void>;
 }
 
-/**
- * `inner`, with the outcome of every export told to the SDK's exporter
- * metrics (`otel.sdk.exporter.span.*`, `.log.*`) and the export monitor.
- */
-function observed<T, E extends CallbackExporter<T>>(
-  inner: E,
-  signal: Signal,
-  config: SignalConfig,
-  observers: Observers,
-): E {
-  const metrics = new ExporterMetrics<readonly T[]>({
-    componentType: signal === "traces"
-      ? "otlp_http_span_exporter"
-      : "otlp_http_log_exporter",
-    // The item word of the SDK's own exporters: otel.sdk.exporter.span.*, .log.*
-    metricsHelper: {
-      name: signal === "traces" ? "span" : "log",
-      countItems: (items) => items.length,
-    },
-    meterProvider: observers.meterProvider,
-    url: config.endpoint,
-    responseAttributesFromError: () => ({}),
-  });
-  const { monitor } = observers;
-  return {
-    forceFlush: () => inner.forceFlush?.() ?? Promise.resolve(),
-    shutdown: () => inner.shutdown(),
-    export(items: T[], done: (result: ExportResult) => void) {
-      const ended = metrics.startExport(items);
-      inner.export(items, (result) => {
-        const failed = result.code !== ExportResultCode.SUCCESS;
-        const error = failed
-          ? result.error ?? new Error("export failed")
-          : undefined;
-        ended(error);
-        if (error) monitor.exportFailed(signal, items.length, error);
-        else monitor.exported(signal, items.length);
-        done(result);
-      });
-    },
-  } as unknown as E;
+/** The exporter of each kind for the items (spans or log records) of a signal. */
+interface Kinds<T> {
+  readonly signal: "traces" | "logs";
+  /** The item word of the SDK's own exporters: otel.sdk.exporter.span.*, .log.* */
+  readonly item: "span" | "log";
+  console(): CallbackExporter<T>;
+  json(config: SignalConfig): CallbackExporter<T>;
+  sdk(config: SignalConfig): CallbackExporter<T>;
+  encode(items: readonly T[], writer: ProtoWriter): Uint8Array;
 }
 
 function otlpOptions(config: SignalConfig) {
@@ -98,79 +58,81 @@ function otlpOptions(config: SignalConfig) {
   };
 }
 
-/** The exporter of each kind for spans and for log records. */
-const KINDS = {
-  traces: {
-    console: () => new ConsoleSpanExporter(),
-    json: (c: SignalConfig) => new JsonTraceExporter(otlpOptions(c)),
-    sdk: (c: SignalConfig) => new SdkProtoTraceExporter(otlpOptions(c)),
-    encode: encodeSpans,
-  },
-  logs: {
-    console: () => new ConsoleLogRecordExporter(),
-    json: (c: SignalConfig) => new JsonLogExporter(otlpOptions(c)),
-    sdk: (c: SignalConfig) => new SdkProtoLogExporter(otlpOptions(c)),
-    encode: encodeLogs,
-  },
-};
-
-function exporterOf<S extends "traces" | "logs">(
-  signal: S,
-  config: SignalConfig,
-  observers: Observers,
-  implementation: Implementation,
-) {
-  const kind = KINDS[signal];
-  if (config.exporter === "none") return undefined;
-  const exporter = config.exporter === "console"
-    ? kind.console()
-    : config.protocol === "http/json"
-    ? kind.json(config)
-    : implementation === "sdk"
-    ? kind.sdk(config)
-    : new OtlpProtoExporter({
+/**
+ * The exporter creation of one signal: the exporter a config asks for, or
+ * `undefined` for `none`, with the outcome of every export told to the SDK's
+ * exporter metrics (`otel.sdk.exporter.span.*`, `.log.*`) and the monitor.
+ */
+function exporterFactory<T>({ signal, item, ...kinds }: Kinds<T>) {
+  return (
+    config: SignalConfig,
+    { monitor, meterProvider }: Observers,
+    implementation: Implementation = "own",
+  ) => {
+    if (config.exporter === "none") return undefined;
+    const inner = config.exporter === "console"
+      ? kinds.console()
+      : config.protocol === "http/json"
+      ? kinds.json(config)
+      : implementation === "sdk"
+      ? kinds.sdk(config)
+      : new OtlpProtoExporter({
+        url: config.endpoint,
+        headers: config.headers,
+        timeoutMs: config.timeoutMs,
+        compression: config.compression,
+      }, kinds.encode);
+    const metrics = new ExporterMetrics<readonly T[]>({
+      componentType: `otlp_http_${item}_exporter`,
+      metricsHelper: { name: item, countItems: (items) => items.length },
+      meterProvider,
       url: config.endpoint,
-      headers: config.headers,
-      timeoutMs: config.timeoutMs,
-      compression: config.compression,
-    }, kind.encode as never);
-  return observed(exporter, signal, config, observers);
+      responseAttributesFromError: () => ({}),
+    });
+    return {
+      forceFlush: () => inner.forceFlush?.() ?? Promise.resolve(),
+      shutdown: () => inner.shutdown(),
+      export(items: T[], done: (result: ExportResult) => void) {
+        const ended = metrics.startExport(items);
+        inner.export(items, (result) => {
+          const error = result.code === ExportResultCode.SUCCESS
+            ? undefined
+            : result.error ?? new Error("export failed");
+          ended(error);
+          if (error) monitor.exportFailed(signal, items.length, error);
+          else monitor.exported(signal, items.length);
+          done(result);
+        });
+      },
+    };
+  };
 }
 
 /** The span exporter of a signal config, or `undefined` for `none`. */
-export function createSpanExporter(
-  config: SignalConfig,
-  observers: Observers,
-  implementation: Implementation = "own",
-): SpanExporter | undefined {
-  return exporterOf("traces", config, observers, implementation) as
-    | SpanExporter
-    | undefined;
-}
+export const createSpanExporter = exporterFactory({
+  signal: "traces",
+  item: "span",
+  console: () => new ConsoleSpanExporter(),
+  json: (c) => new JsonTraceExporter(otlpOptions(c)),
+  sdk: (c) => new SdkProtoTraceExporter(otlpOptions(c)),
+  encode: encodeSpans,
+});
 
 /** The log record exporter of a signal config, or `undefined` for `none`. */
-export function createLogExporter(
-  config: SignalConfig,
-  observers: Observers,
-  implementation: Implementation = "own",
-): LogRecordExporter | undefined {
-  return exporterOf("logs", config, observers, implementation) as
-    | LogRecordExporter
-    | undefined;
-}
+export const createLogExporter = exporterFactory({
+  signal: "logs",
+  item: "log",
+  console: () => new ConsoleLogRecordExporter(),
+  json: (c) => new JsonLogExporter(otlpOptions(c)),
+  sdk: (c) => new SdkProtoLogExporter(otlpOptions(c)),
+  encode: encodeLogs,
+});
 
 /** The metric exporter of a signal config, or `undefined` for `none`. */
-export function createMetricExporter(
-  config: SignalConfig,
-): PushMetricExporter | undefined {
-  switch (config.exporter) {
-    case "none":
-      return undefined;
-    case "console":
-      return new ConsoleMetricExporter();
-    case "otlp":
-      return config.protocol === "http/json"
-        ? new JsonMetricExporter(otlpOptions(config))
-        : new ProtoMetricExporter(otlpOptions(config));
-  }
+export function createMetricExporter(config: SignalConfig) {
+  if (config.exporter === "none") return undefined;
+  if (config.exporter === "console") return new ConsoleMetricExporter();
+  return config.protocol === "http/json"
+    ? new JsonMetricExporter(otlpOptions(config))
+    : new ProtoMetricExporter(otlpOptions(config));
 }

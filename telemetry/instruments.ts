@@ -8,16 +8,13 @@
  * @module
  */
 
-/** The instrument kinds we use, as the OpenTelemetry API names them. */
-export type InstrumentKind = "counter" | "histogram" | "updowncounter";
-
 /** A metric instrument as declared to the meter. */
 export interface InstrumentSpec {
   /** OpenTelemetry instrument name (dots allowed). */
   readonly name: string;
-  readonly kind: InstrumentKind;
-  /** UCUM unit, or "" for a dimensionless count. */
-  readonly unit: string;
+  readonly kind: "counter" | "histogram" | "updowncounter";
+  /** UCUM unit; none for a dimensionless count. */
+  readonly unit?: string;
   readonly description: string;
   /** Attribute keys recorded on every measurement. */
   readonly attributes: readonly string[];
@@ -25,7 +22,10 @@ export interface InstrumentSpec {
   readonly buckets?: readonly number[];
 }
 
-/** Latency buckets in milliseconds for `app_request_duration_ms`. */
+/**
+ * Latency bucket boundaries in milliseconds: the HTTP semantic conventions'
+ * recommended buckets.
+ */
 export const MILLISECOND_BUCKETS: readonly number[] = [
   5,
   10,
@@ -43,43 +43,24 @@ export const MILLISECOND_BUCKETS: readonly number[] = [
   10000,
 ];
 
-/** The HTTP semantic conventions' recommended buckets, in seconds. */
-export const SECOND_BUCKETS: readonly number[] = [
-  0.005,
-  0.01,
-  0.025,
-  0.05,
-  0.075,
-  0.1,
-  0.25,
-  0.5,
-  0.75,
-  1,
-  2.5,
-  5,
-  7.5,
-  10,
-];
+/** The same boundaries in seconds (division by 1000 gives the exact decimals). */
+export const SECOND_BUCKETS = MILLISECOND_BUCKETS.map((ms) => ms / 1000);
 
-/** The app's own metric: requests served, by route. */
+// The app's own metrics, by route.
 export const APP_REQUESTS: InstrumentSpec = {
   name: "app_requests_total",
   kind: "counter",
-  unit: "",
   description: "Requests served, by route.",
   attributes: ["route"],
 };
 
-/** The app's own metric: requests that ended in a server error, by route. */
 export const APP_REQUEST_ERRORS: InstrumentSpec = {
   name: "app_request_errors_total",
   kind: "counter",
-  unit: "",
   description: "Requests answered with a 5xx status, by route.",
   attributes: ["route"],
 };
 
-/** The app's own metric: request duration in milliseconds, by route. */
 export const APP_REQUEST_DURATION: InstrumentSpec = {
   name: "app_request_duration_ms",
   kind: "histogram",
@@ -89,25 +70,22 @@ export const APP_REQUEST_DURATION: InstrumentSpec = {
   buckets: MILLISECOND_BUCKETS,
 };
 
-const HTTP_SERVER_ATTRIBUTES = [
-  "http.request.method",
-  "http.route",
-  "http.response.status_code",
-  "url.scheme",
-  "error.type",
-] as const;
-
-/** Semantic-convention server duration histogram. */
+// The HTTP semantic conventions' server metrics.
 export const HTTP_SERVER_DURATION: InstrumentSpec = {
   name: "http.server.request.duration",
   kind: "histogram",
   unit: "s",
   description: "Duration of HTTP server requests.",
-  attributes: HTTP_SERVER_ATTRIBUTES,
+  attributes: [
+    "http.request.method",
+    "http.route",
+    "http.response.status_code",
+    "url.scheme",
+    "error.type",
+  ],
   buckets: SECOND_BUCKETS,
 };
 
-/** Semantic-convention in-flight request gauge. */
 export const HTTP_SERVER_ACTIVE: InstrumentSpec = {
   name: "http.server.active_requests",
   kind: "updowncounter",
@@ -128,7 +106,6 @@ const SDK_COMPONENT = [
   "error.type",
 ];
 
-/** Spans the batch span processor finished with (dropped: `error.type`). */
 export const SDK_SPANS_PROCESSED: InstrumentSpec = {
   name: "otel.sdk.processor.span.processed",
   kind: "counter",
@@ -138,7 +115,6 @@ export const SDK_SPANS_PROCESSED: InstrumentSpec = {
   attributes: SDK_COMPONENT,
 };
 
-/** Log records the batch log record processor finished with. */
 export const SDK_LOGS_PROCESSED: InstrumentSpec = {
   name: "otel.sdk.processor.log.processed",
   kind: "counter",
@@ -148,7 +124,6 @@ export const SDK_LOGS_PROCESSED: InstrumentSpec = {
   attributes: SDK_COMPONENT,
 };
 
-/** Spans the OTLP exporter finished exporting (failed: `error.type`). */
 export const SDK_SPANS_EXPORTED: InstrumentSpec = {
   name: "otel.sdk.exporter.span.exported",
   kind: "counter",
@@ -157,7 +132,6 @@ export const SDK_SPANS_EXPORTED: InstrumentSpec = {
   attributes: [...SDK_COMPONENT, "server.address", "server.port"],
 };
 
-/** Log records the OTLP exporter finished exporting. */
 export const SDK_LOGS_EXPORTED: InstrumentSpec = {
   name: "otel.sdk.exporter.log.exported",
   kind: "counter",
@@ -174,7 +148,7 @@ export const SELF_OBSERVABILITY: readonly InstrumentSpec[] = [
   SDK_LOGS_EXPORTED,
 ];
 
-/** Semantic-convention client duration histogram, recorded by loadgen. */
+// Recorded by loadgen.
 export const HTTP_CLIENT_DURATION: InstrumentSpec = {
   name: "http.client.request.duration",
   kind: "histogram",
@@ -191,7 +165,6 @@ export const HTTP_CLIENT_DURATION: InstrumentSpec = {
   buckets: SECOND_BUCKETS,
 };
 
-/** Requests loadgen attempted, by route. */
 export const LOADGEN_REQUESTS: InstrumentSpec = {
   name: "loadgen.requests",
   kind: "counter",
@@ -265,16 +238,11 @@ function tokens(text: string): string[] {
 /** The main unit word and the `per_x` word of a unit: `ms` -> ["milliseconds", ""]. */
 function unitWords(unit: string): [string, string] {
   // Annotations in braces ({request}) carry no unit.
-  const stripped = unit.replace(/\{[^}]*\}/g, "").trim();
-  if (stripped === "" || stripped === "1") return ["", ""];
-  const [main, per] = stripped.split("/", 2);
-  const mainWord = main && main !== "1"
-    ? tokens(UNIT_WORDS[main] ?? main).join("_")
-    : "";
-  const perWord = per
-    ? tokens(PER_UNIT_WORDS[per] ?? UNIT_WORDS[per] ?? per).join("_")
-    : "";
-  return [mainWord, perWord];
+  const [main, per] = unit.replace(/\{[^}]*\}/g, "").trim().split("/", 2);
+  return [
+    main && main !== "1" ? tokens(UNIT_WORDS[main] ?? main).join("_") : "",
+    per ? tokens(PER_UNIT_WORDS[per] ?? UNIT_WORDS[per] ?? per).join("_") : "",
+  ];
 }
 
 /**
@@ -288,7 +256,7 @@ function unitWords(unit: string): [string, string] {
  */
 export function prometheusName(spec: InstrumentSpec): string {
   const parts = tokens(spec.name);
-  const [mainWord, perWord] = unitWords(spec.unit);
+  const [mainWord, perWord] = unitWords(spec.unit ?? "");
   if (mainWord && !parts.includes(mainWord)) parts.push(mainWord);
   if (perWord) parts.push("per", perWord);
   if (spec.kind === "counter" && parts.at(-1) !== "total") parts.push("total");
@@ -298,10 +266,9 @@ export function prometheusName(spec: InstrumentSpec): string {
 /** Every series name an instrument produces after translation. */
 export function prometheusSeries(spec: InstrumentSpec): string[] {
   const base = prometheusName(spec);
-  if (spec.kind === "histogram") {
-    return [`${base}_bucket`, `${base}_sum`, `${base}_count`];
-  }
-  return [base];
+  return spec.kind === "histogram"
+    ? [`${base}_bucket`, `${base}_sum`, `${base}_count`]
+    : [base];
 }
 
 /** A Prometheus label name for an attribute key (`http.route` -> `http_route`). */
