@@ -9,19 +9,18 @@ import * as kit from "./context.ts";
 /** Our Dockerfile: distroless cc-debian13:nonroot, uid and gid 65532. */
 export const APP_USER = { uid: 65532, gid: 65532 };
 
-/** The image of a target: built here (Compose, base) or the overlay's. */
-export function appImage(ctx: kit.BuildContext): string {
-  const { config, target } = ctx;
-  return target === "compose" || target === "base"
-    ? config.components.app.image
-    : config.overlays[target].appImage;
-}
-
-/** The local overlay's pull policy (the image is never pulled there). */
-export function pullPolicy(ctx: kit.BuildContext) {
-  return ctx.target === "local"
-    ? ctx.config.overlays.local.imagePullPolicy
-    : undefined;
+/**
+ * The image of a target, built here (Compose, base) or the overlay's, and
+ * the local overlay's pull policy (the image is never pulled there).
+ */
+export function appImage({ config, target }: kit.BuildContext) {
+  const { local } = config.overlays;
+  return {
+    image: target === "compose" || target === "base"
+      ? config.components.app.image
+      : config.overlays[target].appImage,
+    imagePullPolicy: target === "local" ? local.imagePullPolicy : undefined,
+  };
 }
 
 /** The OpenTelemetry environment of every process we run. */
@@ -47,8 +46,7 @@ export const app: kit.ComponentModule = (ctx) => {
   return kit.component({
     name: NAMES.app,
     description: "The instrumented Hono service (compiled Deno binary).",
-    image: appImage(ctx),
-    imagePullPolicy: pullPolicy(ctx),
+    ...appImage(ctx),
     build: ctx.target === "compose",
     args: ["serve"],
     env: [

@@ -30,22 +30,17 @@ function pipelines(sampling: boolean): Record<string, unknown> {
   ) => ({ receivers, processors, exporters });
   const common = ["memory_limiter", "resource"];
   const batched = [...common, "batch"];
-  const derived = ["span_metrics", "service_graph"];
+  const derived = sampling ? ["span_metrics", "service_graph"] : [];
   const tempo = ["otlp_http/tempo"];
+  const traces = sampling
+    ? {
+      traces: pipe(["otlp"], common, [...derived, TO_SAMPLING]),
+      "traces/sampled": pipe([TO_SAMPLING], ["tail_sampling", "batch"], tempo),
+    }
+    : { traces: pipe(["otlp"], batched, tempo) };
   return {
-    ...(sampling
-      ? {
-        traces: pipe(["otlp"], common, [...derived, TO_SAMPLING]),
-        "traces/sampled": pipe(
-          [TO_SAMPLING],
-          ["tail_sampling", "batch"],
-          tempo,
-        ),
-      }
-      : { traces: pipe(["otlp"], batched, tempo) }),
-    metrics: pipe(["otlp", ...(sampling ? derived : [])], batched, [
-      "otlp_http/prometheus",
-    ]),
+    ...traces,
+    metrics: pipe(["otlp", ...derived], batched, ["otlp_http/prometheus"]),
     logs: pipe(["otlp"], batched, ["otlp_http/loki"]),
   };
 }

@@ -3,7 +3,7 @@
  * module interface, and helpers for defaults, health, volumes and configs.
  * @module
  */
-import { generatedHeader } from "../header.ts";
+import { withHeader } from "../serialize.ts";
 import type { Component, ConfigDir, Health, HttpProbe } from "../model.ts";
 import { NAMES } from "../names.ts";
 import {
@@ -49,7 +49,8 @@ export interface ConfigFile {
 }
 
 /**
- * A component with what most share: a pulled image, one replica, 30 s to stop, and (with a ReadWriteOnce volume) never two pods.
+ * A component with what most share: a pulled image, one replica, 30 s to
+ * stop, and (with a ReadWriteOnce volume) never two pods.
  */
 export function component(
   c:
@@ -124,9 +125,8 @@ export function health(
 }
 
 /** One minute to start, or longer in production: bigger volumes to replay. */
-export function startBudget(ctx: BuildContext, production: number): number {
-  return ctx.target === "production" ? production : 60;
-}
+export const startBudget = (ctx: BuildContext, production: number) =>
+  ctx.target === "production" ? production : 60;
 
 export function afterHealthy(...names: ComponentName[]) {
   return names.map((name) => ({
@@ -137,11 +137,10 @@ export function afterHealthy(...names: ComponentName[]) {
 
 /** `GOMEMLIMIT` at 80% of the memory limit: the GC works before the OOM kill. */
 export function goMemLimit(resources: Resources) {
-  const bytes = parseBytes(resources.limits.memory)!;
-  return {
-    name: "GOMEMLIMIT",
-    value: `${Math.floor((bytes * 0.8) / 2 ** 20)}MiB`,
-  };
+  const mib = Math.floor(
+    (parseBytes(resources.limits.memory)! * 0.8) / 2 ** 20,
+  );
+  return { name: "GOMEMLIMIT", value: `${mib}MiB` };
 }
 
 export function dataVolume(ctx: BuildContext, name: StatefulName) {
@@ -160,14 +159,15 @@ export function configDir(
   mountPath: string,
   files: ConfigDir["files"],
 ): ConfigDir {
-  const header = generatedHeader(ctx.source);
   return {
     name,
     dir,
     mountPath,
     files: files.map((f) => ({
       name: f.name,
-      content: f.name.endsWith(".json") ? f.content : `${header}\n${f.content}`,
+      content: f.name.endsWith(".json")
+        ? f.content
+        : withHeader(ctx.source, f.content),
     })),
   };
 }

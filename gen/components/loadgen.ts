@@ -3,7 +3,7 @@
  * @module
  */
 import { NAMES } from "../names.ts";
-import { APP_USER, appImage, pullPolicy, telemetryEnv } from "./app.ts";
+import { APP_USER, appImage, telemetryEnv } from "./app.ts";
 import * as kit from "./context.ts";
 
 export const loadgen: kit.ComponentModule = (ctx) => {
@@ -14,8 +14,7 @@ export const loadgen: kit.ComponentModule = (ctx) => {
     name: NAMES.loadgen,
     description:
       "Synthetic traffic for space-app from the same image (loadgen command).",
-    image: appImage(ctx),
-    imagePullPolicy: pullPolicy(ctx),
+    ...appImage(ctx),
     args: [
       "loadgen",
       ...["--target", `http://${ctx.placement.host("app")}:${c.app.port}`],

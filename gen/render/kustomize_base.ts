@@ -58,23 +58,16 @@ export function replicas(c: Component): { replicas?: number } {
 export function deployment(c: Component): IDeployment {
   const mounts: IVolumeMount[] = [];
   const volumes: IVolume[] = [];
-  const mount = (volume: IVolume, mountPath: string, readOnly?: boolean) => {
-    mounts.push({
-      name: volume.name,
-      mountPath,
-      ...(readOnly && { readOnly }),
-    });
+  const mount = (volume: IVolume, mountPath: string, readOnly?: true) => {
+    mounts.push({ name: volume.name, mountPath, readOnly });
     volumes.push(volume);
   };
   for (const d of c.configDirs) {
     mount({ name: d.name, configMap: { name: d.name } }, d.mountPath, true);
   }
   if (c.volume) {
-    const claimName = c.volume.name;
-    mount(
-      { name: "data", persistentVolumeClaim: { claimName } },
-      c.volume.mountPath,
-    );
+    const { name: claimName, mountPath } = c.volume;
+    mount({ name: "data", persistentVolumeClaim: { claimName } }, mountPath);
   }
   mount({ name: "tmp", emptyDir: {} }, "/tmp");
   const { requests, limits } = c.resources;

@@ -117,14 +117,10 @@ function credentialPatches(
   if (same(base, overlay)) return { patches: [] };
   const name = secretName(component);
   if (overlay.kind === "literal") {
-    const literals = [
-      `admin-user=${overlay.user}`,
-      `admin-password=${overlay.password}`,
-    ];
-    return {
-      patches: [],
-      secretGenerator: [{ name, behavior: "replace", literals }],
-    };
+    const { user, password } = overlay;
+    const literals = [`admin-user=${user}`, `admin-password=${password}`];
+    const secretGenerator = [{ name, behavior: "replace", literals }];
+    return { patches: [], secretGenerator };
   }
   const target = input.overlay.find((c) => c.name === component);
   const env = (target?.env ?? []).flatMap((e) =>

@@ -14,11 +14,10 @@ import type { IPodDisruptionBudget } from "kubernetes-models/policy/v1/PodDisrup
 import type { Component } from "../model.ts";
 import { type Rendered, yamlFile } from "../serialize.ts";
 import { NAMES } from "../names.ts";
-import type { ProductionOverlayConfig } from "../types.ts";
+import type { ProductionOverlayConfig as Prod } from "../types.ts";
 import { NAME_LABEL } from "./kustomize_base.ts";
 
 type Components = readonly Component[];
-type Prod = ProductionOverlayConfig;
 type Scaled = Prod["app"] & { readonly component: string };
 
 const pods = (name: string) => ({ matchLabels: { [NAME_LABEL]: name } });
@@ -123,7 +122,7 @@ function networkPolicies(components: Components, prod: Prod): INetworkPolicy[] {
 /** The production overlay's own files, relative to it. */
 export function renderProductionExtras(
   components: Components,
-  prod: ProductionOverlayConfig,
+  prod: Prod,
 ): Rendered[] {
   const scaled = (["app", "collector"] as const)
     .map((name): Scaled => ({ component: NAMES[name], ...prod[name] }))
