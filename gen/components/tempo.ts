@@ -17,9 +17,8 @@ export function tempoConfig(config: StackConfig, placement: Placement): string {
   const data = placement.dataDir("tempo");
   const bind = placement.bind;
   const generator = !spanMetricsInCollector(config);
-  const prometheus = `${
-    placement.host("prometheus")
-  }:${config.components.prometheus.port}`;
+  const prometheus = placement.host("prometheus");
+  const write = `http://${prometheus}:${config.components.prometheus.port}`;
   return commentedYaml({
     stream_over_http_enabled: true,
     server: kit.servers(placement, t.port, t.grpcPort),
@@ -46,7 +45,7 @@ export function tempoConfig(config: StackConfig, placement: Placement): string {
         storage: {
           path: `${data}/generator/wal`,
           remote_write: [{
-            url: `http://${prometheus}/api/v1/write`,
+            url: `${write}/api/v1/write`,
             send_exemplars: true,
           }],
         },

@@ -6,10 +6,7 @@
  */
 import type { IHorizontalPodAutoscaler } from "kubernetes-models/autoscaling/v2/HorizontalPodAutoscaler";
 import type { IIngress } from "kubernetes-models/networking.k8s.io/v1/Ingress";
-import type {
-  INetworkPolicy,
-  INetworkPolicyPeer,
-} from "kubernetes-models/networking.k8s.io/v1";
+import type { INetworkPolicy } from "kubernetes-models/networking.k8s.io/v1";
 import type { IPodDisruptionBudget } from "kubernetes-models/policy/v1/PodDisruptionBudget";
 import type { Component } from "../model.ts";
 import { type Rendered, yamlFile } from "../serialize.ts";
@@ -92,7 +89,7 @@ function networkPolicies(components: Components, prod: Prod): INetworkPolicy[] {
     spec,
   });
   // Only the Ingress controller, from its own namespace.
-  const outside: INetworkPolicyPeer = {
+  const outside = {
     namespaceSelector: {
       matchLabels: { "kubernetes.io/metadata.name": prod.ingressNamespace },
     },
