@@ -6,8 +6,8 @@
  *
  * @module
  */
-import { ConfigError, type EnvSource, processEnv } from "./lib/env.ts";
-import { printErr, printOut } from "./lib/output.ts";
+import { type EnvSource, processEnv } from "./lib/env.ts";
+import { printOut } from "./lib/output.ts";
 import { LOADGEN_USAGE, parseLoadgenArgs } from "./loadgen/flags.ts";
 import { summaryJson, summaryText } from "./loadgen/report.ts";
 import { runLoad } from "./loadgen/run.ts";
@@ -33,8 +33,6 @@ export const TELEMETRY_FLUSH_MS = 5_000;
 /** Flush budget while the export endpoint is known to be failing. */
 export const FAILING_FLUSH_MS = 2_000;
 
-const STOP_SIGNALS: readonly Deno.Signal[] = ["SIGINT", "SIGTERM"];
-
 /**
  * Runs loadgen with the arguments after `loadgen`; resolves with the exit
  * code (0, also when stopped by a signal). Invalid flags or variables throw
@@ -50,15 +48,12 @@ export async function loadgen(
     return 0;
   }
   const { config } = parsed;
-  const telemetry = startTelemetry(
-    readTelemetryConfig(env, LOADGEN_DEFAULTS),
-    {
-      scope: LOADGEN_DEFAULTS.serviceName,
-      version: VERSION,
-      // With --json, stdout carries the summary alone.
-      logSink: config.json ? stderrSink : undefined,
-    },
-  );
+  const telemetry = startTelemetry(readTelemetryConfig(env, LOADGEN_DEFAULTS), {
+    scope: LOADGEN_DEFAULTS.serviceName,
+    version: VERSION,
+    // With --json, stdout carries the summary alone.
+    logSink: config.json ? stderrSink : undefined,
+  });
 
   // First signal: stop scheduling, let requests in flight finish for a
   // moment. Second signal: cancel them at once and skip the telemetry flush.
@@ -67,7 +62,7 @@ export async function loadgen(
   const hurry = new AbortController();
   let grace: ReturnType<typeof setTimeout> | undefined;
   const listeners: [Deno.Signal, () => void][] = [];
-  for (const signal of STOP_SIGNALS) {
+  for (const signal of ["SIGINT", "SIGTERM"] as const) {
     const listener = () => {
       if (!stop.signal.aborted) {
         stop.abort(signal);
@@ -121,14 +116,11 @@ export async function loadgen(
 }
 
 if (import.meta.main) {
-  let code: number;
-  try {
-    code = await loadgen(Deno.args);
-  } catch (error) {
-    if (!(error instanceof ConfigError)) throw error;
-    printErr(`loadgen: ${error.message}`);
-    code = 2;
-  }
-  flushLogs();
-  Deno.exit(code);
+  // `deno run loadgen.ts [...]` is `main.ts loadgen [...]`. Not awaited at
+  // the top level: main.ts imports this module, which must finish first.
+  import("./main.ts").then(async ({ main }) => {
+    const code = await main(["loadgen", ...Deno.args]);
+    flushLogs();
+    Deno.exit(code);
+  });
 }

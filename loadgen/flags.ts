@@ -76,16 +76,14 @@ export const parseMix: Reader<MixEntry[]> = (name, value) => {
   const entries: MixEntry[] = [];
   for (const item of value.split(",")) {
     const match = /^\s*(\/[^\s:,?#]*)\s*:\s*([0-9]+)\s*$/.exec(item);
-    if (!match) throw bad(`bad item ${JSON.stringify(item)}`);
-    const [, path, weightText] = match;
+    const [, path, weight] = match ?? [];
+    if (!Number.isSafeInteger(Number(weight))) {
+      throw bad(`bad item ${JSON.stringify(item)}`);
+    }
     if (entries.some((e) => e.path === path)) {
       throw bad(`${path} appears twice`);
     }
-    const weight = Number(weightText);
-    if (!Number.isSafeInteger(weight)) {
-      throw bad(`bad item ${JSON.stringify(item)}`);
-    }
-    entries.push({ path, weight });
+    entries.push({ path, weight: Number(weight) });
   }
   if (!entries.some((e) => e.weight > 0)) throw bad("all weights are 0");
   return entries;
@@ -197,24 +195,21 @@ const OPTIONS = {
   },
 } satisfies Record<string, FlagSpec>;
 
-type Options = typeof OPTIONS;
-
 /**
  * Everything a loadgen run needs: the value of every flag (`undefined` for
  * one without a default and not given), and the mix as given, for reports.
  */
 export type LoadgenConfig =
   & {
-    readonly [K in keyof Options]:
-      | ReturnType<Options[K]["read"]>
-      | (Options[K] extends { default: string } ? never : undefined);
+    readonly [K in keyof typeof OPTIONS]:
+      | ReturnType<(typeof OPTIONS)[K]["read"]>
+      | ((typeof OPTIONS)[K] extends { default: string } ? never : undefined);
   }
   & { readonly seed: number; readonly mixText: string };
 
 /** Every flag with its environment variable, in help order. */
 export const FLAGS: readonly FlagSpec[] = Object.values(OPTIONS);
 
-/** Usage of `space-app loadgen`. */
 export const LOADGEN_USAGE = (() => {
   const rows = FLAGS.map((f) => [
     `  ${f.flag}`,

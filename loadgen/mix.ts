@@ -48,7 +48,6 @@ export interface MsRange {
   readonly max: number;
 }
 
-/** A drawn request. */
 export interface Draw {
   /** The mix path (`/work`), used as route and `url.template`. */
   readonly route: string;

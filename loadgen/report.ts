@@ -15,7 +15,6 @@ import type { OpenLoopScheduler } from "./schedule.ts";
 
 /** How one sent request ended. */
 export interface RequestResult {
-  /** The mix path (`/work`). */
   readonly route: string;
   /** The HTTP status, when an answer came. */
   readonly status?: number;
@@ -50,17 +49,15 @@ export const DEFAULT_CAPACITY = 200_000;
  * exact.
  */
 export class LatencySample {
-  readonly #capacity: number;
-  readonly #random: () => number;
   readonly #values: number[] = [];
   #count = 0;
   #max = -Infinity;
 
   /** `random` picks reservoir slots once the capacity is reached. */
-  constructor(capacity = DEFAULT_CAPACITY, random: () => number = Math.random) {
-    this.#capacity = capacity;
-    this.#random = random;
-  }
+  constructor(
+    readonly capacity = DEFAULT_CAPACITY,
+    private readonly random: () => number = Math.random,
+  ) {}
 
   /** Values recorded (not only those kept). */
   get count(): number {
@@ -69,19 +66,19 @@ export class LatencySample {
 
   /** True once percentiles are estimated from a reservoir. */
   get sampled(): boolean {
-    return this.#count > this.#capacity;
+    return this.#count > this.capacity;
   }
 
   add(ms: number): void {
     this.#count++;
     if (ms > this.#max) this.#max = ms;
-    if (this.#values.length < this.#capacity) {
+    if (this.#values.length < this.capacity) {
       this.#values.push(ms);
       return;
     }
     // Reservoir sampling (algorithm R): each value is kept with probability capacity/count.
-    const slot = Math.floor(this.#random() * this.#count);
-    if (slot < this.#capacity) this.#values[slot] = ms;
+    const slot = Math.floor(this.random() * this.#count);
+    if (slot < this.capacity) this.#values[slot] = ms;
   }
 
   percentiles(): Percentiles {
@@ -95,13 +92,10 @@ export class LatencySample {
   }
 }
 
-/** Totals of one route (or of all routes). */
 export type RouteSummary = ReturnType<Tally["summary"]>;
 
-/** The whole run's counts. */
 export type RunTotals = ReturnType<Recorder["totals"]>;
 
-/** One progress window's counts. */
 export type WindowStats = ReturnType<Recorder["takeWindow"]>;
 
 function bump(record: Record<string, number>, key: string): void {
@@ -120,7 +114,6 @@ class Tally {
   failed = 0;
   /** Arrivals not sent because the concurrency cap was reached. */
   shortfall = 0;
-  /** Requests aborted at stop. */
   cancelled = 0;
   /** Answers by status class (`2xx`: 1234). */
   readonly statusClasses: Record<string, number> = {};
@@ -182,7 +175,6 @@ export class Recorder {
     return [tally, this.#total, this.#window];
   }
 
-  /** A request was sent. */
   sent(): void {
     this.#total.sent++;
     this.#window.sent++;
@@ -193,7 +185,6 @@ export class Recorder {
     for (const tally of this.#tallies(route)) tally.shortfall++;
   }
 
-  /** A sent request ended. */
   record(result: RequestResult): void {
     for (const tally of this.#tallies(result.route)) tally.record(result);
   }
@@ -203,18 +194,14 @@ export class Recorder {
     const w = this.#window;
     this.#window = new Tally(Infinity, nowMs);
     return {
+      ...w.summary("window"),
       seconds: (nowMs - w.startMs) / 1_000,
       sent: w.sent,
-      /** Answered or failed in the window. */
-      completed: w.count,
       statusClasses: w.statusClasses,
       failed: w.failed,
-      shortfall: w.shortfall,
-      latency: w.latency.percentiles(),
     };
   }
 
-  /** The whole run so far. */
   totals() {
     const t = this.#total;
     return {
@@ -244,21 +231,14 @@ export interface RunInfo {
   readonly stoppedBy: string;
 }
 
-/** Everything the final summary shows. */
-export interface Summary extends RunInfo, RunTotals {
-  /** Requests sent per second of scheduling time. */
-  readonly achievedRate: number;
+/** Everything the final summary shows, with the requests sent per second of scheduling time. */
+export function buildSummary(info: RunInfo, totals: RunTotals) {
+  const seconds = info.elapsedMs / 1_000;
+  const achievedRate = seconds > 0 ? totals.sent / seconds : 0;
+  return { ...info, ...totals, achievedRate };
 }
 
-/** Combines the settings and the counts. */
-export function buildSummary(info: RunInfo, totals: RunTotals): Summary {
-  const seconds = info.elapsedMs / 1_000;
-  return {
-    ...info,
-    ...totals,
-    achievedRate: seconds > 0 ? totals.sent / seconds : 0,
-  };
-}
+export type Summary = ReturnType<typeof buildSummary>;
 
 /** The progress line omits the maximum. */
 const WINDOW_LATENCIES = LATENCIES.slice(0, 3);
@@ -337,16 +317,14 @@ export function summaryText(s: Summary): string {
     )
       .join("  ")
   );
-  const { total } = s;
-  const [elapsed, target, achieved] = [
-    formatDuration(s.elapsedMs),
-    rate(s.rate),
-    rate(s.achievedRate),
-  ];
   const sampled = s.sampled ? "; percentiles from a uniform sample" : "";
   return [
-    `loadgen summary: ${elapsed} against ${s.target} (stopped by ${s.stoppedBy}), seed ${s.seed}`,
-    `rate: target ${target}/s, achieved ${achieved}/s; sent ${s.sent}, shortfall ${total.shortfall} (concurrency cap ${s.concurrency}), cancelled ${total.cancelled}`,
+    `loadgen summary: ${
+      formatDuration(s.elapsedMs)
+    } against ${s.target} (stopped by ${s.stoppedBy}), seed ${s.seed}`,
+    `rate: target ${rate(s.rate)}/s, achieved ${
+      rate(s.achievedRate)
+    }/s; sent ${s.sent}, shortfall ${s.total.shortfall} (concurrency cap ${s.concurrency}), cancelled ${s.total.cancelled}`,
     ...table,
     `answers: ${list(s.statusClasses) || "none"}; no answer: ${
       list(s.failures) || "0"
@@ -387,7 +365,7 @@ export function progressRecord(
     "loadgen.rate.achieved": round(achieved) ?? 0,
     "loadgen.in_flight": now.inFlight,
     "loadgen.sent": w.sent,
-    "loadgen.completed": w.completed,
+    "loadgen.completed": w.count,
     "loadgen.failed": w.failed,
     "loadgen.shortfall": w.shortfall,
     "loadgen.target.up": state.up,

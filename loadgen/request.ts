@@ -62,7 +62,6 @@ const FAILURES: Readonly<Record<string, RegExp>> = {
   connection_reset: /connection reset|connection closed|broken pipe/i,
 };
 
-/** The failures that mean the target is unreachable. */
 const UNREACHABLE = new Set([
   "connection_refused",
   "dns_error",

@@ -33,10 +33,8 @@ export interface RunOptions {
   readonly log?: Log;
 }
 
-/** `User-Agent` of loadgen's requests. */
 export const USER_AGENT = `space-app-loadgen/${VERSION}`;
 
-/** Runs the load described by `config`; resolves with its summary. */
 export async function runLoad(
   config: LoadgenConfig,
   options: RunOptions,
@@ -124,10 +122,8 @@ export async function runLoad(
     ? "requests"
     : "duration";
   const summary = buildSummary({
+    ...config,
     target,
-    seed: config.seed,
-    rate: config.rate,
-    concurrency: config.concurrency,
     mix: config.mixText,
     workMs,
     elapsedMs: result.scheduledMs,

@@ -43,30 +43,24 @@ export interface ScheduleOptions<T>
   onTargetState?(state: TargetState): void;
 }
 
-/** Runs one open-loop schedule; see the module documentation. */
 export class OpenLoopScheduler<T> {
-  readonly #o: ScheduleOptions<T>;
   readonly #pending = new Set<Promise<void>>();
   #arrivals = 0;
   #state: TargetState = { up: true };
 
-  constructor(options: ScheduleOptions<T>) {
-    this.#o = options;
-  }
+  constructor(private readonly o: ScheduleOptions<T>) {}
 
-  /** Requests in flight now. */
   get inFlight(): number {
     return this.#pending.size;
   }
 
-  /** The target's state as last seen. */
   get targetState(): TargetState {
     return this.#state;
   }
 
   #setState(state: TargetState): void {
     this.#state = state;
-    this.#o.onTargetState?.(state);
+    this.o.onTargetState?.(state);
   }
 
   #done({ unreachable }: SendOutcome): void {
@@ -84,12 +78,12 @@ export class OpenLoopScheduler<T> {
   /** One arrival: sent, or counted as shortfall. Resolves when it is finished. */
   #arrive(): Promise<void> {
     this.#arrivals++;
-    const item = this.#o.draw();
-    if (this.#pending.size >= this.#o.concurrency) {
-      this.#o.skip(item);
+    const item = this.o.draw();
+    if (this.#pending.size >= this.o.concurrency) {
+      this.o.skip(item);
       return Promise.resolve();
     }
-    const request: Promise<void> = this.#o.send(item)
+    const request: Promise<void> = this.o.send(item)
       .catch(() => ({}))
       .then((outcome) => {
         this.#pending.delete(request);
@@ -100,7 +94,7 @@ export class OpenLoopScheduler<T> {
   }
 
   #stopped(): boolean {
-    const { requests, signal } = this.#o;
+    const { requests, signal } = this.o;
     return (signal?.aborted ?? false) ||
       (requests !== undefined && this.#arrivals >= requests);
   }
@@ -111,12 +105,12 @@ export class OpenLoopScheduler<T> {
    * start to the end of scheduling (before in-flight requests finished).
    */
   async run(): Promise<{ arrivals: number; scheduledMs: number }> {
-    const { clock, signal } = this.#o;
-    const intervalMs = 1_000 / this.#o.rate;
+    const { clock, signal } = this.o;
+    const intervalMs = 1_000 / this.o.rate;
     const start = clock.now();
-    const end = this.#o.durationMs === undefined
+    const end = this.o.durationMs === undefined
       ? Infinity
-      : start + this.#o.durationMs;
+      : start + this.o.durationMs;
     let base = start;
     let k = 0; // arrivals since `base`
     let wasDown = false;
