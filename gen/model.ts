@@ -47,9 +47,7 @@ export interface Health {
   readonly alive?: HttpProbe | TcpProbe;
   /** The check run in the container (Compose), if the image can run one. */
   readonly command?: readonly string[];
-  readonly intervalSeconds: number;
-  readonly timeoutSeconds: number;
-  readonly failureThreshold: number;
+  /** Seconds to start in; then probes follow `PROBE` (render/kustomize_base.ts). */
   readonly startSeconds: number;
 }
 

@@ -59,11 +59,13 @@ export const app: kit.ComponentModule = (ctx) => {
       ...telemetryEnv(ctx, a.serviceName),
     ],
     ports: [kit.port("http", a.port, true)],
-    health: kit.health({ port: a.port, path: "/readyz" }, 10, {
+    health: {
+      ready: { port: a.port, path: "/readyz" },
+      startSeconds: 10,
       alive: { port: a.port, path: "/healthz" },
       // The binary checks its own /healthz (the image has no shell).
       command: ["/app/space-app", "healthcheck"],
-    }),
+    },
     resources: prod?.app.resources ?? a.resources,
     user: APP_USER,
     replicas: prod?.app.minReplicas ?? a.replicas,

@@ -6,7 +6,7 @@
  */
 import { commentedYaml } from "../serialize.ts";
 import { COLLECTOR_PODS, NAMES } from "../names.ts";
-import type { Placement } from "../placement.ts";
+import type { ComponentName, Placement } from "../placement.ts";
 import type { StackConfig } from "../types.ts";
 import * as kit from "./context.ts";
 
@@ -54,11 +54,9 @@ export function collectorData(
   const ts = col.tailSampling;
   const sampling = spanMetricsInCollector(config);
   const bind = placement.bind;
-  const exporter = (
-    name: "tempo" | "loki" | "prometheus",
-    port: number,
-    path = "",
-  ) => ({ endpoint: `http://${placement.host(name)}:${port}${path}` });
+  const exporter = (name: ComponentName, port: number, path = "") => ({
+    endpoint: `http://${placement.host(name)}:${port}${path}`,
+  });
   const self = { prometheus: { host: bind, port: col.ports.selfMetrics } };
   const endpoint = (port: number) => ({ endpoint: `${bind}:${port}` });
   const [grpc, http] = [col.ports.otlpGrpc, col.ports.otlpHttp].map(endpoint);
@@ -195,7 +193,7 @@ export const collector: kit.ComponentModule = (ctx) => {
       kit.port("health", col.healthCheck, true),
     ],
     configDirs: [file.dir],
-    health: kit.health({ port: col.healthCheck, path: "/" }, 30),
+    health: { ready: { port: col.healthCheck, path: "/" }, startSeconds: 30 },
     resources,
     user: USER,
     replicas: prod?.collector.minReplicas ?? c.collector.replicas,

@@ -4,7 +4,7 @@
  * @module
  */
 import { withHeader } from "../serialize.ts";
-import type { Component, ConfigDir, Health, HttpProbe } from "../model.ts";
+import type { Component, ConfigDir, HttpProbe } from "../model.ts";
 import { NAMES } from "../names.ts";
 import {
   type ComponentName,
@@ -109,20 +109,6 @@ export const env = (vars: Record<string, string>) =>
 /** Connections from each of `from` to each of `ports`. */
 export const allow = (from: string[], ports: number[]) =>
   from.flatMap((from) => ports.map((port) => ({ from, port })));
-
-/** Checks every 10 s (3 s timeout, 3 failures) after `startSeconds`. */
-export function health(
-  ready: HttpProbe,
-  startSeconds: number,
-  more: Pick<Health, "alive" | "command"> = {},
-): Health {
-  const timing = {
-    intervalSeconds: 10,
-    timeoutSeconds: 3,
-    failureThreshold: 3,
-  };
-  return { ready, ...more, ...timing, startSeconds };
-}
 
 /** One minute to start, or longer in production: bigger volumes to replay. */
 export const startBudget = (ctx: BuildContext, production: number) =>

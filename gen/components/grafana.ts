@@ -82,18 +82,9 @@ export const grafana: kit.ComponentModule = (ctx) => {
   // Grafana expands $VAR in provisioning files; alert models it reads raw
   // (a $$ would reach Prometheus as is), so that file stays unescaped and
   // a test keeps $ out of it.
-  const provisioned = (
-    name: string,
-    mount: string,
-    doc: unknown,
-    raw = false,
-  ) => {
-    const content = yamlText([doc]);
-    return dir(name, `${PROVISIONING}/${mount}`, [{
-      name: `${mount}.yaml`,
-      content: raw ? content : escapeProvisioning(content),
-    }]);
-  };
+  const escaped = (doc: unknown) => escapeProvisioning(yamlText([doc]));
+  const provisioned = (name: string, mount: string, content: string) =>
+    dir(name, `${PROVISIONING}/${mount}`, [{ name: `${mount}.yaml`, content }]);
   return kit.component({
     name: NAMES.grafana,
     description:
@@ -125,9 +116,13 @@ export const grafana: kit.ComponentModule = (ctx) => {
     ],
     ports: [kit.port("http", g.port, true)],
     configDirs: [
-      provisioned("datasources", "datasources", p.datasources),
-      provisioned("dashboard-provider", "dashboards", p.dashboardProvider),
-      provisioned("alerting", "alerting", p.alerting, true),
+      provisioned("datasources", "datasources", escaped(p.datasources)),
+      provisioned(
+        "dashboard-provider",
+        "dashboards",
+        escaped(p.dashboardProvider),
+      ),
+      provisioned("alerting", "alerting", yamlText([p.alerting])),
       dir(
         "dashboards",
         DASHBOARDS,
@@ -138,9 +133,11 @@ export const grafana: kit.ComponentModule = (ctx) => {
       ),
     ],
     volume: kit.dataVolume(ctx, "grafana"),
-    health: kit.health(ready, kit.startBudget(ctx, 300), {
+    health: {
+      ready,
+      startSeconds: kit.startBudget(ctx, 300),
       command: kit.wgetCheck(ready),
-    }),
+    },
     resources: g.resources,
     user: USER,
     // Data, plugins and sessions live on its volume, logs go to the

@@ -90,18 +90,16 @@ export const loki: kit.ComponentModule = (ctx) => {
       "Loki: logs over OTLP with structured metadata (trace ids), filesystem storage.",
     env: [kit.goMemLimit(l.resources)],
     ports: [kit.port("http", l.port, true), kit.port("grpc", l.grpcPort)],
-    health: kit.health(
-      { port: l.port, path: "/ready" },
-      kit.startBudget(ctx, 300),
-      {
-        alive: { tcpPort: l.port },
-        command: [
-          "/usr/bin/loki",
-          "-health",
-          `-health.url=http://127.0.0.1:${l.port}/ready`,
-        ],
-      },
-    ),
+    health: {
+      ready: { port: l.port, path: "/ready" },
+      startSeconds: kit.startBudget(ctx, 300),
+      alive: { tcpPort: l.port },
+      command: [
+        "/usr/bin/loki",
+        "-health",
+        `-health.url=http://127.0.0.1:${l.port}/ready`,
+      ],
+    },
     user: USER,
     clients: kit.allow([NAMES.collector, NAMES.grafana], [l.port]),
   });

@@ -81,10 +81,12 @@ export const prometheus: kit.ComponentModule = (ctx) => {
       "--enable-feature=exemplar-storage",
     ],
     ports: [kit.port("http", p.port, true)],
-    health: kit.health(ready, kit.startBudget(ctx, 600), {
+    health: {
+      ready,
+      startSeconds: kit.startBudget(ctx, 600),
       alive: { port: p.port, path: "/-/healthy" },
       command: kit.wgetCheck(ready),
-    }),
+    },
     user: USER,
     terminationGraceSeconds: 60,
     clients: kit.allow([NAMES.collector, NAMES.grafana, NAMES.tempo], [

@@ -92,16 +92,14 @@ export const tempo: kit.ComponentModule = (ctx) => {
       kit.port("otlp-grpc", t.otlpGrpcPort),
       kit.port("otlp-http", t.otlpHttpPort),
     ],
-    health: kit.health(
-      { port: t.port, path: "/ready" },
-      kit.startBudget(ctx, 300),
-      {
-        // /ready also fails while a module restarts: no reason to kill it.
-        alive: { tcpPort: t.port },
-        // `-health` asks localhost:3200 (cmd/tempo/health.go).
-        command: t.port === 3200 ? ["/tempo", "-health"] : undefined,
-      },
-    ),
+    health: {
+      ready: { port: t.port, path: "/ready" },
+      startSeconds: kit.startBudget(ctx, 300),
+      // /ready also fails while a module restarts: no reason to kill it.
+      alive: { tcpPort: t.port },
+      // `-health` asks localhost:3200 (cmd/tempo/health.go).
+      command: t.port === 3200 ? ["/tempo", "-health"] : undefined,
+    },
     user: USER,
     dependsOn: kit.afterHealthy("prometheus"),
     clients: [

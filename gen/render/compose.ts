@@ -6,6 +6,7 @@
  */
 import type { Component, EnvVar } from "../model.ts";
 import { composeBytes } from "../units.ts";
+import { PROBE } from "./kustomize_base.ts";
 
 /** The project, and where the Dockerfile and config are from the file. */
 export interface ComposeLayout {
@@ -58,9 +59,9 @@ function service(c: Component, layout: ComposeLayout): Record<string, unknown> {
     healthcheck: h?.command
       ? {
         test: ["CMD", ...h.command],
-        interval: `${h.intervalSeconds}s`,
-        timeout: `${h.timeoutSeconds}s`,
-        retries: h.failureThreshold,
+        interval: `${PROBE.periodSeconds}s`,
+        timeout: `${PROBE.timeoutSeconds}s`,
+        retries: PROBE.failureThreshold,
         start_period: `${h.startSeconds}s`,
         start_interval: "2s",
       }

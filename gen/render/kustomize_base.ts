@@ -5,17 +5,16 @@
  * @module
  */
 import type { IDeployment } from "kubernetes-models/apps/v1/Deployment";
-import type {
-  IContainer,
-  IProbe,
-  IVolume,
-  IVolumeMount,
-} from "kubernetes-models/v1";
-import type { IPersistentVolumeClaim } from "kubernetes-models/v1/PersistentVolumeClaim";
-import type { IService } from "kubernetes-models/v1/Service";
-import type { INamespace } from "kubernetes-models/v1/Namespace";
+import type * as v1 from "kubernetes-models/v1";
 import type { Component, HttpProbe, TcpProbe } from "../model.ts";
 import { type Rendered, yamlFile } from "../serialize.ts";
+
+/** Every probe after start-up: Compose's health checks too. */
+export const PROBE = {
+  periodSeconds: 10,
+  timeoutSeconds: 3,
+  failureThreshold: 3,
+};
 
 /** The label every object of a component carries and selectors match on. */
 export const NAME_LABEL = "app.kubernetes.io/name";
@@ -26,27 +25,22 @@ export const secretName = (component: string) => `${component}-admin`;
 const labels = (c: Component) => ({ [NAME_LABEL]: c.name });
 const httpGet = (p: HttpProbe) => ({ httpGet: { path: p.path, port: p.port } });
 /** The probe's action: an HTTP GET, or only a TCP connect. */
-const action = (p: HttpProbe | TcpProbe): IProbe =>
+const action = (p: HttpProbe | TcpProbe): v1.IProbe =>
   "tcpPort" in p ? { tcpSocket: { port: p.tcpPort } } : httpGet(p);
 
 export function probes(c: Component) {
   const h = c.health;
   if (!h) return {};
-  const timing = {
-    periodSeconds: h.intervalSeconds,
-    timeoutSeconds: h.timeoutSeconds,
-    failureThreshold: h.failureThreshold,
-  };
   return {
     // Start-up gets its own budget so liveness can stay strict afterwards.
     startupProbe: {
       ...httpGet(h.ready),
       periodSeconds: 2,
-      timeoutSeconds: h.timeoutSeconds,
+      timeoutSeconds: PROBE.timeoutSeconds,
       failureThreshold: Math.max(1, Math.ceil(h.startSeconds / 2)),
     },
-    readinessProbe: { ...httpGet(h.ready), ...timing },
-    livenessProbe: { ...action(h.alive ?? h.ready), ...timing },
+    readinessProbe: { ...httpGet(h.ready), ...PROBE },
+    livenessProbe: { ...action(h.alive ?? h.ready), ...PROBE },
   };
 }
 
@@ -56,9 +50,9 @@ export function replicas(c: Component): { replicas?: number } {
 }
 
 export function deployment(c: Component): IDeployment {
-  const mounts: IVolumeMount[] = [];
-  const volumes: IVolume[] = [];
-  const mount = (volume: IVolume, mountPath: string, readOnly?: true) => {
+  const mounts: v1.IVolumeMount[] = [];
+  const volumes: v1.IVolume[] = [];
+  const mount = (volume: v1.IVolume, mountPath: string, readOnly?: true) => {
     mounts.push({ name: volume.name, mountPath, readOnly });
     volumes.push(volume);
   };
@@ -71,7 +65,7 @@ export function deployment(c: Component): IDeployment {
   }
   mount({ name: "tmp", emptyDir: {} }, "/tmp");
   const { requests, limits } = c.resources;
-  const container: IContainer = {
+  const container: v1.IContainer = {
     name: c.name,
     image: c.image,
     ...(c.imagePullPolicy && { imagePullPolicy: c.imagePullPolicy }),
@@ -145,8 +139,8 @@ export function deployment(c: Component): IDeployment {
 }
 
 /** A Service for the component's ports, and a headless one for its pods alias. */
-function services(c: Component): IService[] {
-  const service = (name: string, headless: boolean): IService => ({
+function services(c: Component): v1.IService[] {
+  const service = (name: string, headless: boolean): v1.IService => ({
     apiVersion: "v1",
     kind: "Service",
     metadata: { name, labels: labels(c) },
@@ -166,7 +160,7 @@ function services(c: Component): IService[] {
   return [service(c.name, false), ...pods];
 }
 
-function claim(c: Component): IPersistentVolumeClaim[] {
+function claim(c: Component): v1.IPersistentVolumeClaim[] {
   if (!c.volume) return [];
   return [{
     apiVersion: "v1",
@@ -188,7 +182,7 @@ export interface BaseInput {
 
 /** Files of `deploy/k8s/base`, relative to it. */
 export function renderBase(input: BaseInput): Rendered[] {
-  const namespace: INamespace = {
+  const namespace: v1.INamespace = {
     apiVersion: "v1",
     kind: "Namespace",
     metadata: {

@@ -88,25 +88,17 @@ function claimPatch(base: Component, next: Component, storageClass?: string) {
   return patch(`${name}-claim`, claim, spec);
 }
 
-/** `images` entries for images the overlay changes, by base repository. */
-function imageChanges(
-  base: Map<string, Component>,
-  overlay: readonly Component[],
-) {
-  const out = new Map<string, Record<string, string>>();
-  for (const next of overlay) {
-    const before = base.get(next.name);
-    if (!before || before.image === next.image) continue;
-    const from = parseImage(before.image);
-    const to = parseImage(next.image);
-    if (!from || !to) throw new Error(`overlay: bad image ${next.image}`);
-    const entry: Record<string, string> = { name: from.repository };
-    if (to.repository !== from.repository) entry.newName = to.repository;
-    if (to.tag) entry.newTag = to.tag;
-    if (to.digest) entry.digest = to.digest;
-    out.set(from.repository, entry);
-  }
-  return [...out.values()];
+/** The `images` entry that turns image `before` into `next`. */
+function imageChange(before: string, next: string) {
+  const from = parseImage(before);
+  const to = parseImage(next);
+  if (!from || !to) throw new Error(`overlay: bad image ${next}`);
+  return {
+    name: from.repository,
+    ...(to.repository !== from.repository && { newName: to.repository }),
+    ...(to.tag && { newTag: to.tag }),
+    ...(to.digest && { digest: to.digest }),
+  };
 }
 
 /** Patches that point Grafana at another Secret, or replace its literals. */
@@ -153,9 +145,15 @@ function credentialPatches(
 export function renderOverlay(input: OverlayInput): Rendered[] {
   const base = new Map(input.base.map((c) => [c.name, c]));
   const patches: Rendered[] = [];
+  // By base repository: the app and the load generator share an image.
+  const images = new Map<string, Obj>();
   for (const next of input.overlay) {
     const before = base.get(next.name);
     if (!before) throw new Error(`overlay: ${next.name} is not in the base`);
+    if (before.image !== next.image) {
+      const change = imageChange(before.image, next.image);
+      images.set(change.name, change);
+    }
     patches.push(
       ...deploymentPatch(before, next),
       ...claimPatch(before, next, input.storageClass),
@@ -163,13 +161,12 @@ export function renderOverlay(input: OverlayInput): Rendered[] {
   }
   const { patches: secrets, secretGenerator } = credentialPatches(input);
   patches.push(...secrets);
-  const images = imageChanges(base, input.overlay);
   const kustomization = {
     apiVersion: "kustomize.config.k8s.io/v1beta1",
     kind: "Kustomization",
     namespace: input.namespace,
     resources: ["../../base", ...input.extras.map((f) => f.path)],
-    ...(images.length > 0 && { images }),
+    ...(images.size > 0 && { images: [...images.values()] }),
     ...(patches.length > 0 &&
       { patches: patches.map(({ path }) => ({ path })) }),
     ...(secretGenerator && { secretGenerator }),
