@@ -13,7 +13,6 @@ export interface Clock {
   sleep(ms: number, signal?: AbortSignal): Promise<void>;
 }
 
-/** The real clock: `performance.now()` and timers. */
 export const realClock: Clock = {
   now: () => performance.now(),
   sleep: (ms, signal) =>

@@ -100,7 +100,6 @@ export const parseMsRange = reader(
   },
 );
 
-/** One flag: its variable, its default, its help and how its value is read. */
 interface FlagSpec<T = unknown> {
   /** The flag and the placeholder of its value (none for a switch). */
   readonly flag: string;

@@ -35,7 +35,6 @@ export function randomInt(random: Random, min: number, max: number): number {
   return min + Math.floor(random() * (max - min + 1));
 }
 
-/** One path of the mix and its relative weight. */
 export interface MixEntry {
   /** Path as written in the mix, e.g. `/work`; also the span's `url.template`. */
   readonly path: string;

@@ -34,14 +34,6 @@ export function isErrorStatus(status: number): boolean {
 /** The latencies reported, in column order. */
 export const LATENCIES = ["p50", "p95", "p99", "max"] as const;
 
-/** Percentiles and maximum of a sample in milliseconds; `undefined` with no values. */
-export type Percentiles = Readonly<
-  Record<(typeof LATENCIES)[number], number | undefined>
->;
-
-/** Values kept before reservoir sampling starts (8 bytes each). */
-export const DEFAULT_CAPACITY = 200_000;
-
 /**
  * Latencies in milliseconds. Every value is kept up to a capacity (exact
  * percentiles); past it a uniform reservoir of that size stands for all of
@@ -53,9 +45,9 @@ export class LatencySample {
   #count = 0;
   #max = -Infinity;
 
-  /** `random` picks reservoir slots once the capacity is reached. */
+  /** `capacity`: values kept exactly (8 bytes each); past it, `random` picks reservoir slots. */
   constructor(
-    readonly capacity = DEFAULT_CAPACITY,
+    readonly capacity = 200_000,
     private readonly random: () => number = Math.random,
   ) {}
 
@@ -81,7 +73,8 @@ export class LatencySample {
     if (slot < this.capacity) this.#values[slot] = ms;
   }
 
-  percentiles(): Percentiles {
+  /** Percentiles and maximum in milliseconds; `undefined` with no values. */
+  percentiles() {
     const sorted = Float64Array.from(this.#values).sort();
     return {
       p50: percentile(sorted, 50),
@@ -110,7 +103,6 @@ class Tally {
   count = 0;
   /** 4xx and 5xx answers plus failures. */
   errors = 0;
-  /** Requests without an answer. */
   failed = 0;
   /** Arrivals not sent because the concurrency cap was reached. */
   shortfall = 0;
@@ -220,7 +212,6 @@ export class Recorder {
 export interface RunInfo {
   readonly target: string;
   readonly seed: number;
-  /** Target arrivals per second. */
   readonly rate: number;
   readonly concurrency: number;
   readonly mix: string;
@@ -290,7 +281,6 @@ export function summaryJson(s: Summary): Record<string, unknown> {
   };
 }
 
-/** The columns of the summary table: header and cell. */
 const COLUMNS: readonly [string, (r: RouteSummary) => string][] = [
   ["route", (r) => r.route],
   ["count", (r) => String(r.count)],
@@ -301,7 +291,6 @@ const COLUMNS: readonly [string, (r: RouteSummary) => string][] = [
   ]),
 ];
 
-/** The summary as a text table. */
 export function summaryText(s: Summary): string {
   const rows = [
     COLUMNS.map(([header]) => header),

@@ -13,7 +13,6 @@ import {
   SpanKind,
   SpanStatusCode,
   trace,
-  type Tracer,
 } from "@opentelemetry/api";
 import {
   HTTP_CLIENT_DURATION,
@@ -21,6 +20,7 @@ import {
 } from "../telemetry/instruments.ts";
 import { counter, histogram } from "../telemetry/metrics.ts";
 import type { LoadgenConfig } from "./flags.ts";
+import type { RunOptions } from "./run.ts";
 import type { Draw } from "./mix.ts";
 import type { SendOutcome } from "./schedule.ts";
 import { isErrorStatus, type RequestResult } from "./report.ts";
@@ -40,15 +40,12 @@ export function createLoadgenInstruments(meter: Meter) {
 
 /** What a request needs besides its draw (the drawn path is appended to `target`). */
 export interface RequestContext
-  extends Pick<LoadgenConfig, "target" | "timeoutMs"> {
-  readonly tracer: Tracer;
+  extends
+    Pick<LoadgenConfig, "target" | "timeoutMs">,
+    Pick<RunOptions, "tracer" | "cancel" | "fetch"> {
   readonly instruments: ReturnType<typeof createLoadgenInstruments>;
-  /** Aborting it cancels the request (loadgen is stopping). */
-  readonly cancel: AbortSignal;
   /** `User-Agent` header and `user_agent.original`. */
   readonly userAgent: string;
-  /** Injected in tests; the global `fetch` otherwise. */
-  readonly fetch?: typeof fetch;
   /** Milliseconds, monotonic; `performance.now` otherwise. */
   readonly now?: () => number;
 }
@@ -152,19 +149,19 @@ export async function sendRequest(
   const errorType = failure?.type ??
     (outcome === "http_error" ? String(status) : undefined);
   if (status !== undefined) {
-    span.setAttribute("http.response.status_code", status);
     metricAttributes["http.response.status_code"] = status;
   }
   if (errorType !== undefined) {
-    span.setAttribute("error.type", errorType);
+    metricAttributes["error.type"] = errorType;
     // Without an answer, the status message names the failure.
     span.setStatus(
       status === undefined
         ? { code: SpanStatusCode.ERROR, message: errorType }
         : { code: SpanStatusCode.ERROR },
     );
-    metricAttributes["error.type"] = errorType;
   }
+  // The span has every metric attribute; these add the status and error.type.
+  span.setAttributes(metricAttributes);
   span.end();
   ctx.instruments.duration.record(latencyMs / 1_000, metricAttributes);
   ctx.instruments.requests.add(1, { route, outcome });

@@ -20,7 +20,6 @@ import {
 import { createLoadgenInstruments, sendRequest } from "./request.ts";
 import { OpenLoopScheduler } from "./schedule.ts";
 
-/** What a run uses besides its config. */
 export interface RunOptions {
   readonly tracer: Tracer;
   readonly meter: Meter;
@@ -29,6 +28,7 @@ export interface RunOptions {
   /** Aborting cancels requests in flight. */
   readonly cancel: AbortSignal;
   readonly clock?: Clock;
+  /** Injected in tests; the global `fetch` otherwise. */
   readonly fetch?: typeof fetch;
   readonly log?: Log;
 }
@@ -59,11 +59,9 @@ export async function runLoad(
 
   const requestContext = {
     ...config,
-    tracer: options.tracer,
+    ...options,
     instruments,
-    cancel: options.cancel,
     userAgent: USER_AGENT,
-    fetch: options.fetch,
     now: () => clock.now(),
   };
   let downSince: number | undefined;
@@ -102,8 +100,7 @@ export async function runLoad(
 
   const finished = new AbortController();
   const progress = (async () => {
-    if (config.progressMs <= 0) return;
-    while (true) {
+    while (config.progressMs > 0) {
       await clock.sleep(config.progressMs, finished.signal);
       if (finished.signal.aborted) return;
       const window = recorder.takeWindow(clock.now());

@@ -21,12 +21,10 @@ export interface SendOutcome {
 const BACKOFF_INITIAL_MS = 250;
 const BACKOFF_MAX_MS = 5_000;
 
-/** The target's state as the scheduler last saw it. */
 export type TargetState =
   | { readonly up: true }
   | { readonly up: false; readonly reason: string; readonly backoffMs: number };
 
-/** Settings and callbacks of a schedule over items of type `T`. */
 export interface ScheduleOptions<T>
   extends
     Pick<LoadgenConfig, "rate" | "concurrency" | "durationMs" | "requests"> {
@@ -63,18 +61,6 @@ export class OpenLoopScheduler<T> {
     this.o.onTargetState?.(state);
   }
 
-  #done({ unreachable }: SendOutcome): void {
-    if (unreachable !== undefined && this.#state.up) {
-      this.#setState({
-        up: false,
-        reason: unreachable,
-        backoffMs: BACKOFF_INITIAL_MS,
-      });
-    } else if (unreachable === undefined && !this.#state.up) {
-      this.#setState({ up: true });
-    }
-  }
-
   /** One arrival: sent, or counted as shortfall. Resolves when it is finished. */
   #arrive(): Promise<void> {
     this.#arrivals++;
@@ -85,18 +71,25 @@ export class OpenLoopScheduler<T> {
     }
     const request: Promise<void> = this.o.send(item)
       .catch(() => ({}))
-      .then((outcome) => {
+      .then(({ unreachable }: SendOutcome) => {
         this.#pending.delete(request);
-        this.#done(outcome);
+        if (unreachable !== undefined && this.#state.up) {
+          this.#setState({
+            up: false,
+            reason: unreachable,
+            backoffMs: BACKOFF_INITIAL_MS,
+          });
+        } else if (unreachable === undefined && !this.#state.up) {
+          this.#setState({ up: true });
+        }
       });
     this.#pending.add(request);
     return request;
   }
 
   #stopped(): boolean {
-    const { requests, signal } = this.o;
-    return (signal?.aborted ?? false) ||
-      (requests !== undefined && this.#arrivals >= requests);
+    const { requests = Infinity, signal } = this.o;
+    return (signal?.aborted ?? false) || this.#arrivals >= requests;
   }
 
   /**
@@ -108,9 +101,7 @@ export class OpenLoopScheduler<T> {
     const { clock, signal } = this.o;
     const intervalMs = 1_000 / this.o.rate;
     const start = clock.now();
-    const end = this.o.durationMs === undefined
-      ? Infinity
-      : start + this.o.durationMs;
+    const end = start + (this.o.durationMs ?? Infinity);
     let base = start;
     let k = 0; // arrivals since `base`
     let wasDown = false;
