@@ -25,10 +25,8 @@ const ROOT = fileURLToPath(new URL("../", import.meta.url));
 /** Outcome of one load phase, whichever generator produced it. */
 export type LoadResult = ReturnType<typeof parseWrk>;
 
-/** Outcome of the open-loop fixed-rate phase. */
 export type RateResult = Awaited<ReturnType<typeof atRate>>;
 
-/** Runs load against a server: wrk or the Deno fallback for saturation. */
 export type LoadGenerator = Awaited<ReturnType<typeof createLoadGenerator>>;
 
 /** Label of saturation results from the Deno fallback. */
@@ -55,10 +53,8 @@ export function parseWrk(text: string) {
       .exec(text);
     return m ? wrkMs(m[1], m[2]) : NaN;
   };
-  const socket =
-    /Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)/.exec(
-      text,
-    );
+  // "Socket errors: connect 0, read 3, write 1, timeout 2"
+  const socket = /Socket errors:(.*)/.exec(text)?.[1].match(/\d+/g) ?? [];
   const requests = Number(total[1]);
   const seconds = wrkMs(total[2], total[3]) / 1000;
   return {
@@ -71,7 +67,7 @@ export function parseWrk(text: string) {
     p50Ms: pct("50"),
     p99Ms: pct("99"),
     /** Connection errors, timeouts and failed requests. */
-    errors: socket ? socket.slice(1).reduce((n, x) => n + Number(x), 0) : 0,
+    errors: socket.reduce((n, x) => n + Number(x), 0),
     /** Responses outside 2xx/3xx. */
     non2xx: Number(/Non-2xx or 3xx responses: (\d+)/.exec(text)?.[1] ?? 0),
   };
@@ -91,27 +87,22 @@ export async function createLoadGenerator(pinning: Pinning, useWrk: boolean) {
     throw new Error(`${argv[0]} exited ${out.code}: ${why}`);
   };
   /** This module as a program: its one JSON line. */
-  const client = async (...args: (string | number)[]) => {
+  const client = async <T>(...args: (string | number)[]): Promise<T> => {
     const deno = [Deno.execPath(), "run", "-A", "--quiet", "--frozen"];
     const argv = [...deno, fileURLToPath(import.meta.url), ...args.map(String)];
     return JSON.parse((await runPinned(argv)).trim().split("\n").at(-1)!);
-  };
-  const saturate = async (
-    url: string,
-    connections: number,
-    s: number,
-  ): Promise<LoadResult> => {
-    if (!wrk) return client("saturate", url, connections, s);
-    const args = ["-t1", `-c${connections}`, `-d${s}s`, "--latency", url];
-    return parseWrk(await runPinned(["wrk", ...args]));
   };
   return {
     /** Saturation tool for the report (`wrk 4.1.0 ...` or {@link FALLBACK_TOOL}). */
     tool: wrk ?? FALLBACK_TOOL,
     fallback: !wrk,
-    saturate,
-    atRate: (url: string, rate: number, s: number): Promise<RateResult> =>
-      client("rate", url, rate, s),
+    async saturate(url: string, connections: number, s: number) {
+      if (!wrk) return client<LoadResult>("saturate", url, connections, s);
+      const args = ["-t1", `-c${connections}`, `-d${s}s`, "--latency", url];
+      return parseWrk(await runPinned(["wrk", ...args]));
+    },
+    atRate: (url: string, rate: number, s: number) =>
+      client<RateResult>("rate", url, rate, s),
   };
 }
 
@@ -154,11 +145,7 @@ class Tally {
 const pct = (sorted: Float64Array, p: number) => percentile(sorted, p) ?? NaN;
 
 /** Keeps `connections` requests in flight against `url` for `s` seconds. */
-export async function saturate(
-  url: string,
-  connections: number,
-  s: number,
-): Promise<LoadResult> {
+export async function saturate(url: string, connections: number, s: number) {
   const t = new Tally();
   const end = t.started + s * 1000;
   const loop = async () => {

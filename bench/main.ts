@@ -36,7 +36,6 @@ import {
   VARIANTS,
 } from "./variants.ts";
 
-/** Settings of one bench invocation. */
 export type BenchOptions = Readonly<
   Extract<ReturnType<typeof parseBenchFlags>, { help: false }>["options"]
 >;
@@ -66,7 +65,6 @@ const LIMITS = {
 } as const;
 const IDS = VARIANTS.map((v) => v.id);
 
-/** The `--help` text. */
 const USAGE = `deno task bench: what the telemetry costs, variants side by side
 
 Each round runs every variant once, in this order, each a fresh process on
@@ -87,6 +85,9 @@ CPU per request); SIGTERM, the shutdown flush, and what a local OTLP sink got.
   --json PATH      the report as JSON to PATH too
   --no-wrk         the Deno fallback even where wrk is installed`;
 
+const invalid = (flag: string, value: unknown, why: string) =>
+  new FlagError(`--${flag}=${JSON.stringify(value)} is invalid: ${why}`);
+
 /** The settings `args` ask for, defaults filled in; throws {@link FlagError}. */
 export function parseBenchFlags(args: readonly string[]) {
   const { values: v } = parseFlags(args, OPTIONS);
@@ -97,20 +98,14 @@ export function parseBenchFlags(args: readonly string[]) {
     const [min, max] = LIMITS[flag];
     const n = /^\d+$/.test(value) ? Number(value) : NaN;
     if (n >= min && n <= max) return n;
-    throw new FlagError(
-      `--${flag}=${
-        JSON.stringify(value)
-      } is invalid: expected an integer from ${min} to ${max}`,
-    );
+    throw invalid(flag, value, `expected an integer from ${min} to ${max}`);
   };
   const names = v.variants?.split(",").map((s) => s.trim()) ?? IDS;
   const bad = names.find((n) => !IDS.includes(n));
   if (bad !== undefined) {
-    throw new FlagError(
-      `--variants=${JSON.stringify(v.variants)} is invalid: unknown variant ${
-        JSON.stringify(bad)
-      }: expected a comma-separated subset of ${IDS.join(", ")}`,
-    );
+    const subset = `a comma-separated subset of ${IDS.join(", ")}`;
+    const why = `unknown variant ${JSON.stringify(bad)}: expected ${subset}`;
+    throw invalid("variants", v.variants, why);
   }
   const options = {
     /** CI mode: one round, short phases; fails only on missing figures or `own` losing telemetry. */
@@ -122,22 +117,17 @@ export function parseBenchFlags(args: readonly string[]) {
     warmupS: int("warmup"),
     /** Requests/s of the fixed-rate phase. */
     rate: int("rate"),
-    /** Connections at saturation. */
     connections: int("connections"),
     /** Ids of the variants to run, in run order. */
     variants: IDS.filter((id) => names.includes(id)),
     /** One extra `own` run under `--cpu-prof` writing here, summarized. */
     profileDir: v.profile,
-    /** The report as JSON goes here too. */
     jsonPath: v.json,
     /** The Deno fallback for saturation even where wrk is installed. */
     noWrk: v["no-wrk"] ?? false,
   };
   return { help: false, options } as const;
 }
-
-/** Version of the JSON layout. */
-export const JSON_SCHEMA = "space-app-bench/2";
 
 const ROOT = fileURLToPath(new URL("../", import.meta.url));
 
@@ -146,15 +136,6 @@ let workDir: string | undefined;
 
 const firstLine = (e: unknown) =>
   (e instanceof Error ? e.message : String(e)).split("\n")[0];
-
-function cpuModel(): string {
-  try {
-    const info = Deno.readTextFileSync("/proc/cpuinfo");
-    return /^model name\s*:\s*(.+)$/m.exec(info)?.[1]?.trim() ?? "unknown";
-  } catch {
-    return "unknown";
-  }
-}
 
 async function git(...args: string[]): Promise<string> {
   const out = await run(["git", ...args], { cwd: ROOT });
@@ -176,26 +157,15 @@ async function snapshotCode(dir: string): Promise<string> {
   const files = (await git("ls-files", "-z", "-co", "--exclude-standard"))
     .split("\0").filter(Boolean);
   for (const file of files) {
-    try {
-      if (!Deno.statSync(join(ROOT, file)).isFile) continue;
-    } catch {
-      continue; // deleted in the working tree
-    }
+    // Skips what the working tree deleted.
+    const stat = await Deno.stat(join(ROOT, file)).catch(() => undefined);
+    if (!stat?.isFile) continue;
     await Deno.mkdir(dirname(join(dir, file)), { recursive: true });
     await Deno.copyFile(join(ROOT, file), join(dir, file));
   }
   return `working tree at start: ${commit.slice(0, 12)}${
     changed > 0 ? ` + ${changed} uncommitted file(s)` : ""
   } (copied, so every run measures the same code)`;
-}
-
-/** Writes `value` as JSON to `path`, infinite and NaN figures as null. */
-async function writeJson(path: string, value: unknown): Promise<void> {
-  const finite = (_k: string, v: unknown) =>
-    typeof v === "number" && !Number.isFinite(v) ? null : v;
-  await Deno.mkdir(dirname(path), { recursive: true });
-  await Deno.writeTextFile(path, JSON.stringify(value, finite, 2) + "\n");
-  printOut(`\nJSON: ${path}`);
 }
 
 /** Runs the whole bench; resolves with the exit code. */
@@ -205,10 +175,8 @@ export async function bench(o: BenchOptions): Promise<number> {
     return 1;
   }
   const t0 = performance.now();
-  const progress = (line: string) =>
-    printErr(
-      `[bench ${((performance.now() - t0) / 1000).toFixed(0)}s] ${line}`,
-    );
+  const elapsed = () => ((performance.now() - t0) / 1000).toFixed(0);
+  const progress = (line: string) => printErr(`[bench ${elapsed()}s] ${line}`);
   const pinning = await detectPinning();
   const selfPinned = await pinSelf(pinning);
   const load = await createLoadGenerator(pinning, !o.noWrk);
@@ -236,6 +204,10 @@ export async function bench(o: BenchOptions): Promise<number> {
     progress,
   };
   const mode = o.smoke ? "SMOKE: short, figures not comparable" : "full";
+  const cpuinfo = await Deno.readTextFile("/proc/cpuinfo").catch(() => "");
+  const cpu = /^model name\s*:\s*(.+)$/m.exec(cpuinfo)?.[1]?.trim() ??
+    "unknown";
+  const unpinned = pinning.loadCpu !== undefined && !selfPinned;
   const header = [
     `space-app bench (${mode}): ${o.rounds} round(s) of ${
       o.variants.join(", ")
@@ -245,12 +217,10 @@ export async function bench(o: BenchOptions): Promise<number> {
       load.fallback ? "  <-- FALLBACK: not comparable with wrk runs" : ""
     }`,
     `  pinning: ${pinning.description}${
-      pinning.loadCpu !== undefined && !selfPinned
-        ? " (the harness could not pin itself)"
-        : ""
+      unpinned ? " (the harness could not pin itself)" : ""
     }`,
     `  code: ${code}`,
-    `  machine: ${cpuModel()}, ${navigator.hardwareConcurrency} CPUs, Deno ${Deno.version.deno}; exporting variants send metrics every ${METRIC_INTERVAL_MS} ms`,
+    `  machine: ${cpu}, ${navigator.hardwareConcurrency} CPUs, Deno ${Deno.version.deno}; exporting variants send metrics every ${METRIC_INTERVAL_MS} ms`,
     ...o.variants.map((id) => `  ${id}: ${variant(id).label}`),
   ];
   if (busyPct > 10) {
@@ -315,8 +285,9 @@ export async function bench(o: BenchOptions): Promise<number> {
   const failed = summary.failures.length > 0 ||
     (o.smoke && summary.losses.length > 0);
   if (o.jsonPath) {
-    await writeJson(resolve(o.jsonPath), {
-      schema: JSON_SCHEMA,
+    const path = resolve(o.jsonPath);
+    const report = {
+      schema: "space-app-bench/2",
       generatedAt: new Date().toISOString(),
       ok: !failed,
       settings: o,
@@ -329,7 +300,13 @@ export async function bench(o: BenchOptions): Promise<number> {
       ...summary,
       runs,
       profile,
-    });
+    };
+    // Infinite and NaN figures as null.
+    const finite = (_k: string, v: unknown) =>
+      typeof v === "number" && !Number.isFinite(v) ? null : v;
+    await Deno.mkdir(dirname(path), { recursive: true });
+    await Deno.writeTextFile(path, JSON.stringify(report, finite, 2) + "\n");
+    printOut(`\nJSON: ${path}`);
   }
   if (summary.failures.length > 0) printErr("bench: failed (see FAILED above)");
   else if (failed) {

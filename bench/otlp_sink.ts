@@ -23,7 +23,6 @@ import { fields, messages, WireType } from "../lib/protobuf.ts";
 /** The three OTLP signals, as in the `/v1/<signal>` path. */
 export type OtlpSignal = "traces" | "logs" | "metrics";
 
-/** A running sink. */
 export type OtlpSink = Awaited<ReturnType<typeof startSink>>;
 
 /** Label of log records whose body is not a string. */
@@ -102,9 +101,8 @@ async function readBody(request: Request, raw: ArrayBuffer) {
   if (request.headers.get("content-type")?.toLowerCase().includes("json")) {
     throw new Error("only protobuf is counted, not JSON");
   }
-  const encoding = request.headers.get("content-encoding")?.trim() ||
-    "identity";
-  if (encoding === "identity") return new Uint8Array(raw);
+  const encoding = request.headers.get("content-encoding")?.trim();
+  if (!encoding || encoding === "identity") return new Uint8Array(raw);
   if (encoding !== "gzip") throw new Error(`unsupported encoding ${encoding}`);
   const plain = new Blob([raw]).stream()
     .pipeThrough(new DecompressionStream("gzip"));
@@ -114,7 +112,8 @@ async function readBody(request: Request, raw: ArrayBuffer) {
 /** Starts the sink on a free port of 127.0.0.1. */
 export function startSink() {
   let counts = emptyCounts();
-  const handler = async (request: Request): Promise<Response> => {
+  const options = { hostname: "127.0.0.1", port: 0, onListen() {} };
+  const server = Deno.serve(options, async (request) => {
     const signal = /^\/v1\/(traces|logs|metrics)$/
       .exec(new URL(request.url).pathname)?.[1] as OtlpSignal | undefined;
     if (!signal || request.method !== "POST") {
@@ -126,14 +125,11 @@ export function startSink() {
       const raw = await request.arrayBuffer();
       // Counted apart first: a malformed request adds nothing.
       const c = countProtobuf(signal, await readBody(request, raw));
-      counts.spans += c.spans;
-      counts.logRecords += c.logRecords;
-      counts.metricPoints += c.metricPoints;
-      for (const [k, n] of Object.entries(c.spanNames)) {
-        bump(counts.spanNames, k, n);
+      for (const key of ["spans", "logRecords", "metricPoints"] as const) {
+        counts[key] += c[key];
       }
-      for (const [k, n] of Object.entries(c.logBodies)) {
-        bump(counts.logBodies, k, n);
+      for (const key of ["spanNames", "logBodies"] as const) {
+        for (const [k, n] of Object.entries(c[key])) bump(counts[key], k, n);
       }
       counts.requests[signal]++;
       counts.bytes += raw.byteLength;
@@ -145,17 +141,13 @@ export function startSink() {
     return new Response(new Uint8Array(0), {
       headers: { "content-type": "application/x-protobuf" },
     });
-  };
-  const server = Deno.serve(
-    { hostname: "127.0.0.1", port: 0, onListen() {} },
-    handler,
-  );
-  return Promise.resolve({
+  });
+  return {
     /** Base URL for `OTEL_EXPORTER_OTLP_ENDPOINT`. */
     endpoint: `http://127.0.0.1:${server.addr.port}`,
     /** A copy of the counts so far. */
     counts: () => structuredClone(counts),
     reset: () => void (counts = emptyCounts()),
     close: () => server.shutdown(),
-  });
+  };
 }

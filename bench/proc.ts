@@ -57,15 +57,12 @@ export function parseCpuList(text: string): number[] {
   });
 }
 
-const read = (path: string) => Deno.readTextFileSync(path);
+const proc = (path: string) => Deno.readTextFileSync(`/proc/${path}`);
 
-/** CPU ticks of `pid` now. */
-export const readCpuTicks = (pid: number) =>
-  parseStat(read(`/proc/${pid}/stat`));
+export const readCpuTicks = (pid: number) => parseStat(proc(`${pid}/stat`));
 /** Memory of `pid` now, kB. */
-export const readMemory = (pid: number) =>
-  parseStatus(read(`/proc/${pid}/status`));
-const machineBusy = () => parseMachineBusy(read("/proc/stat"));
+export const readMemory = (pid: number) => parseStatus(proc(`${pid}/status`));
+const machineBusy = () => parseMachineBusy(proc("stat"));
 
 /** Clock ticks per second (`getconf CLK_TCK`), 100 when getconf fails. */
 export async function clockTicksPerSecond(): Promise<number> {
@@ -113,10 +110,7 @@ export async function measureCpu<T extends { requests: number }>(
 }
 
 /** Machine CPU busy over `ms` while the bench is idle, percent of one core. */
-export async function backgroundLoadPct(
-  ms: number,
-  clockTicks: number,
-): Promise<number> {
+export async function backgroundLoadPct(ms: number, clockTicks: number) {
   const [before, started] = [machineBusy(), performance.now()];
   await new Promise((resolve) => setTimeout(resolve, ms));
   const seconds = (performance.now() - started) / 1000;
@@ -133,26 +127,20 @@ export async function detectPinning() {
       description: "not pinned: taskset not installed (Debian util-linux)",
     };
   }
-  let cpus: number[] = [];
-  try {
-    const status = read("/proc/self/status");
-    cpus = parseCpuList(/^Cpus_allowed_list:\s*(\S+)/m.exec(status)![1]);
-  } catch {
-    // /proc unreadable
-  }
+  const status = await Deno.readTextFile("/proc/self/status").catch(() => "");
+  const allowed = /^Cpus_allowed_list:\s*(\S+)/m.exec(status)?.[1];
+  const cpus = allowed ? parseCpuList(allowed) : [];
   const [serverCpu, loadCpu] = cpus;
-  return cpus.length < 2
-    ? {
-      description: `not pinned: only ${
-        cpus.length || "an unknown number of"
-      } CPU(s) allowed`,
-    }
-    : {
-      serverCpu,
-      loadCpu,
-      description:
-        `server on CPU ${serverCpu}; load generator, harness and OTLP sink on CPU ${loadCpu} (taskset)`,
-    };
+  if (cpus.length < 2) {
+    const n = cpus.length || "an unknown number of";
+    return { description: `not pinned: only ${n} CPU(s) allowed` };
+  }
+  return {
+    serverCpu,
+    loadCpu,
+    description:
+      `server on CPU ${serverCpu}; load generator, harness and OTLP sink on CPU ${loadCpu} (taskset)`,
+  };
 }
 
 /** `argv` prefixed with `taskset -c <cpu>` for `role`, when pinning is on. */

@@ -36,7 +36,6 @@ export function shortUrl(url: string, root = ""): string {
 
 /** The group of a script URL: an npm package, a runtime extension, or a file. */
 export function groupOf(url: string, root = ""): string {
-  if (url === "") return "(V8 / native)";
   const npm = NPM.exec(url);
   if (npm) return `npm:${npm[1]}@${npm[2]}`;
   const ext = /^ext:([^/]+)/.exec(url);
@@ -97,11 +96,7 @@ export function summarizeProfile(profile: CpuProfile, root = "") {
   };
 }
 
-/** The summary as text. */
-export function renderProfileSummary(
-  s: ProfileSummary,
-  source: string,
-): string {
+export function renderProfileSummary(s: ProfileSummary, source: string) {
   const seconds = (ms: number) => (ms / 1000).toFixed(1);
   const line = (t: ProfileSummary["groups"][number], what: string) =>
     `  ${t.selfMs.toFixed(0).padStart(7)}  ${

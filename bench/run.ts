@@ -18,7 +18,6 @@ import type { OtlpSink } from "./otlp_sink.ts";
 import { measureCpu, pinned, type Pinning, readMemory } from "./proc.ts";
 import type { ServerCommand, Variant } from "./variants.ts";
 
-/** What every run needs. */
 export interface RunContext {
   readonly options: BenchOptions;
   readonly pinning: Pinning;
@@ -31,7 +30,6 @@ export interface RunContext {
   readonly progress: (line: string) => void;
 }
 
-/** One run's figures. */
 export type RunResult = Awaited<ReturnType<typeof runOnce>>;
 
 /** The log line every `GET /` writes, in the service and in the FastAPI peer. */
@@ -63,14 +61,6 @@ export function killAll(): void {
   }
 }
 
-/** A TCP port on 127.0.0.1 that was free a moment ago. */
-function freePort(): number {
-  const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
-  const { port } = listener.addr as Deno.NetAddr;
-  listener.close();
-  return port;
-}
-
 /**
  * Starts the server of run `name` and waits until `GET /` answers 200 (a
  * request it handles). Its `stop` sends SIGTERM, SIGKILL after 30 s, and
@@ -83,14 +73,14 @@ async function startServer(
   { argv, cwd }: ServerCommand,
   env: Record<string, string>,
 ) {
-  const port = freePort();
-  const [stdout, stderr] = ["stdout", "stderr"].map((s) =>
-    `${workDir}/${name}.${s}`
-  );
-  const inherited = INHERITED.flatMap((name) => {
-    const value = Deno.env.get(name);
-    return value === undefined ? [] : [[name, value]];
-  });
+  // A port that was free a moment ago.
+  const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+  const { port } = listener.addr as Deno.NetAddr;
+  listener.close();
+  const stdout = `${workDir}/${name}.stdout`;
+  const stderr = `${workDir}/${name}.stderr`;
+  const inherited = INHERITED.filter((name) => Deno.env.has(name))
+    .map((name) => [name, Deno.env.get(name)!]);
   // `exec` all the way down: sh becomes taskset becomes the server, one pid.
   const p = start(name, [
     "/bin/sh",
@@ -118,8 +108,8 @@ async function startServer(
     exited = code;
   });
   const url = `http://127.0.0.1:${port}/`;
-  for (const deadline = Date.now() + 30_000; Date.now() < deadline;) {
-    if (exited !== undefined) break;
+  const deadline = Date.now() + 30_000;
+  while (exited === undefined && Date.now() < deadline) {
     try {
       const res = await fetch(url);
       await res.body?.cancel();
@@ -145,7 +135,6 @@ async function startServer(
   throw new Error(`${name}: ${why}${last ? `: ${last}` : ""}`);
 }
 
-/** Scans one stdout line into `log`. */
 export function scanLine(line: string, log: ServerLog): void {
   if (line.includes(HELLO_MSG)) log.handled++;
   else if (line.includes(`"msg":"telemetry shut down"`)) {

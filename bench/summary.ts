@@ -8,7 +8,7 @@
  */
 import { median } from "../lib/stats.ts";
 import type { RunResult } from "./run.ts";
-import { BASELINE, type Variant } from "./variants.ts";
+import { BASELINE, type Variant, variant } from "./variants.ts";
 
 /** The targets, all about `variant`. */
 export const TARGETS = {
@@ -41,9 +41,7 @@ const line = (
   verdict: "met" | "NOT met" | "info" | "n/a",
   target?: string,
 ) => ({ name, value, target, verdict });
-type Line = ReturnType<typeof line>;
 
-/** Everything concluded. */
 export type Summary = ReturnType<typeof summarize>;
 
 /** The deliveries of a run, with their nouns. */
@@ -106,7 +104,7 @@ export function addedCpu(
   });
 }
 
-function addedLines(outcomes: readonly Outcome[], runs: RunResult[]): Line[] {
+function addedLines(outcomes: readonly Outcome[], runs: RunResult[]) {
   return outcomes.flatMap(({ variant: { id, addedOver: base } }) =>
     !base ? [] : PHASES.map(([phase, where, limit]) => {
       const d = addedCpu(runs, id, phase, base);
@@ -126,7 +124,7 @@ function addedLines(outcomes: readonly Outcome[], runs: RunResult[]): Line[] {
   );
 }
 
-function targetLines(rows: readonly Row[], runs: RunResult[]): Line[] {
+function targetLines(rows: readonly Row[], runs: RunResult[]) {
   const { variant: v, peer: p } = TARGETS;
   const find = (id: string) => rows.find((r) => r.id === id && r.rounds > 0);
   const [own, peer] = [find(v), find(p)];
@@ -179,7 +177,8 @@ function targetLines(rows: readonly Row[], runs: RunResult[]): Line[] {
 type Findings = Record<"failures" | "losses" | "notes", string[]>;
 
 /** The failures, losses and notes of one run. */
-function check(r: RunResult, v: Variant, s: Findings): void {
+function check(r: RunResult, s: Findings): void {
+  const v = variant(r.variant);
   const name = `${r.variant} round ${r.round}`;
   const figures = {
     "req/s": r.saturation.rps,
@@ -241,10 +240,7 @@ export function summarize(
     rowOf(o, runs.filter((r) => r.variant === o.variant.id))
   );
   const findings: Findings = { failures: [], losses: [], notes: [] };
-  for (const r of runs) {
-    const o = outcomes.find((x) => x.variant.id === r.variant);
-    if (o) check(r, o.variant, findings);
-  }
+  for (const r of runs) check(r, findings);
   const own = rows.find((r) => r.id === TARGETS.variant);
   if (own && own.rounds === 0) {
     findings.failures.push(`${TARGETS.variant}: no figures (${own.reason})`);
@@ -265,11 +261,15 @@ export function table(headers: string[], rows: string[][]): string {
     .join("\n");
 }
 
-/** The table's columns: heading and cell; `rate` names the fixed rate. */
-const columns = (rate: number): [string, (r: Row) => string][] => {
+/** The report as text, after the `header` lines; `rate` names the fixed rate. */
+export function renderReport(
+  s: Summary,
+  header: readonly string[],
+  rate: number,
+): string {
   const delivery = (key: "spans" | "logs") => (r: Row) =>
     r.rounds > 0 ? `${r[key].received}/${r[key].expected}` : "n/a";
-  return [
+  const cols: [string, (r: Row) => string][] = [
     ["variant", (r) => r.id],
     ["req/s", (r) => num(r.rps, 0)],
     ["CPU µs/req", (r) => num(r.saturationCpuUs)],
@@ -280,15 +280,6 @@ const columns = (rate: number): [string, (r: Row) => string][] => {
     ["spans recv/exp", delivery("spans")],
     ["logs recv/exp", delivery("logs")],
   ];
-};
-
-/** The report as text, after the `header` lines; `rate` names the fixed rate. */
-export function renderReport(
-  s: Summary,
-  header: readonly string[],
-  rate: number,
-): string {
-  const cols = columns(rate);
   const sections = {
     notes: s.notes,
     "telemetry lost": s.losses,

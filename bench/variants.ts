@@ -47,11 +47,9 @@ export const BASELINE = "off";
  */
 function deno(...args: string[]) {
   return ({ codeDir, profileDir }: PrepareContext) => {
-    const profile = profileDir
-      ? ["--cpu-prof", `--cpu-prof-dir=${profileDir}`]
-      : [];
-    const flags = [...serviceDenoFlags(codeDir), ...profile];
-    const argv = [Deno.execPath(), "run", ...flags, ...args];
+    const argv = [Deno.execPath(), "run", ...serviceDenoFlags(codeDir)];
+    if (profileDir) argv.push("--cpu-prof", `--cpu-prof-dir=${profileDir}`);
+    argv.push(...args);
     return Promise.resolve({ argv: (_port: number) => argv, cwd: codeDir });
   };
 }
@@ -148,7 +146,6 @@ export const VARIANTS = [{
   cleanExit: [0, 143],
 }];
 
-/** The variant named `id`. */
 export function variant(id: string): Variant {
   const found = VARIANTS.find((v) => v.id === id);
   if (!found) throw new Error(`no variant ${JSON.stringify(id)}`);

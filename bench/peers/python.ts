@@ -13,6 +13,7 @@ import * as path from "node:path";
 import { fileURLToPath } from "node:url";
 import { printErr, printOut } from "../../lib/output.ts";
 import { run } from "../../lib/process.ts";
+import { formatDuration } from "../../lib/duration.ts";
 
 /** The directory of the peer's Python code (`app.py`), used as uvicorn's `--app-dir`. */
 export const FASTAPI_APP_DIR = fileURLToPath(
@@ -26,7 +27,6 @@ export const FASTAPI_LOCK = path.join(FASTAPI_APP_DIR, "requirements.lock");
 export const PYTHON_MISSING =
   'FastAPI peer needs Python 3: no "python3" executable on PATH';
 
-/** Options of {@link ensureFastapiPeer} and {@link findFastapiPeer}. */
 export interface PeerOptions {
   /** Where the `fastapi-<key>` venvs live (default {@link defaultPeersCacheDir}). */
   cacheDir?: string;
@@ -80,11 +80,7 @@ export async function peerCacheKey(
  * uvicorn serving `app:app` from `appDir` on 127.0.0.1:`port`: one worker,
  * no access log, uvloop and httptools (installed, as uvicorn[standard] does).
  */
-export function uvicornArgv(
-  python: string,
-  appDir: string,
-  port: number,
-): string[] {
+export function uvicornArgv(python: string, appDir: string, port: number) {
   if (!Number.isInteger(port) || port < 1 || port > 65535) {
     throw new Error(`port ${port} is not a TCP port`);
   }
@@ -155,10 +151,7 @@ export function findFastapiPeer(opts: PeerOptions = {}) {
  * whole. Programs run as `python -m ...`: the venv's `bin/` shebangs name the
  * temporary path. Missing python3 or a failed step is a one-line error.
  */
-export async function ensureFastapiPeer(
-  opts: PeerOptions = {},
-): Promise<FastapiPeer> {
-  const log = opts.log ?? (() => {});
+export async function ensureFastapiPeer(opts: PeerOptions = {}) {
   const { python3, version, key, dir, peer } = await locate(opts);
   if (peer) return peer;
   await Deno.mkdir(path.dirname(dir), { recursive: true });
@@ -167,7 +160,7 @@ export async function ensureFastapiPeer(
     prefix: `fastapi-${key}.tmp-`,
   });
   const started = performance.now();
-  log(`FastAPI peer: building venv ${dir} (${version}, ${python3})`);
+  opts.log?.(`FastAPI peer: building venv ${dir} (${version}, ${python3})`);
   try {
     const python = path.join(tmp, "bin", "python");
     await step(`${python3} -m venv`, ["python3", "-m", "venv", tmp]);
@@ -194,8 +187,8 @@ export async function ensureFastapiPeer(
   } finally {
     await Deno.remove(tmp, { recursive: true }).catch(() => {});
   }
-  const seconds = ((performance.now() - started) / 1000).toFixed(1);
-  log(`FastAPI peer: venv ready in ${seconds} s`);
+  const took = formatDuration(performance.now() - started);
+  opts.log?.(`FastAPI peer: venv ready in ${took}`);
   return peerAt(dir)!;
 }
 
