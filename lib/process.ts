@@ -69,10 +69,13 @@ export interface Background {
   stop(graceMs?: number): Promise<number>;
 }
 
-async function collect(
+/** Calls `onLine` with each line of `stream` (the last one without a newline too). */
+export async function collect(
   stream: ReadableStream<Uint8Array>,
   onLine: (line: string) => void,
 ): Promise<void> {
+  // One decoder per stream: a streaming decoder keeps a split character.
+  const decoder = new TextDecoder();
   let buffered = "";
   for await (const chunk of stream) {
     buffered += decoder.decode(chunk, { stream: true });

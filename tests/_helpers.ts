@@ -6,6 +6,7 @@
  */
 import { fileURLToPath } from "node:url";
 import { serviceDenoFlags } from "../bench/service.ts";
+import { collect } from "../lib/process.ts";
 
 /** The repository root, where deno.json lives. */
 export const ROOT = fileURLToPath(new URL("../", import.meta.url));
@@ -38,23 +39,6 @@ export interface ServiceProcess {
  * `service` permission set and the V8 flags (plus `--quiet --frozen`).
  */
 export const SERVICE_FLAGS = serviceDenoFlags(ROOT);
-
-async function collect(
-  stream: ReadableStream<Uint8Array>,
-  onLine: (line: string) => void,
-): Promise<void> {
-  const decoder = new TextDecoder();
-  let buffered = "";
-  for await (const chunk of stream) {
-    buffered += decoder.decode(chunk, { stream: true });
-    let nl: number;
-    while ((nl = buffered.indexOf("\n")) >= 0) {
-      onLine(buffered.slice(0, nl));
-      buffered = buffered.slice(nl + 1);
-    }
-  }
-  if (buffered) onLine(buffered);
-}
 
 /** Runs `deno run <start task's flags> main.ts <args>` with `env` (no inherited OTEL_*). */
 export function spawnService(
