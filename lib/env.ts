@@ -40,10 +40,7 @@ export function invalid(
 
 /** The trimmed value, or `undefined` when unset or blank. */
 export function readString(env: EnvSource, name: string): string | undefined {
-  const raw = env(name);
-  if (raw === undefined) return undefined;
-  const trimmed = raw.trim();
-  return trimmed === "" ? undefined : trimmed;
+  return env(name)?.trim() || undefined;
 }
 
 /** `fallback` when unset, else what `parse` makes of the value (`undefined`: not `allowed`). */
