@@ -21,11 +21,9 @@ export type EnvSource = (name: string) => string | undefined;
 export const processEnv: EnvSource = (name) => Deno.env.get(name);
 
 /** An {@link EnvSource} over a plain record, for tests and child configs. */
-export function recordEnv(
-  record: Record<string, string | undefined>,
-): EnvSource {
-  return (name) => record[name];
-}
+export const recordEnv =
+  (record: Record<string, string | undefined>): EnvSource => (name) =>
+    record[name];
 
 /** The one-line error: `NAME="value" is invalid: expected <allowed>`. */
 export function invalid(

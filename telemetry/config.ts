@@ -29,10 +29,8 @@ export type BatchConfig = typeof DEFAULT_BATCH;
 export type Implementation = TelemetryConfig["implementation"]["exporter"];
 
 /**
- * Defaults that hold about 10,000 requests/s (two spans and up to one log
- * each) without overflow. With the service's 16 MB semi-spaces (deno.json),
- * batches of 512 leave the queue before V8 promotes their records to the old
- * generation; batches of 2,048 wait long enough to be promoted.
+ * Holds about 10,000 requests/s (two spans, a log record each). Batches of
+ * 512 leave the queue before V8 promotes them (16 MB semi-spaces, deno.json).
  */
 export const DEFAULT_BATCH = {
   maxQueueSize: 16_384,
@@ -45,9 +43,7 @@ const EXPORTERS = ["otlp", "console", "none"] as const;
 
 /** `http://host:4318` + `traces` -> `http://host:4318/v1/traces` (keeping any base path). */
 export function signalUrl(base: URL, signal: Signal): string {
-  const path = base.pathname.endsWith("/")
-    ? base.pathname
-    : base.pathname + "/";
+  const path = base.pathname.replace(/\/?$/, "/");
   return new URL(`${path}v1/${signal}`, base).href;
 }
 
