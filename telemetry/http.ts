@@ -9,7 +9,6 @@ import {
   type Attributes,
   context,
   propagation,
-  ROOT_CONTEXT,
   type Span,
   SpanKind,
   SpanStatusCode,
@@ -19,6 +18,7 @@ import {
 } from "@opentelemetry/api";
 import type { Context, MiddlewareHandler } from "hono";
 import { routePath } from "hono/route";
+import { EMPTY_CONTEXT } from "./context.ts";
 import type { ServerInstruments } from "./metrics.ts";
 
 /** Hono environment shared by the routes and this middleware. */
@@ -147,8 +147,8 @@ export function httpTelemetry(
     // Most requests carry no trace context: skip the propagators then.
     const headers = c.req.raw.headers;
     const parent = headers.has("traceparent") || headers.has("baggage")
-      ? propagation.extract(ROOT_CONTEXT, headers, headerGetter)
-      : ROOT_CONTEXT;
+      ? propagation.extract(EMPTY_CONTEXT, headers, headerGetter)
+      : EMPTY_CONTEXT;
     const span: Span = tracer.startSpan(
       method === "_OTHER" ? "HTTP" : method,
       { kind: SpanKind.SERVER, attributes: spanAttributes },

@@ -20,7 +20,6 @@ import {
   W3CBaggagePropagator,
   W3CTraceContextPropagator,
 } from "@opentelemetry/core";
-import { AsyncLocalStorageContextManager } from "@opentelemetry/context-async-hooks";
 import {
   defaultResource,
   type Resource,
@@ -46,6 +45,7 @@ import {
   type LogRecordProcessor,
 } from "@opentelemetry/sdk-logs";
 import type { BatchConfig, TelemetryConfig } from "./config.ts";
+import { releaseEndedSpans, SmallContextManager } from "./context.ts";
 import { ExportMonitor, type SignalCounts } from "./export_monitor.ts";
 import {
   createLogExporter,
@@ -206,9 +206,7 @@ export function startTelemetry(
   });
   const resource = createResource(config);
 
-  context.setGlobalContextManager(
-    new AsyncLocalStorageContextManager().enable(),
-  );
+  context.setGlobalContextManager(new SmallContextManager().enable());
   const propagators = config.propagators.map((p) =>
     p === "tracecontext"
       ? new W3CTraceContextPropagator()
@@ -250,12 +248,13 @@ export function startTelemetry(
     sampler: createSampler(config),
     spanProcessors: spanExporter
       ? [
+        releaseEndedSpans,
         offering(
           new BatchSpanProcessor(batch(spanExporter, config.spanBatch)),
           monitor.counts.traces,
         ),
       ]
-      : [],
+      : [releaseEndedSpans],
   });
   trace.setGlobalTracerProvider(tracerProvider);
 

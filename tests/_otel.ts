@@ -5,7 +5,6 @@
  * @module
  */
 import { context, metrics, propagation, trace } from "@opentelemetry/api";
-import { AsyncLocalStorageContextManager } from "@opentelemetry/context-async-hooks";
 import {
   CompositePropagator,
   W3CBaggagePropagator,
@@ -29,6 +28,10 @@ import {
   SimpleLogRecordProcessor,
 } from "@opentelemetry/sdk-logs";
 import { configureLogger } from "../telemetry/logger.ts";
+import {
+  releaseEndedSpans,
+  SmallContextManager,
+} from "../telemetry/context.ts";
 
 /** A reader the test pulls from. */
 class PullReader extends MetricReader {
@@ -49,14 +52,18 @@ export const lines: string[] = [];
 
 const reader = new PullReader();
 export const tracerProvider = new TracerProvider({
-  spanProcessors: [new SimpleSpanProcessor({ exporter: spans })],
+  spanProcessors: [
+    releaseEndedSpans,
+    new SimpleSpanProcessor({ exporter: spans }),
+  ],
 });
 export const meterProvider = new MeterProvider({ readers: [reader] });
 const loggerProvider = new LoggerProvider({
   processors: [new SimpleLogRecordProcessor({ exporter: logRecords })],
 });
 
-context.setGlobalContextManager(new AsyncLocalStorageContextManager().enable());
+// The service's own context machinery, so the tests see what it does.
+context.setGlobalContextManager(new SmallContextManager().enable());
 propagation.setGlobalPropagator(
   new CompositePropagator({
     propagators: [new W3CTraceContextPropagator(), new W3CBaggagePropagator()],
