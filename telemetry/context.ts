@@ -6,8 +6,9 @@
  * and V8's young-generation collector keeps WeakMap values alive, so with
  * the API's own contexts every request's contexts and spans (attributes
  * and all) were copied by one more scavenge. Here a context is a chain of
- * small immutable nodes and a span in it is a {@link SpanRef} that holds
- * the span only until it ends (figures in docs/performance.md).
+ * small immutable nodes, and a node lets go of its span when the span ends,
+ * keeping a non-recording span with the same ids (figures in
+ * docs/performance.md).
  *
  * @module
  */
@@ -15,7 +16,7 @@ import {
   type Context,
   ROOT_CONTEXT,
   type Span,
-  type SpanContext,
+  trace,
 } from "@opentelemetry/api";
 import { AsyncLocalStorageContextManager } from "@opentelemetry/context-async-hooks";
 import type { SpanProcessor } from "@opentelemetry/sdk-trace";
@@ -23,71 +24,22 @@ import type { SpanProcessor } from "@opentelemetry/sdk-trace";
 /** The API's span key (`Symbol.for`, shared by every copy of the API). */
 const SPAN_KEY = Symbol.for("OpenTelemetry Context Key SPAN");
 
-const refs = new WeakMap<Span, SpanRef>();
+/** The last node made for each span that has not ended. */
+const holders = new WeakMap<Span, ContextNode>();
 
-/** A recording span as contexts hold it: forwards to the span until it ends. */
-class SpanRef implements Span {
-  span: Span | undefined;
-  readonly #context: SpanContext;
-  constructor(span: Span) {
-    this.span = span;
-    this.#context = span.spanContext();
-  }
-  spanContext(): SpanContext {
-    return this.#context;
-  }
-  isRecording(): boolean {
-    return this.span?.isRecording() ?? false;
-  }
-  setAttribute(...a: Parameters<Span["setAttribute"]>): this {
-    this.span?.setAttribute(...a);
-    return this;
-  }
-  setAttributes(...a: Parameters<Span["setAttributes"]>): this {
-    this.span?.setAttributes(...a);
-    return this;
-  }
-  addEvent(...a: Parameters<Span["addEvent"]>): this {
-    this.span?.addEvent(...a);
-    return this;
-  }
-  addLink(...a: Parameters<Span["addLink"]>): this {
-    this.span?.addLink(...a);
-    return this;
-  }
-  addLinks(...a: Parameters<Span["addLinks"]>): this {
-    this.span?.addLinks(...a);
-    return this;
-  }
-  setStatus(...a: Parameters<Span["setStatus"]>): this {
-    this.span?.setStatus(...a);
-    return this;
-  }
-  updateName(...a: Parameters<Span["updateName"]>): this {
-    this.span?.updateName(...a);
-    return this;
-  }
-  end(...a: Parameters<Span["end"]>): void {
-    this.span?.end(...a);
-  }
-  recordException(...a: Parameters<Span["recordException"]>): void {
-    this.span?.recordException(...a);
-  }
-}
-
-function refOf(span: Span): Span {
-  if (span instanceof SpanRef || !span.isRecording()) return span;
-  let ref = refs.get(span);
-  if (!ref) refs.set(span, ref = new SpanRef(span));
-  return ref;
+function isRecordingSpan(value: unknown): value is Span {
+  return value instanceof Object && "isRecording" in value &&
+    (value as Span).isRecording();
 }
 
 /** One immutable node: a key and its value (or its removal) over a parent. */
 class ContextNode implements Context {
   readonly #parent: ContextNode | undefined;
   readonly #key: symbol | undefined;
-  readonly #value: unknown;
+  #value: unknown;
   readonly #deleted: boolean;
+  /** The node made before this one for the same recording span. */
+  #sameSpan: ContextNode | undefined;
   constructor(
     parent?: ContextNode,
     key?: symbol,
@@ -104,13 +56,28 @@ class ContextNode implements Context {
     return this.#parent?.getValue(key);
   }
   setValue(key: symbol, value: unknown): Context {
-    const held = key === SPAN_KEY && value instanceof Object
-      ? refOf(value as Span)
-      : value;
-    return new ContextNode(this, key, held);
+    const node = new ContextNode(this, key, value);
+    if (key === SPAN_KEY && isRecordingSpan(value)) {
+      node.#sameSpan = holders.get(value);
+      holders.set(value, node);
+    }
+    return node;
   }
   deleteValue(key: symbol): Context {
     return new ContextNode(this, key, undefined, true);
+  }
+  /** In every node holding `span`, puts a non-recording span with its ids. */
+  static release(span: Span): void {
+    let node = holders.get(span);
+    if (!node) return;
+    holders.delete(span);
+    const ended = trace.wrapSpanContext(span.spanContext());
+    while (node) {
+      const earlier: ContextNode | undefined = node.#sameSpan;
+      node.#value = ended;
+      node.#sameSpan = undefined;
+      node = earlier;
+    }
   }
 }
 
@@ -128,10 +95,7 @@ export class SmallContextManager extends AsyncLocalStorageContextManager {
 /** Lets every context drop its hold on a span when the span ends. */
 export const releaseEndedSpans: SpanProcessor = {
   onStart() {},
-  onEnd(span) {
-    const ref = refs.get(span as unknown as Span);
-    if (ref) ref.span = undefined;
-  },
+  onEnd: (span) => ContextNode.release(span as unknown as Span),
   forceFlush: () => Promise.resolve(),
   shutdown: () => Promise.resolve(),
 };
