@@ -32,39 +32,28 @@ function isRecordingSpan(value: unknown): value is Span {
     (value as Span).isRecording();
 }
 
-/** One immutable node: a key and its value (or its removal) over a parent. */
+/** One immutable node: a key and its value (undefined once deleted) over a parent. */
 class ContextNode implements Context {
-  readonly #parent: ContextNode | undefined;
-  readonly #key: symbol | undefined;
-  #value: unknown;
-  readonly #deleted: boolean;
   /** The node made before this one for the same recording span. */
-  #sameSpan: ContextNode | undefined;
+  private sameSpan: ContextNode | undefined;
   constructor(
-    parent?: ContextNode,
-    key?: symbol,
-    value?: unknown,
-    deleted = false,
-  ) {
-    this.#parent = parent;
-    this.#key = key;
-    this.#value = value;
-    this.#deleted = deleted;
-  }
+    private readonly parent?: ContextNode,
+    private readonly key?: symbol,
+    private value?: unknown,
+  ) {}
   getValue(key: symbol): unknown {
-    if (this.#key === key) return this.#deleted ? undefined : this.#value;
-    return this.#parent?.getValue(key);
+    return this.key === key ? this.value : this.parent?.getValue(key);
   }
   setValue(key: symbol, value: unknown): Context {
     const node = new ContextNode(this, key, value);
     if (key === SPAN_KEY && isRecordingSpan(value)) {
-      node.#sameSpan = holders.get(value);
+      node.sameSpan = holders.get(value);
       holders.set(value, node);
     }
     return node;
   }
   deleteValue(key: symbol): Context {
-    return new ContextNode(this, key, undefined, true);
+    return new ContextNode(this, key, undefined);
   }
   /** In every node holding `span`, puts a non-recording span with its ids. */
   static release(span: Span): void {
@@ -73,9 +62,9 @@ class ContextNode implements Context {
     holders.delete(span);
     const ended = trace.wrapSpanContext(span.spanContext());
     while (node) {
-      const earlier: ContextNode | undefined = node.#sameSpan;
-      node.#value = ended;
-      node.#sameSpan = undefined;
+      const earlier: ContextNode | undefined = node.sameSpan;
+      node.value = ended;
+      node.sameSpan = undefined;
       node = earlier;
     }
   }
