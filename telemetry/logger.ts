@@ -128,7 +128,9 @@ function jsonValue(value: unknown): string {
 
 function write(level: Level, msg: string, attributes?: Attributes): void {
   if (RANK[level] < minRank) return;
-  const spanContext = trace.getSpan(context.active())?.spanContext();
+  // Handed to the SDK too, which would otherwise look it up twice more.
+  const active = context.active();
+  const spanContext = trace.getSpan(active)?.spanContext();
   // Built by hand rather than JSON.stringify of an object: this runs on the
   // request path. Ids are hex and level is a known word, so they need no escaping.
   let line = '{"time":"' + new Date().toISOString() + '","level":"' + level +
@@ -148,6 +150,7 @@ function write(level: Level, msg: string, attributes?: Attributes): void {
       severityText: SEVERITY_TEXT[level],
       body: msg,
       attributes,
+      context: active,
     });
   }
 }
