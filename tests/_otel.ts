@@ -91,17 +91,13 @@ export async function collectMetrics(): Promise<ResourceMetrics> {
   return resourceMetrics;
 }
 
-/** The data points of one metric by name (empty when absent). */
+/** The data points of one metric by name, from every meter (empty when absent). */
 export function pointsOf(
   rm: ResourceMetrics,
   name: string,
 ): DataPoint<number | Histogram>[] {
-  for (const scope of rm.scopeMetrics) {
-    for (const metric of scope.metrics) {
-      if (metric.descriptor.name === name) {
-        return metric.dataPoints as DataPoint<number | Histogram>[];
-      }
-    }
-  }
-  return [];
+  return rm.scopeMetrics.flatMap((scope) =>
+    scope.metrics.filter((metric) => metric.descriptor.name === name)
+      .flatMap((metric) => metric.dataPoints as DataPoint<number | Histogram>[])
+  );
 }

@@ -256,3 +256,28 @@ Deno.test("the OTLP log record carries the span's trace context and severity", a
   assert.equal(line.trace_id, span.spanContext().traceId);
   assert.equal(line.span_id, span.spanContext().spanId);
 });
+
+Deno.test("request durations reach the SDK in batches, all of them by each collection", async () => {
+  const own = createServerInstruments(meterProvider.getMeter("batch-test"));
+  const histogramOf = async (name: string) => {
+    const points = pointsOf(await collectMetrics(), name).filter((p) =>
+      p.attributes["http.route"] === "/batch" || p.attributes.route === "/batch"
+    );
+    return points.length ? points[0].value as Histogram : undefined;
+  };
+  const msAttributes = { route: "/batch" };
+  const attributes = { "http.route": "/batch", "http.request.method": "GET" };
+  // More than one batch: the first 256 go when the batch fills, the rest at collection.
+  for (let i = 1; i <= 300; i++) {
+    own.durations.record(i, msAttributes, attributes);
+  }
+  const ms = await histogramOf("app_request_duration_ms");
+  assert.equal(ms?.count, 300);
+  assert.equal(ms?.sum, 300 * 301 / 2);
+  const seconds = await histogramOf("http.server.request.duration");
+  assert.equal(seconds?.count, 300);
+  assert.ok(Math.abs(seconds!.sum! - 300 * 301 / 2 / 1000) < 1e-9);
+  // One value under a batch still arrives with the next collection.
+  own.durations.record(7, msAttributes, attributes);
+  assert.equal((await histogramOf("app_request_duration_ms"))?.count, 301);
+});
