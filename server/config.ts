@@ -3,12 +3,7 @@
  *
  * @module
  */
-import {
-  ConfigError,
-  type EnvSource,
-  readInt,
-  readString,
-} from "../lib/env.ts";
+import { type EnvSource, invalid, readInt, readString } from "../lib/env.ts";
 
 /** Settings for serving HTTP. */
 export interface ServerConfig {
@@ -36,11 +31,8 @@ const HOST_PATTERN =
 export function readServerConfig(env: EnvSource): ServerConfig {
   const host = readString(env, "HOST") ?? "0.0.0.0";
   if (!HOST_PATTERN.test(host)) {
-    throw new ConfigError(
-      `HOST=${
-        JSON.stringify(host)
-      } is invalid: expected a hostname or IP address such as 0.0.0.0 or 127.0.0.1`,
-    );
+    const allowed = "a hostname or IP address such as 0.0.0.0 or 127.0.0.1";
+    throw invalid("HOST", host, allowed);
   }
   const shutdownTimeoutMs = readInt(
     env,
@@ -51,11 +43,8 @@ export function readServerConfig(env: EnvSource): ServerConfig {
   );
   const shutdownDrainMs = readInt(env, "SHUTDOWN_DRAIN_MS", 1_000, 0, 600_000);
   if (shutdownDrainMs >= shutdownTimeoutMs) {
-    throw new ConfigError(
-      `SHUTDOWN_DRAIN_MS=${
-        JSON.stringify(String(shutdownDrainMs))
-      } is invalid: expected less than SHUTDOWN_TIMEOUT_MS (${shutdownTimeoutMs})`,
-    );
+    const allowed = `less than SHUTDOWN_TIMEOUT_MS (${shutdownTimeoutMs})`;
+    throw invalid("SHUTDOWN_DRAIN_MS", String(shutdownDrainMs), allowed);
   }
   return {
     port: readInt(env, "PORT", 8000, 1, 65535),
