@@ -28,15 +28,8 @@ const decoder = new TextDecoder();
 function command(argv: readonly string[], options: ProcessOptions) {
   const [program, ...args] = argv;
   const { cwd, env, clearEnv } = options;
-  return new Deno.Command(program, {
-    args,
-    cwd,
-    env,
-    clearEnv,
-    stdin: "null",
-    stdout: "piped",
-    stderr: "piped",
-  });
+  const io = { stdin: "null", stdout: "piped", stderr: "piped" } as const;
+  return new Deno.Command(program, { args, cwd, env, clearEnv, ...io });
 }
 
 /** Runs `argv` to completion; a missing program is exit code 127. */
