@@ -22,6 +22,12 @@ export const NAME_LABEL = "app.kubernetes.io/name";
 /** The Secret generated in the base for a component's secret keys. */
 export const secretName = (component: string) => `${component}-admin`;
 
+/** Variable `name` from key `key` of Secret `secret`. */
+export const secretEnv = (name: string, secret: string, key: string) => ({
+  name,
+  valueFrom: { secretKeyRef: { name: secret, key } },
+});
+
 const labels = (c: Component) => ({ [NAME_LABEL]: c.name });
 const httpGet = (p: HttpProbe) => ({ httpGet: { path: p.path, port: p.port } });
 /** The probe's action: an HTTP GET, or only a TCP connect. */
@@ -72,12 +78,9 @@ export function deployment(c: Component): IDeployment {
     ...(c.args.length > 0 && { args: [...c.args] }),
     ...(c.env.length > 0 && {
       env: c.env.map((e) =>
-        "value" in e ? { name: e.name, value: e.value } : {
-          name: e.name,
-          valueFrom: {
-            secretKeyRef: { name: secretName(c.name), key: e.secretKey },
-          },
-        }
+        "value" in e
+          ? { name: e.name, value: e.value }
+          : secretEnv(e.name, secretName(c.name), e.secretKey)
       ),
     }),
     ...(c.ports.length > 0 && {

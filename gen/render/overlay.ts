@@ -8,7 +8,7 @@ import type { Component } from "../model.ts";
 import { type Rendered, yamlFile } from "../serialize.ts";
 import type { GrafanaCredentials } from "../types.ts";
 import { parseImage } from "../units.ts";
-import { probes, replicas, secretName } from "./kustomize_base.ts";
+import { probes, replicas, secretEnv, secretName } from "./kustomize_base.ts";
 
 export interface OverlayInput {
   /** The base's covers only its resources: the extras need their own. */
@@ -116,14 +116,7 @@ function credentialPatches(
   }
   const target = input.overlay.find((c) => c.name === component);
   const env = (target?.env ?? []).flatMap((e) =>
-    "secretKey" in e
-      ? [{
-        name: e.name,
-        valueFrom: {
-          secretKeyRef: { name: overlay.secretName, key: e.secretKey },
-        },
-      }]
-      : []
+    "secretKey" in e ? [secretEnv(e.name, overlay.secretName, e.secretKey)] : []
   );
   return {
     patches: [
