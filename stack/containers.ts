@@ -5,7 +5,6 @@
  *
  * @module
  */
-import * as path from "node:path";
 import { credentialsOf } from "../gen/components/grafana.ts";
 import { buildComponents } from "../gen/components/mod.ts";
 import { PATHS } from "../gen/generate.ts";
@@ -13,12 +12,11 @@ import { NAMES } from "../gen/names.ts";
 import type { StackConfig } from "../gen/types.ts";
 import * as proc from "../lib/process.ts";
 import { expectations } from "./expect.ts";
+import { ROOT } from "./native.ts";
 import { allReady, freePort, loopback } from "./poll.ts";
 import type { RunOptions } from "./report.ts";
 import { lokiSource, prometheusSource, tempoSource } from "./sources.ts";
 import { runSuite } from "./suite.ts";
-
-const ROOT = path.resolve(new URL("..", import.meta.url).pathname);
 
 /** The Compose project the test uses, so a user's own stack is never touched. */
 const TEST_PROJECT = "space-app-stack-test";

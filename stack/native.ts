@@ -25,7 +25,8 @@ import type { Report, RunOptions } from "./report.ts";
 import { prometheusSource, standIns } from "./sources.ts";
 import { runSuite } from "./suite.ts";
 
-const ROOT = path.resolve(new URL("..", import.meta.url).pathname);
+/** The repository root: where the service and the stack commands run. */
+export const ROOT = path.resolve(new URL("..", import.meta.url).pathname);
 
 export type Variant = { readonly name: string; readonly config: StackConfig };
 
