@@ -55,11 +55,9 @@ export interface ReceivedMetric {
 }
 
 /** Where each signal is accepted; a signal without a path is refused. */
-export interface ReceiverPaths {
-  readonly traces?: string;
-  readonly logs?: string;
-  readonly metrics?: string;
-}
+export type ReceiverPaths = Partial<
+  Record<"traces" | "logs" | "metrics", string>
+>;
 
 /** The standard OTLP/HTTP paths. */
 export const OTLP_PATHS: ReceiverPaths = {
