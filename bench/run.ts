@@ -12,6 +12,7 @@
  * @module
  */
 import { type Background, start } from "../lib/process.ts";
+import { freePort } from "../stack/poll.ts";
 import type { BenchOptions } from "./main.ts";
 import type { LoadGenerator } from "./load.ts";
 import type { OtlpSink } from "./otlp_sink.ts";
@@ -73,10 +74,7 @@ async function startServer(
   { argv, cwd }: ServerCommand,
   env: Record<string, string>,
 ) {
-  // A port that was free a moment ago.
-  const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
-  const { port } = listener.addr as Deno.NetAddr;
-  listener.close();
+  const port = freePort();
   const stdout = `${workDir}/${name}.stdout`;
   const stderr = `${workDir}/${name}.stderr`;
   const inherited = INHERITED.filter((name) => Deno.env.has(name))

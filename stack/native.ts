@@ -150,10 +150,13 @@ async function runVariant(
   const inherited = Object.entries(Deno.env.toObject())
     .filter(([name]) => ["HOME", "PATH", "DENO_DIR", "TMPDIR"].includes(name));
   const processes: Background[] = [];
+  // Exit codes of processes that ended before we stopped them.
+  const endedEarly = new Map<string, number>();
+  let stopping = false;
   const startAll = (names: string[]) => {
     const components = stack.components.filter((x) => names.includes(x.name));
     for (const { name, args, env } of components) {
-      processes.push(start(name, [...programs[name], ...args], {
+      const p = start(name, [...programs[name], ...args], {
         cwd: ROOT,
         clearEnv: true,
         env: Object.fromEntries([
@@ -162,7 +165,9 @@ async function runVariant(
           ...env.flatMap((e) => "value" in e ? [[e.name, e.value]] : []),
           ...name === "space-app" ? [["HOST", "127.0.0.1"]] : [],
         ]),
-      }));
+      });
+      p.exited.then((code) => stopping || endedEarly.set(name, code));
+      processes.push(p);
     }
     return components;
   };
@@ -198,11 +203,16 @@ async function runVariant(
       );
     }
   } finally {
+    stopping = true;
     for (const p of processes.toReversed()) await p.stop();
     await tempo.close();
     await loki.close();
     for (const p of report.failed ? processes : []) {
-      o.log(`--- last lines of ${p.name} ---`);
+      const code = endedEarly.get(p.name);
+      const ended = code === undefined
+        ? ""
+        : ` (it exited by itself, code ${code})`;
+      o.log(`--- last lines of ${p.name}${ended} ---`);
       p.lines.slice(-15).forEach((line) => o.log(line));
     }
   }

@@ -32,12 +32,22 @@ export function errorText(error: unknown): string {
     .replace(/\s+/g, " ").trim();
 }
 
-/** A TCP port of this host that was free a moment ago. */
+const handedOut = new Set<number>();
+
+/**
+ * A TCP port of this host that was free a moment ago and that this process
+ * has not handed out before: the kernel may offer a just-closed port again,
+ * and two components on one port fail one of them.
+ */
 export function freePort(): number {
-  const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
-  const { port } = listener.addr;
-  listener.close();
-  return port;
+  for (;;) {
+    const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+    const { port } = listener.addr;
+    listener.close();
+    if (handedOut.has(port)) continue;
+    handedOut.add(port);
+    return port;
+  }
 }
 
 /** A port of this host as a URL, in the shape of {@link allReady}'s `url`. */

@@ -7,17 +7,12 @@
 import { fileURLToPath } from "node:url";
 import { serviceDenoFlags } from "../bench/service.ts";
 import { collect } from "../lib/process.ts";
+import { freePort } from "../stack/poll.ts";
 
 /** The repository root, where deno.json lives. */
 export const ROOT = fileURLToPath(new URL("../", import.meta.url));
 
-/** A TCP port that was free a moment ago. */
-export function freePort(): number {
-  const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
-  const port = (listener.addr as Deno.NetAddr).port;
-  listener.close();
-  return port;
-}
+export { freePort };
 
 /** A running child process of the service, with its output collected. */
 export interface ServiceProcess {

@@ -6,6 +6,7 @@ import assert from "node:assert/strict";
 import {
   type Clock,
   type FetchLike,
+  freePort,
   NotReadyError,
   RetryError,
   retryUntil,
@@ -140,4 +141,11 @@ Deno.test("retryUntil: a deadline already passed still tries once", async () => 
     retryUntil(() => Promise.reject(new Error("down")), { deadline: 0, clock }),
     /1 attempt; last: down/,
   );
+});
+
+Deno.test("freePort: never hands out one port twice, though the kernel offers ports again", () => {
+  // Among 500 ports the kernel repeats one almost surely (about 28,000 to pick from).
+  const ports = Array.from({ length: 500 }, freePort);
+  assert.equal(new Set(ports).size, ports.length);
+  for (const port of ports) assert.ok(port > 0 && port < 65536, `port ${port}`);
 });
