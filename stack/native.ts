@@ -166,7 +166,8 @@ async function runVariant(
           ...name === "space-app" ? [["HOST", "127.0.0.1"]] : [],
         ]),
       });
-      p.exited.then((code) => stopping || endedEarly.set(name, code));
+      // stop() reports a failed exit; this only notes an early one.
+      p.exited.then((code) => stopping || endedEarly.set(name, code), () => {});
       processes.push(p);
     }
     return components;

@@ -147,5 +147,4 @@ Deno.test("freePort: never hands out one port twice, though the kernel offers po
   // Among 500 ports the kernel repeats one almost surely (about 28,000 to pick from).
   const ports = Array.from({ length: 500 }, freePort);
   assert.equal(new Set(ports).size, ports.length);
-  for (const port of ports) assert.ok(port > 0 && port < 65536, `port ${port}`);
 });
