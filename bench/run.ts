@@ -11,7 +11,7 @@
  *
  * @module
  */
-import { type Background, start } from "../lib/process.ts";
+import { type Background, collect, start } from "../lib/process.ts";
 import { freePort } from "../stack/poll.ts";
 import type { BenchOptions } from "./main.ts";
 import type { LoadGenerator } from "./load.ts";
@@ -151,15 +151,9 @@ export function scanLine(line: string, log: ServerLog): void {
 /** Reads the stdout file at `path` line by line (it can be large), then removes it. */
 async function readServerLog(path: string): Promise<ServerLog> {
   const log: ServerLog = { handled: 0 };
-  let rest = "";
   // Reading `readable` to its end closes the file.
   const file = await Deno.open(path);
-  for await (const text of file.readable.pipeThrough(new TextDecoderStream())) {
-    const lines = (rest + text).split("\n");
-    rest = lines.pop()!;
-    for (const line of lines) scanLine(line, log);
-  }
-  scanLine(rest, log);
+  await collect(file.readable, (line) => scanLine(line, log));
   await Deno.remove(path);
   return log;
 }
