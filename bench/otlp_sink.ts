@@ -18,7 +18,7 @@
  *
  * @module
  */
-import { fields, messages, WireType } from "../lib/protobuf.ts";
+import { messages } from "../lib/protobuf.ts";
 
 /** The three OTLP signals, as in the `/v1/<signal>` path. */
 export type OtlpSignal = "traces" | "logs" | "metrics";
@@ -59,11 +59,7 @@ const bump = (counts: Record<string, number>, key: string, n = 1) =>
 /** The string in LEN field `number` of `message` (`fallback` when none). */
 function text(message: Uint8Array, number: number, fallback: string): string {
   let out = fallback;
-  for (const f of fields(message)) {
-    if (f.number === number && f.wireType === WireType.LEN) {
-      out = decoder.decode(f.bytes);
-    }
-  }
+  for (const bytes of messages(message, number)) out = decoder.decode(bytes);
   return out;
 }
 
@@ -82,11 +78,9 @@ export function countProtobuf(signal: OtlpSignal, body: Uint8Array) {
           out.logRecords++;
           bump(out.logBodies, body);
         } else {
-          for (const f of fields(item)) {
-            if (
-              METRIC_DATA_FIELDS.has(f.number) && f.wireType === WireType.LEN
-            ) {
-              for (const _point of messages(f.bytes, 1)) out.metricPoints++;
+          for (const number of METRIC_DATA_FIELDS) {
+            for (const data of messages(item, number)) {
+              for (const _point of messages(data, 1)) out.metricPoints++;
             }
           }
         }
