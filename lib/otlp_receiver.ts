@@ -68,10 +68,6 @@ export const OTLP_PATHS: ReceiverPaths = {
 
 const text = new TextDecoder();
 
-function hex(bytes: Uint8Array): string {
-  return Array.from(bytes, (b) => b.toString(16).padStart(2, "0")).join("");
-}
-
 // deno-lint-ignore no-explicit-any
 type Json = any;
 
@@ -160,7 +156,7 @@ function protoValue(buf: Uint8Array): unknown {
     if (f.number === 2) return f.varint !== 0;
     if (f.number === 3) return f.varint;
     if (f.number === 5) return [...messages(f.bytes, 1)].map(protoValue);
-    if (f.number === 7) return hex(f.bytes);
+    if (f.number === 7) return f.bytes.toHex();
   }
   return undefined;
 }
@@ -198,9 +194,9 @@ export function decodeProtoSpans(body: Uint8Array): ReceivedSpan[] {
     let status: ReceivedSpan["status"];
     const events: { name: string }[] = [];
     for (const f of fields(item)) {
-      if (f.number === 1) s.traceId = hex(f.bytes);
-      else if (f.number === 2) s.spanId = hex(f.bytes);
-      else if (f.number === 4) s.parentSpanId = hex(f.bytes);
+      if (f.number === 1) s.traceId = f.bytes.toHex();
+      else if (f.number === 2) s.spanId = f.bytes.toHex();
+      else if (f.number === 4) s.parentSpanId = f.bytes.toHex();
       else if (f.number === 5) s.name = text.decode(f.bytes);
       else if (f.number === 6 && f.wireType === WireType.VARINT) {
         s.kind = f.varint;
@@ -235,8 +231,8 @@ export function decodeProtoLogs(body: Uint8Array): ReceivedLog[] {
       if (f.number === 2) r.severityNumber = f.varint;
       else if (f.number === 3) r.severityText = text.decode(f.bytes);
       else if (f.number === 5) value = protoValue(f.bytes);
-      else if (f.number === 9) r.traceId = hex(f.bytes);
-      else if (f.number === 10) r.spanId = hex(f.bytes);
+      else if (f.number === 9) r.traceId = f.bytes.toHex();
+      else if (f.number === 10) r.spanId = f.bytes.toHex();
     }
     return {
       ...r,

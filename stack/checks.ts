@@ -108,8 +108,7 @@ function normalizeId(raw: string, size: 8 | 16, trimmed = false) {
   if (
     !hex.test(id) && id.length === Math.ceil(size / 3) * 4 && base64.test(id)
   ) {
-    id = Array.from(atob(id), (c) => c.charCodeAt(0).toString(16))
-      .map((h) => h.padStart(2, "0")).join("");
+    id = Uint8Array.fromBase64(id).toHex();
   }
   if (id !== "" && !hex.test(id)) return undefined;
   return /^0*$/.test(id) ? "" : id.toLowerCase().padStart(size * 2, "0");

@@ -59,8 +59,7 @@ export async function cacheKey(parts: readonly KeyPart[]): Promise<string> {
     return [...enc.encode(`${name}\0${body.length}\0`), ...body];
   });
   const digest = await crypto.subtle.digest("SHA-256", new Uint8Array(bytes));
-  return [...new Uint8Array(digest).slice(0, 6)]
-    .map((b) => b.toString(16).padStart(2, "0")).join("");
+  return new Uint8Array(digest, 0, 6).toHex();
 }
 
 function isExecutable(p: string): boolean {
