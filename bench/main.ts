@@ -301,11 +301,9 @@ export async function bench(o: BenchOptions): Promise<number> {
       runs,
       profile,
     };
-    // Infinite and NaN figures as null.
-    const finite = (_k: string, v: unknown) =>
-      typeof v === "number" && !Number.isFinite(v) ? null : v;
     await Deno.mkdir(dirname(path), { recursive: true });
-    await Deno.writeTextFile(path, JSON.stringify(report, finite, 2) + "\n");
+    // JSON.stringify writes infinite and NaN figures as null.
+    await Deno.writeTextFile(path, JSON.stringify(report, null, 2) + "\n");
     printOut(`\nJSON: ${path}`);
   }
   if (summary.failures.length > 0) printErr("bench: failed (see FAILED above)");
