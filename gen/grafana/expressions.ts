@@ -34,7 +34,7 @@ const list = (value: unknown) => (value ?? []) as Obj[];
 
 export function expressions(p: Provisioning): Expression[] {
   const out: Expression[] = [];
-  const promql = (
+  const add = (
     where: string,
     expr: unknown,
     more: Partial<Expression> = {},
@@ -45,18 +45,15 @@ export function expressions(p: Provisioning): Expression[] {
       for (const t of list(panel.targets)) {
         const expr = t.expr ?? (t.queryType === "traceql" ? t.query : "");
         if (!expr) continue; // the service map reads Prometheus itself
-        out.push({
-          where: `${title} / ${panel.title}`,
-          language: LANGUAGE[String((t.datasource as Obj).uid)],
-          expr: String(expr),
-        });
+        const language = LANGUAGE[String((t.datasource as Obj).uid)];
+        add(`${title} / ${panel.title}`, expr, { language });
       }
     }
     for (const v of list((dashboard.templating as Obj).list)) {
       // label_values(<selector>, <label>): the selector is PromQL.
       const m = /^label_values\((.*),\s*(\w+)\)$/.exec(String(v.definition));
       if (!m) throw new Error(`${title}: variable ${v.name}`);
-      promql(`${title} / variable ${v.name}`, m[1], {
+      add(`${title} / variable ${v.name}`, m[1], {
         variable: { name: String(v.name), label: m[2] },
       });
     }
@@ -64,7 +61,7 @@ export function expressions(p: Provisioning): Expression[] {
   for (const rule of list(p.alerting.groups).flatMap((g) => list(g.rules))) {
     for (const { model } of list(rule.data) as { model: Obj }[]) {
       if (model.expr) {
-        promql(`alert ${rule.title}`, model.expr, { alert: true });
+        add(`alert ${rule.title}`, model.expr, { alert: true });
       }
     }
   }
@@ -72,7 +69,7 @@ export function expressions(p: Provisioning): Expression[] {
     .find((d) => d.uid === DATASOURCE.tempo)!;
   const toMetrics = (tempo.jsonData as Obj).tracesToMetrics as Obj;
   for (const q of list(toMetrics.queries)) {
-    promql(`Tempo trace to metrics / ${q.name}`, q.query);
+    add(`Tempo trace to metrics / ${q.name}`, q.query);
   }
   return out;
 }
