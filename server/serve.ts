@@ -11,8 +11,6 @@ import { createServerInstruments } from "../telemetry/metrics.ts";
 import type { Telemetry } from "../telemetry/sdk.ts";
 import type { ServerConfig } from "./config.ts";
 
-type StopSignal = "SIGTERM" | "SIGINT";
-
 /** Flush budget at shutdown while the export endpoint is known to be failing. */
 export const FAILING_FLUSH_MS = 2_000;
 
@@ -54,9 +52,8 @@ export function serve(
   }, (request, info) => app.fetch(request, info));
 
   return new Promise<number>((resolve) => {
-    let stopping = false;
-    const stop = async (signal: StopSignal) => {
-      if (stopping) {
+    const stop = async (signal: "SIGTERM" | "SIGINT") => {
+      if (draining) {
         // A second Ctrl-C means "now"; a repeated SIGTERM (supervisors and
         // process groups send duplicates) changes nothing.
         if (signal === "SIGINT") {
@@ -65,7 +62,6 @@ export function serve(
         }
         return;
       }
-      stopping = true;
       draining = true;
       const started = performance.now();
       const remaining = () =>
