@@ -31,7 +31,8 @@ export function withPorts(
   config: StackConfig,
   ports: ReadonlyMap<string, number>,
 ): StackConfig {
-  const components = structuredClone(config.components) as unknown as Fields;
+  const next = structuredClone(config);
+  const components = next.components as unknown as Fields;
   for (const [path, port] of ports) {
     const [, name, key, sub] = path.split(".");
     const component = components[name];
@@ -41,10 +42,7 @@ export function withPorts(
     if (sub === undefined) component[key] = port;
     else (component[key] as Record<string, number>)[sub] = port;
   }
-  return {
-    ...config,
-    components: components as unknown as StackConfig["components"],
-  };
+  return next;
 }
 
 /**
