@@ -329,7 +329,6 @@ export function progressRecord(
 ): { level: Level; msg: string; attributes: Attributes } {
   const state = now.targetState;
   const achieved = w.seconds > 0 ? w.sent / w.seconds : 0;
-  const answered = w.latency.p50 !== undefined;
   const parts = [
     `${rate(achieved)}/s sent (target ${rate(config.rate)}/s)`,
     `${now.inFlight} in flight`,
@@ -338,11 +337,6 @@ export function progressRecord(
   if (w.failed > 0) parts.push(`no answer ${w.failed}`);
   if (w.shortfall > 0) {
     parts.push(`shortfall ${w.shortfall} (cap ${config.concurrency})`);
-  }
-  if (answered) {
-    parts.push(
-      WINDOW_LATENCIES.map((k) => `${k} ${ms(w.latency[k])}ms`).join(" "),
-    );
   }
   const down = state.up
     ? ""
@@ -362,7 +356,10 @@ export function progressRecord(
   for (const [cls, n] of Object.entries(w.statusClasses)) {
     attributes[`loadgen.status.${cls}`] = n;
   }
-  if (answered) {
+  if (w.latency.p50 !== undefined) {
+    parts.push(
+      WINDOW_LATENCIES.map((k) => `${k} ${ms(w.latency[k])}ms`).join(" "),
+    );
     for (const k of WINDOW_LATENCIES) {
       attributes[`loadgen.latency.${k}_ms`] = round(w.latency[k])!;
     }
