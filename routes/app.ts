@@ -41,7 +41,7 @@ const GET_ONLY = methodNotAllowed(["GET", "HEAD"]);
 
 const tracer = trace.getTracer("space-app");
 
-function sleep(ms: number): Promise<void> {
+export function sleep(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms));
 }
 

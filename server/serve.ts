@@ -4,7 +4,7 @@
  *
  * @module
  */
-import { createApp, PROBE_PATHS } from "../routes/app.ts";
+import { createApp, PROBE_PATHS, sleep } from "../routes/app.ts";
 import { httpTelemetry } from "../telemetry/http.ts";
 import { log } from "../telemetry/logger.ts";
 import { createServerInstruments } from "../telemetry/metrics.ts";
@@ -13,10 +13,6 @@ import type { ServerConfig } from "./config.ts";
 
 /** Flush budget at shutdown while the export endpoint is known to be failing. */
 export const FAILING_FLUSH_MS = 2_000;
-
-function sleep(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms));
-}
 
 /**
  * Serves until SIGTERM or SIGINT, then: `/readyz` answers 503 at once;
