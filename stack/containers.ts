@@ -154,14 +154,10 @@ export async function runK8s(config: StackConfig, o: RunOptions) {
       );
     }
     if (o.report.failed) return;
-    const c = config.components;
-    const services: Record<string, number> = {
-      [NAMES.app]: c.app.port,
-      [NAMES.prometheus]: c.prometheus.port,
-      [NAMES.tempo]: c.tempo.port,
-      [NAMES.loki]: c.loki.port,
-      [NAMES.grafana]: c.grafana.port,
-    };
+    const services: Record<string, number> = Object.fromEntries(
+      (["app", "prometheus", "tempo", "loki", "grafana"] as const)
+        .map((k) => [NAMES[k], config.components[k].port]),
+    );
     for (const { name, health } of list) {
       const wanted = [...new Set([services[name], health?.ready.port])]
         .filter((p) => p !== undefined);
