@@ -14,7 +14,6 @@ import { fileURLToPath } from "node:url";
 import { stringify } from "yaml";
 import { STACK } from "../../gen/stack.config.ts";
 import { imageVersion } from "../../gen/units.ts";
-import { printErr } from "../../lib/output.ts";
 import { run } from "../../lib/process.ts";
 
 /** The versions built: those of the images the typed config pins. */
@@ -104,7 +103,7 @@ export type BackendPaths = Awaited<ReturnType<typeof ensureBackends>>;
  */
 export async function ensureBackends(
   manifest: Record<string, unknown>,
-  log = printErr,
+  log: (line: string) => void,
   cache = defaultCacheDir((name) => Deno.env.get(name)),
 ) {
   /** Runs go in `cwd`, logging how many modules it downloaded (with `echo`: all it printed). */
