@@ -7,6 +7,7 @@
  * @module
  */
 import { median } from "../lib/stats.ts";
+import { table } from "../loadgen/report.ts";
 import type { RunResult } from "./run.ts";
 import { BASELINE, type Variant, variant } from "./variants.ts";
 
@@ -247,18 +248,6 @@ export function summarize(
   }
   const lines = [...addedLines(outcomes, runs), ...targetLines(rows, runs)];
   return { rows, lines, ...findings };
-}
-
-/** Right-aligned columns (the first left-aligned), two spaces apart. */
-export function table(headers: string[], rows: string[][]): string {
-  const widths = headers.map((h, i) =>
-    Math.max(h.length, ...rows.map((r) => (r[i] ?? "").length))
-  );
-  const line = (cells: string[]) =>
-    cells.map((c, i) => i === 0 ? c.padEnd(widths[i]) : c.padStart(widths[i]))
-      .join("  ").trimEnd();
-  return [headers, widths.map((w) => "-".repeat(w)), ...rows].map(line)
-    .join("\n");
 }
 
 /** The report as text, after the `header` lines; `rate` names the fixed rate. */

@@ -291,21 +291,19 @@ const COLUMNS: readonly [string, (r: RouteSummary) => string][] = [
   ]),
 ];
 
+/** Right-aligned columns (the first left-aligned), two spaces apart; `rule` draws dashes under the headers. */
+export function table(headers: string[], rows: string[][], rule = true) {
+  const widths = headers.map((h, i) =>
+    Math.max(h.length, ...rows.map((r) => (r[i] ?? "").length))
+  );
+  const line = (cells: string[]) =>
+    cells.map((c, i) => i === 0 ? c.padEnd(widths[i]) : c.padStart(widths[i]))
+      .join("  ").trimEnd();
+  const dashes = rule ? [widths.map((w) => "-".repeat(w))] : [];
+  return [headers, ...dashes, ...rows].map(line).join("\n");
+}
+
 export function summaryText(s: Summary): string {
-  const rows = [
-    COLUMNS.map(([header]) => header),
-    ...[...s.routes, s.total].map((r) => COLUMNS.map(([, cell]) => cell(r))),
-  ];
-  const widths = COLUMNS.map((_, i) =>
-    Math.max(...rows.map((r) => r[i].length))
-  );
-  // The route column is left-aligned, the numbers right-aligned.
-  const table = rows.map((r) =>
-    r.map((cell, i) =>
-      i === 0 ? cell.padEnd(widths[i]) : cell.padStart(widths[i])
-    )
-      .join("  ")
-  );
   const sampled = s.sampled ? "; percentiles from a uniform sample" : "";
   return [
     `loadgen summary: ${
@@ -314,7 +312,11 @@ export function summaryText(s: Summary): string {
     `rate: target ${rate(s.rate)}/s, achieved ${
       rate(s.achievedRate)
     }/s; sent ${s.sent}, shortfall ${s.total.shortfall} (concurrency cap ${s.concurrency}), cancelled ${s.total.cancelled}`,
-    ...table,
+    table(
+      COLUMNS.map(([header]) => header),
+      [...s.routes, s.total].map((r) => COLUMNS.map(([, cell]) => cell(r))),
+      false,
+    ),
     `answers: ${list(s.statusClasses) || "none"}; no answer: ${
       list(s.failures) || "0"
     }${sampled}`,

@@ -22,9 +22,9 @@ import {
   type Outcome,
   renderReport,
   summarize,
-  table,
 } from "../bench/summary.ts";
 import { variant, VARIANTS } from "../bench/variants.ts";
+import { table } from "../loadgen/report.ts";
 
 const WRK = `Running 10s test @ http://127.0.0.1:8000/
   1 threads and 50 connections
