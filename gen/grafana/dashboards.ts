@@ -159,10 +159,9 @@ export function dashboards(
   q: Queries,
   opts: { serviceName: string; slowTraceMs: number },
 ) {
-  const name = opts.serviceName;
   return [
-    red(q, `${name}: RED per route`),
-    tracesLogs(q, `${name}: traces and logs`, opts.slowTraceMs),
+    red(q, `${opts.serviceName}: RED per route`),
+    tracesLogs(q, `${opts.serviceName}: traces and logs`, opts.slowTraceMs),
     collectorHealth(q),
   ];
 }
