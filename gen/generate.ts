@@ -34,7 +34,6 @@ export function generate(config: unknown, source: string): GeneratedFile[] {
   const build = (target: BuildTarget) =>
     buildComponents(config, target, source);
   const [base, production] = [build("base"), build("production")];
-  const prod = config.overlays.production;
   // Compose and the base share the literal credentials of the config.
   const creds = credentialsOf(config, "base");
   if (creds.kind !== "literal") {
@@ -72,8 +71,8 @@ export function generate(config: unknown, source: string): GeneratedFile[] {
     [PATHS.local]: renderOverlay(overlay("local")),
     [PATHS.production]: renderOverlay({
       ...overlay("production", production),
-      storageClass: prod.storageClass,
-      extras: renderProductionExtras(production, prod),
+      storageClass: config.overlays.production.storageClass,
+      extras: renderProductionExtras(production, config.overlays.production),
     }),
     [PATHS.collectorBuilder]: [{
       path: "manifest.yaml",
