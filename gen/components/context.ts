@@ -181,8 +181,7 @@ export function wgetCheck(ready: HttpProbe): readonly string[] {
 }
 
 /** The `server` block of Loki and Tempo: both servers on the bind address. */
-export function servers(placement: Placement, http: number, grpc: number) {
-  const bind = placement.bind;
+export function servers({ bind }: Placement, http: number, grpc: number) {
   return {
     http_listen_address: bind,
     http_listen_port: http,
