@@ -56,35 +56,29 @@ function read<T>(
   return parsed;
 }
 
-/** An integer in `[min, max]`; decimal digits only (no `1e3`, no `0x10`, no `1.5`). */
-export function readInt(
-  env: EnvSource,
-  name: string,
-  fallback: number,
-  min: number,
-  max: number,
-): number {
-  return read(env, name, fallback, `an integer from ${min} to ${max}`, (v) => {
-    const n = /^[0-9]+$/.test(v) ? Number(v) : NaN;
-    return Number.isSafeInteger(n) && n >= min && n <= max ? n : undefined;
-  });
+/** A reader of a finite number in `[min, max]` written as `pattern` allows. */
+function rangeReader(kind: string, pattern: RegExp) {
+  return (
+    env: EnvSource,
+    name: string,
+    fallback: number,
+    min: number,
+    max: number,
+  ): number =>
+    read(env, name, fallback, `${kind} from ${min} to ${max}`, (v) => {
+      const n = pattern.test(v) ? Number(v) : NaN;
+      return Number.isFinite(n) && n >= min && n <= max ? n : undefined;
+    });
 }
 
+/** An integer in `[min, max]`; decimal digits only (no `1e3`, no `0x10`, no `1.5`). */
+export const readInt = rangeReader("an integer", /^[0-9]+$/);
+
 /** A finite number in `[min, max]`. */
-export function readNumber(
-  env: EnvSource,
-  name: string,
-  fallback: number,
-  min: number,
-  max: number,
-): number {
-  return read(env, name, fallback, `a number from ${min} to ${max}`, (v) => {
-    const n = /^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$/.test(v)
-      ? Number(v)
-      : NaN;
-    return Number.isFinite(n) && n >= min && n <= max ? n : undefined;
-  });
-}
+export const readNumber = rangeReader(
+  "a number",
+  /^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$/,
+);
 
 /** `true`/`false` (any case); nothing else. */
 export function readBool(
