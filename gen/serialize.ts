@@ -2,7 +2,7 @@
  * Rendered files and their text: YAML in key order as built, unfolded.
  * @module
  */
-import { Document, isMap, isScalar, stringify } from "yaml";
+import { Document, isMap, isScalar } from "yaml";
 import { type GeneratedFile, generatedHeader } from "./header.ts";
 
 /** A file as YAML documents, or as text in its final form (config files). */
@@ -14,11 +14,7 @@ export const yamlFile = (path: string, ...docs: unknown[]) => ({ path, docs });
 
 /** YAML text of one or more documents, without a header. */
 export function yamlText(docs: readonly unknown[]): string {
-  return docs
-    .map((doc) =>
-      stringify(doc, { lineWidth: 0, aliasDuplicateObjects: false })
-    )
-    .join("---\n");
+  return docs.map((doc) => commentedYaml(doc)).join("---\n");
 }
 
 export function withHeader(source: string, yaml: string): string {
