@@ -12,6 +12,13 @@ export type Rendered =
 
 export const yamlFile = (path: string, ...docs: unknown[]) => ({ path, docs });
 
+/** The head of a Kubernetes object: its type and name. */
+export const named = <A extends string, K extends string>(
+  apiVersion: A,
+  kind: K,
+  name: string,
+) => ({ apiVersion, kind, metadata: { name } });
+
 /** YAML text of one or more documents, without a header. */
 export function yamlText(docs: readonly unknown[]): string {
   return docs.map((doc) => commentedYaml(doc)).join("---\n");

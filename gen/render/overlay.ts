@@ -5,7 +5,7 @@
  * @module
  */
 import type { Component } from "../model.ts";
-import { type Rendered, yamlFile } from "../serialize.ts";
+import { named, type Rendered, yamlFile } from "../serialize.ts";
 import type { GrafanaCredentials } from "../types.ts";
 import { parseImage } from "../units.ts";
 import { probes, replicas, secretEnv, secretName } from "./kustomize_base.ts";
@@ -30,12 +30,6 @@ type Obj = Record<string, unknown>;
 
 const same = (a: unknown, b: unknown) =>
   JSON.stringify(a) === JSON.stringify(b);
-
-const named = (apiVersion: string, kind: string, name: string) => ({
-  apiVersion,
-  kind,
-  metadata: { name },
-});
 
 /** `patches/<file>.yaml` patching `object`, unless `spec` is empty. */
 function patch(file: string, object: Obj, spec: Obj): Rendered[] {

@@ -9,7 +9,7 @@ import type { IIngress } from "kubernetes-models/networking.k8s.io/v1/Ingress";
 import type { INetworkPolicy } from "kubernetes-models/networking.k8s.io/v1";
 import type { IPodDisruptionBudget } from "kubernetes-models/policy/v1/PodDisruptionBudget";
 import type { Component } from "../model.ts";
-import { type Rendered, yamlFile } from "../serialize.ts";
+import { named, type Rendered, yamlFile } from "../serialize.ts";
 import { NAMES } from "../names.ts";
 import type { ProductionOverlayConfig as Prod } from "../types.ts";
 import { NAME_LABEL } from "./kustomize_base.ts";
@@ -25,9 +25,7 @@ function ingress(components: Components, prod: Prod): IIngress {
     { component: NAMES.grafana, host: prod.ingress.grafana },
   ];
   return {
-    apiVersion: "networking.k8s.io/v1",
-    kind: "Ingress",
-    metadata: { name: "space-app" },
+    ...named("networking.k8s.io/v1", "Ingress", "space-app"),
     spec: {
       ingressClassName: prod.ingressClass,
       tls: hosts.map(({ host }) => ({
@@ -52,9 +50,7 @@ function ingress(components: Components, prod: Prod): IIngress {
 }
 
 const autoscaler = (s: Scaled): IHorizontalPodAutoscaler => ({
-  apiVersion: "autoscaling/v2",
-  kind: "HorizontalPodAutoscaler",
-  metadata: { name: s.component },
+  ...named("autoscaling/v2", "HorizontalPodAutoscaler", s.component),
   spec: {
     scaleTargetRef: {
       apiVersion: "apps/v1",
@@ -74,18 +70,14 @@ const autoscaler = (s: Scaled): IHorizontalPodAutoscaler => ({
 });
 
 const disruptionBudget = (s: Scaled): IPodDisruptionBudget => ({
-  apiVersion: "policy/v1",
-  kind: "PodDisruptionBudget",
-  metadata: { name: s.component },
+  ...named("policy/v1", "PodDisruptionBudget", s.component),
   // Voluntary evictions (node drains) keep one pod serving.
   spec: { minAvailable: 1, selector: pods(s.component) },
 });
 
 function networkPolicies(components: Components, prod: Prod): INetworkPolicy[] {
   const policy = (name: string, spec: INetworkPolicy["spec"]) => ({
-    apiVersion: "networking.k8s.io/v1" as const,
-    kind: "NetworkPolicy" as const,
-    metadata: { name },
+    ...named("networking.k8s.io/v1", "NetworkPolicy", name),
     spec,
   });
   // Only the Ingress controller, from its own namespace.
