@@ -47,6 +47,8 @@ export interface SuiteOptions {
 /** Trace ids probed per attempt, at most. */
 const PROBES = 30;
 
+const get = getter();
+
 /**
  * At most `n` items spread evenly over `list`: the newest log records'
  * traces may still wait for a tail-sampling decision, older ones not.
@@ -68,7 +70,6 @@ function some(what: string, n: number): number {
  * other; `N requests: / 30×200, ...`, or throws on another status.
  */
 async function exercise(base: string, rounds: [string, number][][]) {
-  const get = getter();
   const call = async ([path, status]: [string, number]) => {
     const got = await get(new URL(path, base).href).then(
       (answer) => String(answer.status),
@@ -239,7 +240,6 @@ export async function runSuite(
   if ("skip" in g) return report.skip("Grafana", g.skip);
   const login = new TextEncoder().encode(`${g.user}:${g.password}`);
   const auth = { Authorization: `Basic ${login.toBase64()}` };
-  const get = getter();
   await check("Grafana: /api/health", async () => {
     const h = parseGrafanaHealth(await get(`${g.base}/api/health`));
     if (h.database !== "ok") throw new ApiError(`database ${h.database}`);
