@@ -86,12 +86,11 @@ export function* messages(
 
 /** Appends a varint to `out` (test and encoder helper). */
 export function writeVarint(out: number[], value: number): void {
-  let v = value;
-  while (v >= 0x80) {
-    out.push((v % 128) | 0x80);
-    v = Math.floor(v / 128);
+  while (value >= 0x80) {
+    out.push((value % 128) | 0x80);
+    value = Math.floor(value / 128);
   }
-  out.push(v);
+  out.push(value);
 }
 
 /** Encodes one LEN field: tag, length, bytes. */
