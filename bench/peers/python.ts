@@ -14,6 +14,7 @@ import { fileURLToPath } from "node:url";
 import { printErr, printOut } from "../../lib/output.ts";
 import { run } from "../../lib/process.ts";
 import { formatDuration } from "../../lib/duration.ts";
+import { cacheKey } from "../../stack/native/build.ts";
 
 /** The directory of the peer's Python code (`app.py`), used as uvicorn's `--app-dir`. */
 export const FASTAPI_APP_DIR = fileURLToPath(
@@ -58,22 +59,8 @@ export function defaultPeersCacheDir(
  * The venv's cache key: 12 hex digits of SHA-256 over the lock file and the
  * interpreter (`CPython 3.11.7`), each length-prefixed so no two pairs collide.
  */
-export async function peerCacheKey(
-  lock: string | Uint8Array,
-  pythonVersion: string,
-): Promise<string> {
-  const enc = new TextEncoder();
-  const lockBytes = typeof lock === "string" ? enc.encode(lock) : lock;
-  const version = enc.encode(pythonVersion);
-  const all = await new Blob([
-    `lock\0${lockBytes.length}\0`,
-    lockBytes as BlobPart,
-    `python\0${version.length}\0`,
-    version,
-  ]).arrayBuffer();
-  const digest = new Uint8Array(await crypto.subtle.digest("SHA-256", all));
-  return Array.from(digest.slice(0, 6), (b) => b.toString(16).padStart(2, "0"))
-    .join("");
+export function peerCacheKey(lock: string | Uint8Array, pythonVersion: string) {
+  return cacheKey([["lock", lock], ["python", pythonVersion]]);
 }
 
 /**
