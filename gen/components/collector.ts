@@ -51,23 +51,23 @@ export function collectorData(
 ): Record<string, unknown> {
   const c = config.components;
   const col = c.collector;
+  const { ports } = col;
   const ts = col.tailSampling;
   const sampling = spanMetricsInCollector(config);
   const bind = placement.bind;
   const exporter = (name: ComponentName, port: number, path = "") => ({
     endpoint: `http://${placement.host(name)}:${port}${path}`,
   });
-  const self = { prometheus: { host: bind, port: col.ports.selfMetrics } };
+  const self = { prometheus: { host: bind, port: ports.selfMetrics } };
   const endpoint = (port: number) => ({ endpoint: `${bind}:${port}` });
-  const [grpc, http] = [col.ports.otlpGrpc, col.ports.otlpHttp].map(endpoint);
   const policy = (name: string, type: string, settings: unknown) => ({
     name,
     type,
     [type]: settings,
   });
   return {
-    extensions: { health_check: endpoint(col.ports.healthCheck) },
-    receivers: { otlp: { protocols: { grpc, http } } },
+    extensions: { health_check: endpoint(ports.healthCheck) },
+    receivers: kit.otlpReceivers(placement, ports.otlpGrpc, ports.otlpHttp),
     processors: {
       memory_limiter: {
         check_interval: "1s",

@@ -180,6 +180,12 @@ export function wgetCheck(ready: HttpProbe): readonly string[] {
   return ["wget", "-q", "-O", "/dev/null", url];
 }
 
+/** OTLP over gRPC and HTTP on the bind address: the collector's and Tempo's receivers. */
+export function otlpReceivers({ bind }: Placement, grpc: number, http: number) {
+  const at = (port: number) => ({ endpoint: `${bind}:${port}` });
+  return { otlp: { protocols: { grpc: at(grpc), http: at(http) } } };
+}
+
 /** The `server` block of Loki and Tempo: both servers on the bind address. */
 export function servers({ bind }: Placement, http: number, grpc: number) {
   return {

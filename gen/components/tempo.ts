@@ -15,7 +15,6 @@ import * as kit from "./context.ts";
 export function tempoConfig(config: StackConfig, placement: Placement): string {
   const t = config.components.tempo;
   const data = placement.dataDir("tempo");
-  const bind = placement.bind;
   const generator = !spanMetricsInCollector(config);
   const prometheus = placement.host("prometheus");
   const write = `http://${prometheus}:${config.components.prometheus.port}`;
@@ -23,14 +22,7 @@ export function tempoConfig(config: StackConfig, placement: Placement): string {
     stream_over_http_enabled: true,
     server: kit.servers(placement, t.port, t.grpcPort),
     distributor: {
-      receivers: {
-        otlp: {
-          protocols: {
-            grpc: { endpoint: `${bind}:${t.otlpGrpcPort}` },
-            http: { endpoint: `${bind}:${t.otlpHttpPort}` },
-          },
-        },
-      },
+      receivers: kit.otlpReceivers(placement, t.otlpGrpcPort, t.otlpHttpPort),
     },
     storage: {
       trace: {
