@@ -12,12 +12,13 @@ export type Rendered =
 
 export const yamlFile = (path: string, ...docs: unknown[]) => ({ path, docs });
 
-/** The head of a Kubernetes object: its type and name. */
+/** The head of a Kubernetes object: its type, name and labels if any. */
 export const named = <A extends string, K extends string>(
   apiVersion: A,
   kind: K,
   name: string,
-) => ({ apiVersion, kind, metadata: { name } });
+  labels?: Record<string, string>,
+) => ({ apiVersion, kind, metadata: { name, ...(labels && { labels }) } });
 
 /** YAML text of one or more documents, without a header. */
 export function yamlText(docs: readonly unknown[]): string {

@@ -7,7 +7,7 @@
 import type { IDeployment } from "kubernetes-models/apps/v1/Deployment";
 import type * as v1 from "kubernetes-models/v1";
 import type { Component, HttpProbe, TcpProbe } from "../model.ts";
-import { type Rendered, yamlFile } from "../serialize.ts";
+import { named, type Rendered, yamlFile } from "../serialize.ts";
 
 /** Every probe after start-up: Compose's health checks too. */
 export const PROBE = {
@@ -144,9 +144,7 @@ export function deployment(c: Component): IDeployment {
 /** A Service for the component's ports, and a headless one for its pods alias. */
 function services(c: Component): v1.IService[] {
   const service = (name: string, headless: boolean): v1.IService => ({
-    apiVersion: "v1",
-    kind: "Service",
-    metadata: { name, labels: labels(c) },
+    ...named("v1", "Service", name, labels(c)),
     spec: {
       ...(headless ? { clusterIP: "None" } : { type: "ClusterIP" }),
       selector: labels(c),
@@ -166,9 +164,7 @@ function services(c: Component): v1.IService[] {
 function claim(c: Component): v1.IPersistentVolumeClaim[] {
   if (!c.volume) return [];
   return [{
-    apiVersion: "v1",
-    kind: "PersistentVolumeClaim",
-    metadata: { name: c.volume.name, labels: labels(c) },
+    ...named("v1", "PersistentVolumeClaim", c.volume.name, labels(c)),
     spec: {
       accessModes: ["ReadWriteOnce"],
       resources: { requests: { storage: c.volume.size } },
@@ -185,18 +181,11 @@ export interface BaseInput {
 
 /** Files of `deploy/k8s/base`, relative to it. */
 export function renderBase(input: BaseInput): Rendered[] {
-  const namespace: v1.INamespace = {
-    apiVersion: "v1",
-    kind: "Namespace",
-    metadata: {
-      name: input.namespace,
-      labels: {
-        // Every workload here runs non-root with no capabilities.
-        "pod-security.kubernetes.io/enforce": "restricted",
-        "pod-security.kubernetes.io/enforce-version": "latest",
-      },
-    },
-  };
+  const namespace: v1.INamespace = named("v1", "Namespace", input.namespace, {
+    // Every workload here runs non-root with no capabilities.
+    "pod-security.kubernetes.io/enforce": "restricted",
+    "pod-security.kubernetes.io/enforce-version": "latest",
+  });
   const dirs = input.components.flatMap((c) => c.configDirs);
   const path = (dir: string, file: string) => `config/${dir}/${file}`;
   const secrets = Object.entries(input.secrets).map(([component, values]) => ({
