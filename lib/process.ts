@@ -6,13 +6,8 @@
  * @module
  */
 
-/** What a finished command printed. */
-export interface Finished {
-  /** Exit code; 127 when the program is not installed. */
-  readonly code: number;
-  readonly stdout: string;
-  readonly stderr: string;
-}
+/** What a finished command printed: exit code (127: not installed) and output. */
+export type Finished = Readonly<Awaited<ReturnType<typeof run>>>;
 
 /** Options of a child process. */
 export interface ProcessOptions {
@@ -36,7 +31,7 @@ function command(argv: readonly string[], options: ProcessOptions) {
 export async function run(
   argv: readonly string[],
   options: ProcessOptions = {},
-): Promise<Finished> {
+) {
   try {
     const out = await command(argv, options).output();
     return {
@@ -51,16 +46,7 @@ export async function run(
 }
 
 /** A program running in the background. */
-export interface Background {
-  readonly name: string;
-  readonly pid: number;
-  /** Every line it printed so far (stdout and stderr interleaved). */
-  readonly lines: readonly string[];
-  /** Resolves with the exit code once it ended and its output is read. */
-  readonly exited: Promise<number>;
-  /** SIGTERM, then SIGKILL after `graceMs`; resolves with the exit code. */
-  stop(graceMs?: number): Promise<number>;
-}
+export type Background = Readonly<ReturnType<typeof start>>;
 
 /** Calls `onLine` with each line of `stream` (the last one without a newline too). */
 export async function collect(
@@ -86,7 +72,7 @@ export function start(
   name: string,
   argv: readonly string[],
   options: ProcessOptions = {},
-): Background {
+) {
   const child = command(argv, options).spawn();
   const lines: string[] = [];
   const exited = Promise.all([
@@ -104,8 +90,11 @@ export function start(
   return {
     name,
     pid: child.pid,
-    lines,
+    /** Every line it printed so far (stdout and stderr interleaved). */
+    lines: lines as readonly string[],
+    /** Resolves with the exit code once it ended and its output is read. */
     exited,
+    /** SIGTERM, then SIGKILL after `graceMs`; resolves with the exit code. */
     async stop(graceMs = 10_000) {
       signal("SIGTERM");
       const timer = setTimeout(() => signal("SIGKILL"), graceMs);
