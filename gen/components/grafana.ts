@@ -56,10 +56,7 @@ export function grafanaProvisioning(
       ...c.grafana.alerts,
       notify: c.grafana.notify,
     }),
-    dashboards: dashboards(q, {
-      serviceName: c.app.serviceName,
-      slowTraceMs: c.grafana.alerts.p95LatencyMs,
-    }),
+    dashboards: dashboards(q, c.grafana.alerts.p95LatencyMs),
   };
 }
 

@@ -155,13 +155,10 @@ function collectorHealth(q: Queries) {
   );
 }
 
-export function dashboards(
-  q: Queries,
-  opts: { serviceName: string; slowTraceMs: number },
-) {
+export function dashboards(q: Queries, slowTraceMs: number) {
   return [
-    red(q, `${opts.serviceName}: RED per route`),
-    tracesLogs(q, `${opts.serviceName}: traces and logs`, opts.slowTraceMs),
+    red(q, `${q.serviceName}: RED per route`),
+    tracesLogs(q, `${q.serviceName}: traces and logs`, slowTraceMs),
     collectorHealth(q),
   ];
 }

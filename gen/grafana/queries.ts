@@ -94,6 +94,7 @@ export function queries(scope: QueryScope) {
   const logs = `{service_name="${serviceName}"}`;
   const traces = `resource.service.name="${serviceName}"`;
   return {
+    serviceName,
     job,
     loadgenJob,
     spanMetrics,
