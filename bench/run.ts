@@ -195,12 +195,11 @@ export async function runOnce(
   command: ServerCommand,
   round: number,
 ) {
-  const { sink } = ctx;
   const name = `${variant.id}-${round || "profile"}`;
-  sink.reset();
+  ctx.sink.reset();
   const server = await startServer(ctx, name, command, {
     SHUTDOWN_DRAIN_MS: "0",
-    ...variant.env(sink.endpoint),
+    ...variant.env(ctx.sink.endpoint),
   });
   let exitCode = NaN;
   const { answered, ...figures } = await measure(ctx, name, server)
@@ -209,7 +208,7 @@ export async function runOnce(
       exitCode = await server.stop();
     });
   const log = await server.readLog();
-  const counts = sink.counts();
+  const counts = ctx.sink.counts();
   /** `GET /` requests handled over the whole run, counted as the variant says. */
   const handled = variant.handled === "stdout" ? log.handled : answered;
   /** Received at the sink against expected. */
