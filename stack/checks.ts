@@ -123,10 +123,7 @@ export const SPAN_KINDS = "UNSPECIFIED INTERNAL SERVER CLIENT PRODUCER CONSUMER"
   .split(" ");
 
 /** One span of a trace with its resource's service name; no parent is `""`. */
-export type TraceSpan = Record<
-  "traceId" | "spanId" | "parentSpanId" | "name" | "kind" | "serviceName",
-  string
->;
+export type TraceSpan = ReturnType<typeof parseTempoTrace>[number];
 
 /** The trace ids of a Tempo `/api/search` answer. */
 export function parseTempoSearch(answer: HttpAnswer): string[] {
@@ -144,7 +141,7 @@ export function parseTempoSearch(answer: HttpAnswer): string[] {
  * (`{"trace": {}}` has none) or v1 `{"batches"}`, with `scopeSpans` (older:
  * `instrumentationLibrarySpans`); kinds by number or name.
  */
-export function parseTempoTrace(answer: HttpAnswer): TraceSpan[] {
+export function parseTempoTrace(answer: HttpAnswer) {
   const api = "Tempo trace by id";
   if (answer.status === 404) throw new ApiError(`${api}: 404 trace not found`);
   const json = answerJson(api, answer);
