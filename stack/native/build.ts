@@ -199,15 +199,14 @@ export async function ensureBackends(
   const binary = String((manifest.dist as { name: unknown }).name);
   const builder = `${BUILDER}@v${version}`;
   const sums = await Deno.readTextFile(COLLECTOR_SUMS);
-  const key: KeyPart[] = [
-    ["builder", builder],
-    ["manifest", JSON.stringify(manifest, null, 2)],
-    ["go.sum", sums],
-  ];
   const otelcol = await ensure(
     ["otelcol", version],
     [binary],
-    key,
+    [
+      ["builder", builder],
+      ["manifest", JSON.stringify(manifest, null, 2)],
+      ["go.sum", sums],
+    ],
     async (goPath, out) => {
       const install = ["install", "-trimpath", "-ldflags=-s -w", builder];
       const ocb = await ensure(
