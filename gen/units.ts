@@ -86,8 +86,7 @@ export function imageVersion(image: string): string {
   return tag.replace(/^v/, "");
 }
 
-/** True for a digest, or a tag other than `latest`. */
+/** True for a digest, or a tag other than `latest` (which no tag means). */
 export function isPinned(image: ImageRef): boolean {
-  return image.digest !== undefined ||
-    (image.tag !== undefined && image.tag !== "latest");
+  return image.digest !== undefined || (image.tag ?? "latest") !== "latest";
 }
