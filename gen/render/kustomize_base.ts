@@ -78,9 +78,7 @@ export function deployment(c: Component): IDeployment {
     ...(c.args.length > 0 && { args: [...c.args] }),
     ...(c.env.length > 0 && {
       env: c.env.map((e) =>
-        "value" in e
-          ? { name: e.name, value: e.value }
-          : secretEnv(e.name, secretName(c.name), e.secretKey)
+        "value" in e ? e : secretEnv(e.name, secretName(c.name), e.secretKey)
       ),
     }),
     ...(c.ports.length > 0 && {
