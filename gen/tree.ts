@@ -159,9 +159,8 @@ export function formatSummary(result: TreeResult): string {
     .filter((f) => f.state !== "unchanged")
     .map((f) => `  ${f.state.padEnd(width)}  ${result.outDir}/${f.path}`);
   const totals = states.map((s) => `${count(s)} ${s}`).join(", ");
-  const would = result.check ? " (would be after gen)" : "";
   const head = result.drifted.length === 0
     ? `${result.files.length} files, all up to date`
-    : `${totals}${would}`;
+    : `${totals}${result.check ? " (would be after gen)" : ""}`;
   return [`${result.outDir}: ${head}`, ...rows].join("\n");
 }
