@@ -2,7 +2,7 @@
  * Rendered files and their text: YAML in key order as built, unfolded.
  * @module
  */
-import { Document, isMap, isScalar } from "yaml";
+import { Document, isMap, isScalar, type Pair, type Scalar } from "yaml";
 import { type GeneratedFile, generatedHeader } from "./header.ts";
 
 /** A file as YAML documents, or as text in its final form (config files). */
@@ -52,12 +52,10 @@ export function commentedYaml(
     const last = keys.pop()!;
     const parent = keys.length === 0 ? doc.contents : doc.getIn(keys, true);
     if (!isMap(parent)) throw new Error(`comment: no map at ${keys.join(".")}`);
-    const pair = parent.items.find((p) =>
+    const pair = parent.items.find((p): p is Pair<Scalar> =>
       isScalar(p.key) && p.key.value === last
     );
-    if (!pair || !isScalar(pair.key)) {
-      throw new Error(`comment: no key ${path}`);
-    }
+    if (!pair) throw new Error(`comment: no key ${path}`);
     pair.key.commentBefore = text.split("\n").map((l) => ` ${l}`).join("\n");
   }
   return doc.toString({ lineWidth: 0 });
