@@ -65,15 +65,14 @@ const FILE = {
 };
 
 export const prometheus: kit.ComponentModule = (ctx) => {
-  const { placement } = ctx;
   const p = ctx.config.components.prometheus;
   const ready = { port: p.port, path: "/-/ready" };
   return kit.backend(ctx, "prometheus", FILE, {
     description:
       "Prometheus: the services' metrics pushed by the collector (OTLP), Tempo's by remote write.",
     args: [
-      `--storage.tsdb.path=${placement.dataDir("prometheus")}`,
-      `--web.listen-address=${placement.bind}:${p.port}`,
+      `--storage.tsdb.path=${ctx.placement.dataDir("prometheus")}`,
+      `--web.listen-address=${ctx.placement.bind}:${p.port}`,
       // The collector pushes the services' metrics (POST /api/v1/otlp/v1/metrics).
       "--web.enable-otlp-receiver",
       // Tempo's metrics generator remote-writes service graphs and span metrics.
