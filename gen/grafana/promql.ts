@@ -24,12 +24,10 @@ export function seriesInPromQL(expr: string) {
       " ",
     );
   const names = new Set<string>();
-  for (const m of stripped.matchAll(/[A-Za-z_:][A-Za-z0-9_:]*(\s*\()?/g)) {
-    const word = m[0].replace(/\s*\($/, "");
+  const words = stripped.matchAll(/[A-Za-z_:][A-Za-z0-9_:]*(\s*\()?/g);
+  for (const [word, call] of words) {
     // Function calls and keywords are not series.
-    if (m[1] === undefined && !KEYWORDS.has(word.toLowerCase())) {
-      names.add(word);
-    }
+    if (!call && !KEYWORDS.has(word.toLowerCase())) names.add(word);
   }
   return { names: [...names].sort(), patterns };
 }
