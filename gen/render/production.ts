@@ -34,8 +34,7 @@ function ingress(components: Components, prod: Prod): IIngress {
       })),
       // Each host to its component's first port.
       rules: hosts.map(({ component, host }) => {
-        const c = components.find((c) => c.name === component);
-        const port = c?.ports[0];
+        const port = components.find((c) => c.name === component)?.ports[0];
         if (!port) throw new Error(`ingress: ${component} has no port`);
         const service = { name: component, port: { name: port.name } };
         return {
