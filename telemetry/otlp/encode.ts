@@ -28,6 +28,11 @@ interface ScopeLike {
   readonly schemaUrl?: string;
   readonly attributes?: Attributes;
 }
+/** A span or log record: each knows its resource and scope. */
+type Scoped = {
+  readonly resource: ResourceLike;
+  readonly instrumentationScope: ScopeLike;
+};
 
 const MIN_INT64 = -(2 ** 63);
 const MAX_INT64 = 2 ** 63;
@@ -128,17 +133,15 @@ function writeScope(w: ProtoWriter, scope: ScopeLike, field: number): void {
 }
 
 /** Groups records by resource, then by scope, by identity (the SDK shares them). */
-function group<T>(
+function group<T extends Scoped>(
   records: readonly T[],
-  resourceOf: (r: T) => ResourceLike,
-  scopeOf: (r: T) => ScopeLike,
 ): Map<ResourceLike, Map<ScopeLike, T[]>> {
   const out = new Map<ResourceLike, Map<ScopeLike, T[]>>();
   for (const record of records) {
-    const resource = resourceOf(record);
+    const resource = record.resource;
     let scopes = out.get(resource);
     if (!scopes) out.set(resource, scopes = new Map());
-    const scope = scopeOf(record);
+    const scope = record.instrumentationScope;
     const list = scopes.get(scope);
     if (list) list.push(record);
     else scopes.set(scope, [record]);
@@ -245,13 +248,7 @@ export function encodeSpans(
   spans: readonly ReadableSpan[],
   w = new ProtoWriter(),
 ): Uint8Array {
-  return encodeRequest(
-    spans,
-    w,
-    (s) => s.resource,
-    (s) => s.instrumentationScope,
-    writeSpan,
-  );
+  return encodeRequest(spans, w, writeSpan);
 }
 
 /** `LogRecord` (logs.proto), fields in number order. */
@@ -299,28 +296,20 @@ export function encodeLogs(
   records: readonly ReadableLogRecord[],
   w = new ProtoWriter(),
 ): Uint8Array {
-  return encodeRequest(
-    records,
-    w,
-    (r) => r.resource,
-    (r) => r.instrumentationScope,
-    writeLogRecord,
-  );
+  return encodeRequest(records, w, writeLogRecord);
 }
 
 /**
  * The export request shape traces and logs share: field 1 repeats
  * {resource 1, scope groups 2 {scope 1, records 2, schema_url 3}, schema_url 3}.
  */
-function encodeRequest<T>(
+function encodeRequest<T extends Scoped>(
   records: readonly T[],
   w: ProtoWriter,
-  resourceOf: (r: T) => ResourceLike,
-  scopeOf: (r: T) => ScopeLike,
   writeRecord: (w: ProtoWriter, record: T) => void,
 ): Uint8Array {
   w.reset();
-  for (const [resource, scopes] of group(records, resourceOf, scopeOf)) {
+  for (const [resource, scopes] of group(records)) {
     w.tag(1, LEN);
     const byResource = w.begin();
     writeResource(w, resource, 1);
