@@ -16,7 +16,7 @@
 import { fileURLToPath } from "node:url";
 import { printErr, printOut } from "../lib/output.ts";
 import { run } from "../lib/process.ts";
-import { parseDuration } from "../lib/duration.ts";
+import { parseDuration, sleep } from "../lib/duration.ts";
 import { percentile } from "../lib/stats.ts";
 import { pinned, type Pinning } from "./proc.ts";
 
@@ -173,7 +173,7 @@ export async function atRate(url: string, rate: number, s: number) {
       const p: Promise<void> = t.hit(url).finally(() => pending.delete(p));
       pending.add(p);
     }
-    await new Promise((resolve) => setTimeout(resolve, 1));
+    await sleep(1);
   }
   await Promise.all(pending);
   return {

@@ -9,6 +9,7 @@
  * @module
  */
 import { run } from "../lib/process.ts";
+import { sleep } from "../lib/duration.ts";
 
 /**
  * Parses `/proc/<pid>/stat`: `utime`, `stime`, `cutime`, `cstime` are
@@ -112,7 +113,7 @@ export async function measureCpu<T extends { requests: number }>(
 /** Machine CPU busy over `ms` while the bench is idle, percent of one core. */
 export async function backgroundLoadPct(ms: number, clockTicks: number) {
   const [before, started] = [machineBusy(), performance.now()];
-  await new Promise((resolve) => setTimeout(resolve, ms));
+  await sleep(ms);
   const seconds = (performance.now() - started) / 1000;
   return (100 * (machineBusy() - before)) / clockTicks / seconds;
 }

@@ -12,6 +12,7 @@
  * @module
  */
 import { type Background, collect, start } from "../lib/process.ts";
+import { sleep } from "../lib/duration.ts";
 import { freePort } from "../stack/poll.ts";
 import type { BenchOptions } from "./main.ts";
 import type { LoadGenerator } from "./load.ts";
@@ -48,8 +49,6 @@ export interface ServerLog {
 const INHERITED = ["HOME", "PATH", "DENO_DIR", "XDG_CACHE_HOME", "TMPDIR"];
 
 const live = new Set<Background>();
-
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /** Kills every server still running (the bench is being interrupted). */
 export function killAll(): void {

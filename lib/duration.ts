@@ -2,7 +2,7 @@
  * Durations as people write them: `500ms`, `30s`, `5m`, `12h`, `14d`,
  * `2w`, and sums such as `1h30m`. Backends of the stack (Prometheus, Loki)
  * read whole numbers only, so fractions (`1.5s`) are accepted only where
- * the caller says so.
+ * the caller says so. And {@link sleep}, the one way code here waits.
  *
  * @module
  */
@@ -40,4 +40,9 @@ export function formatDuration(ms: number): string {
   if (minutes < 60) return seconds ? `${minutes}m ${seconds}s` : `${minutes}m`;
   const hours = Math.floor(minutes / 60);
   return minutes % 60 ? `${hours}h ${minutes % 60}m` : `${hours}h`;
+}
+
+/** Resolves after `ms` milliseconds. */
+export function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
 }

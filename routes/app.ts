@@ -8,6 +8,7 @@
  */
 import { Hono, type MiddlewareHandler } from "hono";
 import { SpanStatusCode, trace } from "@opentelemetry/api";
+import { sleep } from "../lib/duration.ts";
 import { log } from "../telemetry/logger.ts";
 import type { HttpEnv } from "../telemetry/http.ts";
 import { methodNotAllowed, notFound, problem } from "./problems.ts";
@@ -40,10 +41,6 @@ export const PROBE_PATHS: ReadonlySet<string> = new Set([
 const GET_ONLY = methodNotAllowed(["GET", "HEAD"]);
 
 const tracer = trace.getTracer("space-app");
-
-export function sleep(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms));
-}
 
 /** Builds the application with all routes and JSON error handling. */
 export function createApp(options: AppOptions): Hono<HttpEnv> {

@@ -4,7 +4,8 @@
  *
  * @module
  */
-import { createApp, PROBE_PATHS, sleep } from "../routes/app.ts";
+import { sleep } from "../lib/duration.ts";
+import { createApp, PROBE_PATHS } from "../routes/app.ts";
 import { httpTelemetry } from "../telemetry/http.ts";
 import { log } from "../telemetry/logger.ts";
 import { createServerInstruments } from "../telemetry/metrics.ts";

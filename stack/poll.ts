@@ -7,6 +7,7 @@
  */
 import type { Component } from "../gen/model.ts";
 import { excerpt } from "./checks.ts";
+import { sleep } from "../lib/duration.ts";
 import type { Report } from "./report.ts";
 
 export type FetchLike = (url: string, init?: RequestInit) => Promise<Response>;
@@ -57,8 +58,7 @@ export const loopback = (_service: string, port: number) =>
 /** Time in milliseconds, as the waiting code sees it. */
 export const realClock = {
   now: () => performance.now(),
-  sleep: (ms: number) =>
-    new Promise<void>((resolve) => setTimeout(resolve, ms)),
+  sleep,
 };
 
 export type Clock = typeof realClock;

@@ -6,6 +6,7 @@
  */
 import { type ExportResult, ExportResultCode } from "@opentelemetry/core";
 import { describeError } from "../export_monitor.ts";
+import { sleep } from "../../lib/duration.ts";
 import { ProtoWriter } from "./protobuf.ts";
 
 /** Statuses the OTLP/HTTP spec says to retry. */
@@ -85,7 +86,7 @@ export async function postOtlp(
     if (attempt >= MAX_ATTEMPTS || wait <= 0) {
       throw new OtlpExportError(retryable);
     }
-    await new Promise((resolve) => setTimeout(resolve, wait));
+    await sleep(wait);
     backoff *= 2;
   }
 }
