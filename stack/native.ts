@@ -210,9 +210,7 @@ async function runVariant(
     await loki.close();
     for (const p of report.failed ? processes : []) {
       const code = endedEarly.get(p.name);
-      const ended = code === undefined
-        ? ""
-        : ` (it exited by itself, code ${code})`;
+      const ended = code === undefined ? "" : ` (exited by itself: ${code})`;
       o.log(`--- last lines of ${p.name}${ended} ---`);
       p.lines.slice(-15).forEach((line) => o.log(line));
     }
