@@ -11,9 +11,8 @@
  *
  * @module
  */
-import { type Background, collect, start } from "../lib/process.ts";
+import { type Background, collect, freePort, start } from "../lib/process.ts";
 import { sleep } from "../lib/duration.ts";
-import { freePort } from "../stack/poll.ts";
 import type { BenchOptions } from "./main.ts";
 import type { LoadGenerator } from "./load.ts";
 import type { OtlpSink } from "./otlp_sink.ts";

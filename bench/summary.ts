@@ -7,7 +7,7 @@
  * @module
  */
 import { median } from "../lib/stats.ts";
-import { table } from "../loadgen/report.ts";
+import { table } from "../lib/output.ts";
 import type { RunResult } from "./run.ts";
 import { BASELINE, type Variant, variant } from "./variants.ts";
 

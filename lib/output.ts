@@ -23,3 +23,15 @@ export function printOut(text: string): void {
 export function printErr(text: string): void {
   writeAll(Deno.stderr, text);
 }
+
+/** Right-aligned columns (the first left-aligned), two spaces apart; `rule` draws dashes under the headers. */
+export function table(headers: string[], rows: string[][], rule = true) {
+  const widths = headers.map((h, i) =>
+    Math.max(h.length, ...rows.map((r) => (r[i] ?? "").length))
+  );
+  const line = (cells: string[]) =>
+    cells.map((c, i) => i === 0 ? c.padEnd(widths[i]) : c.padStart(widths[i]))
+      .join("  ").trimEnd();
+  const dashes = rule ? [widths.map((w) => "-".repeat(w))] : [];
+  return [headers, ...dashes, ...rows].map(line).join("\n");
+}

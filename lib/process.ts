@@ -1,7 +1,7 @@
 /**
  * Running other programs: to completion with their output captured, or in
  * the background with their output kept line by line, stopped with SIGTERM
- * and, past a grace period, SIGKILL.
+ * and, past a grace period, SIGKILL; and free ports for them to listen on.
  *
  * @module
  */
@@ -105,4 +105,22 @@ export function start(
       }
     },
   };
+}
+
+const handedOut = new Set<number>();
+
+/**
+ * A TCP port of this host that was free a moment ago and that this process
+ * has not handed out before: the kernel may offer a just-closed port again,
+ * and two components on one port fail one of them.
+ */
+export function freePort(): number {
+  for (;;) {
+    const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+    const { port } = listener.addr;
+    listener.close();
+    if (handedOut.has(port)) continue;
+    handedOut.add(port);
+    return port;
+  }
 }

@@ -9,6 +9,7 @@
 import type { Attributes } from "@opentelemetry/api";
 import type { Level } from "../telemetry/logger.ts";
 import { formatDuration } from "../lib/duration.ts";
+import { table } from "../lib/output.ts";
 import { percentile } from "../lib/stats.ts";
 import type { LoadgenConfig } from "./flags.ts";
 import type { OpenLoopScheduler } from "./schedule.ts";
@@ -290,18 +291,6 @@ const COLUMNS: readonly [string, (r: RouteSummary) => string][] = [
     (r) => ms(r.latency[k]),
   ]),
 ];
-
-/** Right-aligned columns (the first left-aligned), two spaces apart; `rule` draws dashes under the headers. */
-export function table(headers: string[], rows: string[][], rule = true) {
-  const widths = headers.map((h, i) =>
-    Math.max(h.length, ...rows.map((r) => (r[i] ?? "").length))
-  );
-  const line = (cells: string[]) =>
-    cells.map((c, i) => i === 0 ? c.padEnd(widths[i]) : c.padStart(widths[i]))
-      .join("  ").trimEnd();
-  const dashes = rule ? [widths.map((w) => "-".repeat(w))] : [];
-  return [headers, ...dashes, ...rows].map(line).join("\n");
-}
 
 export function summaryText(s: Summary): string {
   const sampled = s.sampled ? "; percentiles from a uniform sample" : "";

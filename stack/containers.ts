@@ -13,7 +13,7 @@ import type { StackConfig } from "../gen/types.ts";
 import * as proc from "../lib/process.ts";
 import { expectations } from "./expect.ts";
 import { ROOT } from "./native.ts";
-import { allReady, freePort, loopback } from "./poll.ts";
+import { allReady, loopback } from "./poll.ts";
 import type { RunOptions } from "./report.ts";
 import { lokiSource, prometheusSource, tempoSource } from "./sources.ts";
 import { runSuite } from "./suite.ts";
@@ -132,7 +132,7 @@ export async function runK8s(config: StackConfig, o: RunOptions) {
   const ports = new Map<string, number>();
   const local = (service: string, port: number) => {
     const key = `${service}:${port}`;
-    return loopback(service, ports.getOrInsertComputed(key, freePort));
+    return loopback(service, ports.getOrInsertComputed(key, proc.freePort));
   };
   try {
     await o.report.check(`image ${image} in context ${ctx}`, async () => {

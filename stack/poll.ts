@@ -33,24 +33,6 @@ export function errorText(error: unknown): string {
     .replace(/\s+/g, " ").trim();
 }
 
-const handedOut = new Set<number>();
-
-/**
- * A TCP port of this host that was free a moment ago and that this process
- * has not handed out before: the kernel may offer a just-closed port again,
- * and two components on one port fail one of them.
- */
-export function freePort(): number {
-  for (;;) {
-    const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
-    const { port } = listener.addr;
-    listener.close();
-    if (handedOut.has(port)) continue;
-    handedOut.add(port);
-    return port;
-  }
-}
-
 /** A port of this host as a URL, in the shape of {@link allReady}'s `url`. */
 export const loopback = (_service: string, port: number) =>
   `http://127.0.0.1:${port}`;

@@ -6,8 +6,7 @@
  */
 import { fileURLToPath } from "node:url";
 import { serviceDenoFlags } from "../bench/service.ts";
-import { collect } from "../lib/process.ts";
-import { freePort } from "../stack/poll.ts";
+import { collect, freePort } from "../lib/process.ts";
 
 /** The repository root, where deno.json lives. */
 export const ROOT = fileURLToPath(new URL("../", import.meta.url));

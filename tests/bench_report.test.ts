@@ -24,7 +24,7 @@ import {
   summarize,
 } from "../bench/summary.ts";
 import { variant, VARIANTS } from "../bench/variants.ts";
-import { table } from "../loadgen/report.ts";
+import { table } from "../lib/output.ts";
 
 const WRK = `Running 10s test @ http://127.0.0.1:8000/
   1 threads and 50 connections

@@ -6,12 +6,12 @@ import assert from "node:assert/strict";
 import {
   type Clock,
   type FetchLike,
-  freePort,
   NotReadyError,
   RetryError,
   retryUntil,
   waitReady,
 } from "../stack/poll.ts";
+import { freePort } from "../lib/process.ts";
 
 /** A clock whose sleep only moves its own time forward. */
 function fakeClock(): Clock & { slept: number[] } {
