@@ -44,9 +44,6 @@ export interface ServerLog {
   telemetryTotals?: Record<string, unknown>;
 }
 
-/** Our variables a server gets, on top of PORT, HOST and its variant's. */
-const INHERITED = ["HOME", "PATH", "DENO_DIR", "XDG_CACHE_HOME", "TMPDIR"];
-
 const live = new Set<Background>();
 
 /** Kills every server still running (the bench is being interrupted). */
@@ -75,8 +72,6 @@ async function startServer(
   const port = freePort();
   const stdout = `${workDir}/${name}.stdout`;
   const stderr = `${workDir}/${name}.stderr`;
-  const inherited = INHERITED.filter((name) => Deno.env.has(name))
-    .map((name) => [name, Deno.env.get(name)!]);
   // `exec` all the way down: sh becomes taskset becomes the server, one pid.
   const p = start(name, [
     "/bin/sh",
@@ -89,7 +84,6 @@ async function startServer(
     clearEnv: true,
     env: {
       NO_COLOR: "1",
-      ...Object.fromEntries(inherited),
       BENCH_STDOUT: stdout,
       BENCH_STDERR: stderr,
       PORT: `${port}`,

@@ -12,9 +12,18 @@ export type Finished = Readonly<Awaited<ReturnType<typeof run>>>;
 /** Options of a child process. */
 export interface ProcessOptions {
   readonly cwd?: string;
-  /** The whole environment when `clearEnv`, else added to ours. */
+  /** Added to ours, or with `clearEnv` to {@link lookupEnv} alone. */
   readonly env?: Record<string, string>;
   readonly clearEnv?: boolean;
+}
+
+/** Ours that a cleared environment keeps: PATH, and HOME and the cache variables,
+ * without which Deno may look for its cache where `deno install` did not put it. */
+export function lookupEnv(): Record<string, string> {
+  const names = ["HOME", "PATH", "DENO_DIR", "XDG_CACHE_HOME", "TMPDIR"];
+  return Object.fromEntries(
+    names.filter((n) => Deno.env.has(n)).map((n) => [n, Deno.env.get(n)!]),
+  );
 }
 
 const decoder = new TextDecoder();
@@ -22,7 +31,8 @@ const decoder = new TextDecoder();
 /** The command of `argv`: no input, output piped back to us. */
 function command(argv: readonly string[], options: ProcessOptions) {
   const [program, ...args] = argv;
-  const { cwd, env, clearEnv } = options;
+  const { cwd, clearEnv } = options;
+  const env = clearEnv ? { ...lookupEnv(), ...options.env } : options.env;
   const io = { stdin: "null", stdout: "piped", stderr: "piped" } as const;
   return new Deno.Command(program, { args, cwd, env, clearEnv, ...io });
 }

@@ -146,9 +146,6 @@ async function runVariant(
     "space-app": deno,
     loadgen: deno,
   };
-  // Each process gets its component's environment, and ours for lookup.
-  const inherited = Object.entries(Deno.env.toObject())
-    .filter(([name]) => ["HOME", "PATH", "DENO_DIR", "TMPDIR"].includes(name));
   const processes: Background[] = [];
   // Exit codes of processes that ended before we stopped them.
   const endedEarly = new Map<string, number>();
@@ -161,7 +158,6 @@ async function runVariant(
         clearEnv: true,
         env: Object.fromEntries([
           ["NO_COLOR", "1"],
-          ...inherited,
           ...env.flatMap((e) => "value" in e ? [[e.name, e.value]] : []),
           ...name === "space-app" ? [["HOST", "127.0.0.1"]] : [],
         ]),

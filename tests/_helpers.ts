@@ -6,7 +6,7 @@
  */
 import { fileURLToPath } from "node:url";
 import { serviceDenoFlags } from "../bench/service.ts";
-import { collect, freePort } from "../lib/process.ts";
+import { collect, freePort, lookupEnv } from "../lib/process.ts";
 
 /** The repository root, where deno.json lives. */
 export const ROOT = fileURLToPath(new URL("../", import.meta.url));
@@ -34,7 +34,7 @@ export interface ServiceProcess {
  */
 export const SERVICE_FLAGS = serviceDenoFlags(ROOT);
 
-/** Runs `deno run <start task's flags> main.ts <args>` with `env` (no inherited OTEL_*). */
+/** Runs `deno run <start task's flags> main.ts <args>` with `env` and {@link lookupEnv} (no inherited OTEL_*). */
 export function spawnService(
   args: string[],
   env: Record<string, string>,
@@ -43,7 +43,7 @@ export function spawnService(
   const command = new Deno.Command(Deno.execPath(), {
     args: ["run", ...SERVICE_FLAGS, "main.ts", ...args],
     cwd: ROOT,
-    env: { PORT: String(port), NO_COLOR: "1", ...env },
+    env: { ...lookupEnv(), PORT: String(port), NO_COLOR: "1", ...env },
     clearEnv: true,
     stdin: "null",
     stdout: "piped",
