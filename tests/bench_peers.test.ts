@@ -21,6 +21,7 @@ import {
 import { countProtobuf } from "../bench/otlp_sink.ts";
 import { fields, messages, WireType } from "../lib/protobuf.ts";
 import { printErr } from "../lib/output.ts";
+import { freePort, lookupEnv } from "../lib/process.ts";
 
 function envOf(vars: Record<string, string>) {
   return (name: string) => vars[name];
@@ -177,13 +178,6 @@ function startRecordingSink(): Promise<{
   });
 }
 
-function freePort(): number {
-  const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
-  const port = (listener.addr as Deno.NetAddr).port;
-  listener.close();
-  return port;
-}
-
 /** Metric names in a protobuf ExportMetricsServiceRequest. */
 function metricNames(body: Uint8Array): string[] {
   const names: string[] = [];
@@ -212,7 +206,7 @@ interface PeerProcess {
   output(): Promise<{ stdout: string; stderr: string }>;
 }
 
-/** Starts the peer with only PATH, HOME and `env`, and waits until it listens. */
+/** Starts the peer with only {@link lookupEnv} and `env`, and waits until it listens. */
 async function startPeer(
   peer: FastapiPeer,
   env: Record<string, string>,
@@ -222,11 +216,7 @@ async function startPeer(
   const child = new Deno.Command(program, {
     args,
     clearEnv: true,
-    env: {
-      PATH: Deno.env.get("PATH") ?? "/usr/bin:/bin",
-      HOME: Deno.env.get("HOME") ?? "/",
-      ...env,
-    },
+    env: { ...lookupEnv(), ...env },
     stdin: "null",
     stdout: "piped",
     stderr: "piped",
